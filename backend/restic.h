@@ -1,0 +1,107 @@
+#ifndef LIFEBOAT_BACKEND_RESTIC_H
+#define LIFEBOAT_BACKEND_RESTIC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "backend/base/err.h"
+#include "backend/base/vec.h"
+
+/*
+ * The restic adapter: runs restic as a child through the loop (never blocks),
+ * with the repository and password handed over in the environment
+ * (RESTIC_REPOSITORY, RESTIC_PASSWORD_FILE or RESTIC_PASSWORD_COMMAND, and the
+ * repo's env_file variables), never argv. Parses --json output into model
+ * records and maps failures to clear errors for restic 0.14 (Debian 12) and
+ * newer (exit codes 10/11/12).
+ */
+
+struct loop;
+struct repo_cfg;
+struct restic_op;
+
+struct restic_snapshot {
+    char id[65];
+    char short_id[17];
+    time_t time;    /* epoch seconds */
+    int utc_offset; /* seconds east of UTC, as recorded in the snapshot's timestamp */
+    char *hostname;
+    char *username;
+    char *tree;
+    char *parent;   /* NULL when none */
+    struct vec paths; /* char * */
+    struct vec tags;  /* char * */
+};
+
+struct restic_stats {
+    uint64_t total_size;       /* bytes (restore-size or raw-data mode, per the call) */
+    uint64_t total_file_count;
+    uint64_t snapshots_count;
+};
+
+/* A lock found in the repo (restic list locks + cat lock). */
+struct restic_lock {
+    char id[65];
+    time_t time;
+    bool exclusive;
+    char *hostname;
+    char *username;
+    int pid;
+};
+
+/* Everything one repo looked like at one refresh. */
+struct restic_repo_info {
+    struct vec snapshots; /* struct restic_snapshot *, sorted by time ascending */
+    struct restic_stats stats; /* raw-data stats: size of the repo's data */
+    bool stats_known;
+    struct vec locks;     /* struct restic_lock * */
+};
+
+void restic_snapshot_free(void *snap);
+void restic_lock_free(void *lock);
+void restic_repo_info_release(struct restic_repo_info *info);
+
+/* Parse `restic snapshots --json` (an array; restic prints `null` for none). */
+int restic_parse_snapshots(const char *json, size_t len, struct vec *out, struct lb_err *err);
+/* Parse `restic stats --json`. */
+int restic_parse_stats(const char *json, size_t len, struct restic_stats *out, struct lb_err *err);
+/* Parse `restic cat lock ID` JSON. */
+int restic_parse_lock(const char *json, size_t len, struct restic_lock *out, struct lb_err *err);
+
+/*
+ * Turn a failed restic run into a clear error: wrong password, repository
+ * missing, repository locked (with holder and age when restic says), timeout,
+ * restic not installed, killed, unreadable output... exit_code -1 for a
+ * signal. stderr_text is restic's stderr (secrets never appear there).
+ * Fills err (message names the repo) and returns its -code.
+ */
+int restic_classify_failure(const char *repo_name, int exit_code, int signo, bool timed_out,
+                            int exec_errno, const char *stderr_text, struct lb_err *err);
+
+/*
+ * The environment for running restic on repo (NULL-terminated "K=V" strings
+ * pushed into env_out, owned by it): RESTIC_REPOSITORY, the password source,
+ * the env_file's variables. Relative paths resolve against config_dir.
+ * Fails (with the file and the fix) when the env_file is unreadable.
+ */
+int restic_build_env(const struct repo_cfg *repo, const char *config_dir, struct vec *env_out,
+                     struct lb_err *err);
+
+/* The restic program: $LIFEBOAT_RESTIC if set, else "restic". */
+const char *restic_program(void);
+
+/*
+ * Refresh one repo: snapshots, raw-data stats and locks, each a child through
+ * the loop, with a timeout. done runs once with info (borrowed, valid during
+ * the callback) or rc < 0 and err. The op frees itself after done.
+ */
+struct restic_op *restic_refresh_start(struct loop *loop, const struct repo_cfg *repo,
+                                       const char *config_dir, int64_t timeout_ms,
+                                       void (*done)(int rc, const struct restic_repo_info *info,
+                                                    const struct lb_err *err, void *arg),
+                                       void *arg);
+void restic_op_cancel(struct restic_op *op);
+
+#endif

@@ -1,0 +1,171 @@
+/*
+ * lifeboat: the operator console and runner for a homelab 3-2-1 backup
+ * strategy (Proxmox VE snapshots, Proxmox Backup Server, restic).
+ * main() parses the global options and hands over to one subcommand.
+ */
+#include "cli/cli.h"
+
+#include <locale.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/base/log.h"
+#include "backend/config.h"
+#include "backend/http.h"
+
+#ifndef LIFEBOAT_VERSION
+#    define LIFEBOAT_VERSION "0.1.0"
+#endif
+
+static const struct cli_command commands[] = {
+    { "status", "[--json]", "3-2-1 matrix and freshness of every copy; exit 0 ok, 1 warning, 2 critical",
+      cmd_status },
+    { "config", "check", "validate the config, file permissions and every endpoint", cmd_config },
+    { "demo", "[DIR] [--setup-only]", "build (or reuse) a demo lab in DIR (./demo-lab) and open the console",
+      cmd_demo },
+    { "calendar", "EXPR [--count N] [--from 'YYYY-MM-DD HH:MM:SS'] [--dialect systemd|proxmox]",
+      "next elapse times of a calendar event", cmd_calendar },
+    { "retention", "plan --engine restic|proxmox [--keep-* N] [--input FILE|-] [--json]",
+      "keep/remove decision for a snapshot list", cmd_retention },
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: lifeboat [-c FILE] [COMMAND [ARGS]]\n"
+            "\n"
+            "With no command, lifeboat opens the console.\n"
+            "\n"
+            "Commands:\n");
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+        fprintf(out, "  %s %s\n", commands[i].name, commands[i].args);
+        fprintf(out, "      %s\n", commands[i].help);
+    }
+    fprintf(out,
+            "\n"
+            "Options:\n"
+            "  -c FILE        config file (else $LIFEBOAT_CONFIG, else\n"
+            "                 $XDG_CONFIG_HOME/lifeboat/lifeboat.conf, else /etc/lifeboat/lifeboat.conf)\n"
+            "  --json         machine-readable output where a command offers it\n"
+            "  -h, --help     this help\n"
+            "  --version      print the version\n"
+            "\n"
+            "Exit codes: 0 ok, 1 warning or partial, 2 failure or critical, 64 usage, 78 config.\n"
+            "NO_COLOR is honoured. See lifeboat(1).\n");
+}
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("lifeboat: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("lifeboat: ", stderr);
+    if (cmd)
+        fprintf(stderr, "%s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs("\n(see lifeboat --help)\n", stderr);
+    return EXIT_USAGE;
+}
+
+bool cli_has_flag(int argc, char **argv, const char *flag)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], flag))
+            return true;
+    return false;
+}
+
+struct config *cli_load_config(struct cli *cli, bool check_perms)
+{
+    struct vec problems = VEC_INIT(config_problem_free);
+    struct lb_err err = { 0 };
+    char *path = config_default_path(cli->config_path);
+    struct config *cfg = config_load(path, check_perms, &problems, &err);
+    size_t i;
+    struct config_problem *p;
+
+    if (!cfg) {
+        if (!problems.len)
+            cli_error("%s", err.msg);
+        vec_foreach(&problems, i, p)
+        {
+            if (p->line)
+                fprintf(stderr, "%s:%d: %s\n", p->file, p->line, p->msg);
+            else
+                fprintf(stderr, "%s: %s\n", p->file, p->msg);
+        }
+    }
+    vec_release(&problems);
+    free(path);
+    return cfg;
+}
+
+int main(int argc, char **argv)
+{
+    struct cli cli = { .progname = "lifeboat" };
+    int i = 1;
+    int rc;
+
+    setlocale(LC_ALL, "");
+    for (; i < argc; i++) {
+        const char *a = argv[i];
+
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage(stdout);
+            return 0;
+        } else if (!strcmp(a, "--version")) {
+            printf("lifeboat %s\n", LIFEBOAT_VERSION);
+            return 0;
+        } else if (!strcmp(a, "-c")) {
+            if (i + 1 >= argc)
+                return cli_usage(NULL, "-c needs a FILE");
+            cli.config_path = argv[++i];
+        } else if (!strncmp(a, "-c", 2) && a[2]) {
+            cli.config_path = a + 2;
+        } else if (!strcmp(a, "--json")) {
+            cli.json = true;
+        } else if (a[0] == '-') {
+            return cli_usage(NULL, "unknown option '%s'", a);
+        } else {
+            break;
+        }
+    }
+
+    http_global_init();
+    log_open(NULL);
+    if (i >= argc) {
+        rc = cmd_console(&cli, 0, NULL);
+    } else {
+        const struct cli_command *cmd = NULL;
+
+        for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
+            if (!strcmp(argv[i], commands[k].name))
+                cmd = &commands[k];
+        if (!cmd) {
+            rc = cli_usage(NULL, "unknown command '%s'", argv[i]);
+        } else if (cli_has_flag(argc - i, argv + i, "--help") ||
+                   cli_has_flag(argc - i, argv + i, "-h")) {
+            printf("usage: lifeboat %s %s\n  %s\n", cmd->name, cmd->args, cmd->help);
+            rc = 0;
+        } else {
+            rc = cmd->run(&cli, argc - i, argv + i);
+        }
+    }
+    log_close();
+    http_global_cleanup();
+    return rc;
+}
