@@ -56,7 +56,7 @@ static void test_linesplit_pieces(void **state)
     /* fed one byte at a time, as a pipe may deliver it */
     for (size_t i = 0; i < strlen(input); i++)
         linesplit_feed(&ls, input + i, 1);
-    linesplit_feed(&ls, "ond\nthis line is far too long\nok\n", 34);
+    linesplit_feed(&ls, "ond\nthis line is far too long\nok\n", 33);
     linesplit_feed(&ls, "tail", 4);
     linesplit_flush(&ls);
     assert_int_equal(l.n, 5);
@@ -121,10 +121,10 @@ static void test_rfc3339(void **state)
 
     (void)state;
     assert_int_equal(clock_parse_rfc3339("2026-11-26T03:00:12.123456789+01:00", &t, &off), 0);
-    assert_int_equal((long long)t, 1764122412LL);
+    assert_int_equal((long long)t, 1795658412LL);
     assert_int_equal(off, 3600);
     assert_int_equal(clock_parse_rfc3339("2026-11-26T02:00:12Z", &t, &off), 0);
-    assert_int_equal((long long)t, 1764122412LL);
+    assert_int_equal((long long)t, 1795658412LL);
     assert_int_equal(clock_parse_rfc3339("2026-13-26T02:00:12Z", &t, &off), -1);
     assert_int_equal(clock_parse_rfc3339("yesterday", &t, &off), -1);
 }
