@@ -46,7 +46,13 @@ struct repo_view {
     int64_t rpo;            /* seconds, from tier and [targets] */
 };
 
-/* Severity of a repo's freshness against its RPO. */
+/*
+ * Severity of a repo against its RPO: ok while the newest snapshot is within
+ * the RPO; warn up to three times the RPO (a missed night or two); crit beyond
+ * that or with no snapshot at all. A repo that cannot be read now, or holds
+ * locks, is at least warn; a wrong password, a missing repo or a missing
+ * restic is crit (backups into it fail too).
+ */
 enum health { HEALTH_OK, HEALTH_WARN, HEALTH_CRIT, HEALTH_UNKNOWN };
 
 enum app_change {
@@ -92,6 +98,19 @@ void app_cancel_all(struct app *app);
 
 /* Freshness of a repo against its RPO at time now. */
 enum health app_repo_health(const struct repo_view *rv, time_t now);
+/* One thing wrong, said so the operator knows what to do. */
+struct app_problem {
+    enum health severity; /* HEALTH_WARN or HEALTH_CRIT */
+    char subject[64];     /* "usb-ssd" */
+    char text[320];       /* "newest snapshot is 3d old (RPO 26h): did last night's job run?" */
+};
+
+/*
+ * The problems of every repo at time now, worst first, at most max of them
+ * written to out. Returns how many there are in all.
+ */
+size_t app_problems(const struct app *app, time_t now, struct app_problem *out, size_t max);
+
 /* Worst health over every repo. */
 enum health app_overall_health(const struct app *app, time_t now);
 

@@ -40,6 +40,7 @@ int cmd_config(struct cli *cli, int argc, char **argv);
 int cmd_demo(struct cli *cli, int argc, char **argv);
 int cmd_calendar(struct cli *cli, int argc, char **argv);
 int cmd_retention(struct cli *cli, int argc, char **argv);
+int cmd_smart(struct cli *cli, int argc, char **argv);
 
 /* "lifeboat: " + message on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -51,6 +52,15 @@ int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(print
  * returns NULL on failure (exit with EXIT_CONFIG then).
  */
 struct config *cli_load_config(struct cli *cli, bool check_perms);
+
+struct loop;
+
+/*
+ * Open the console on cfg (ownership passes) with loop (borrowed; it may
+ * already hold jobs of the caller, like the demo's rclone). Needs a terminal.
+ * Returns the exit code.
+ */
+int cli_run_console(struct loop *loop, struct config *cfg);
 
 /* Does argv hold flag (e.g. "--json")? Also true when cli->json. */
 bool cli_has_flag(int argc, char **argv, const char *flag);

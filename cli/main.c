@@ -29,6 +29,8 @@ static const struct cli_command commands[] = {
       "next elapse times of a calendar event", cmd_calendar },
     { "retention", "plan --engine restic|proxmox [--keep-* N] [--input FILE|-] [--json]",
       "keep/remove decision for a snapshot list", cmd_retention },
+    { "smart", "[DISK] [--from-file FILE] [--json]",
+      "SMART verdict of a configured disk, or of a saved smartctl --json output", cmd_smart },
 };
 
 static void usage(FILE *out)

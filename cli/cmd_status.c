@@ -1,0 +1,206 @@
+/* `lifeboat status [--json]`: every copy against its RPO; exit 0 ok, 1 warning, 2 critical. */
+#include "cli/cli.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/app.h"
+#include "backend/base/clock.h"
+#include "backend/base/str.h"
+#include "backend/base/xalloc.h"
+#include "backend/config.h"
+#include "backend/loop.h"
+
+#define MAX_PROBLEMS 64
+
+static const char *health_name(enum health h)
+{
+    switch (h) {
+    case HEALTH_OK:
+        return "ok";
+    case HEALTH_WARN:
+        return "warn";
+    case HEALTH_CRIT:
+        return "crit";
+    case HEALTH_UNKNOWN:
+        break;
+    }
+    return "unknown";
+}
+
+static const char *state_name(enum repo_state s)
+{
+    switch (s) {
+    case REPO_OK:
+        return "ok";
+    case REPO_ERROR:
+        return "error";
+    case REPO_UNKNOWN:
+        break;
+    }
+    return "unknown";
+}
+
+static const char *tier_name(enum repo_tier t)
+{
+    return t == TIER_OFFSITE ? "offsite" : "local";
+}
+
+static json_t *time_or_null(time_t t)
+{
+    char buf[40];
+
+    if (!t)
+        return json_null();
+    return json_string(clock_fmt_rfc3339(t, buf, sizeof(buf)));
+}
+
+static int print_json(const struct app *app, time_t now, const struct app_problem *probs,
+                      size_t nprobs)
+{
+    json_t *root = json_object();
+    json_t *repos = json_array();
+    json_t *alerts = json_array();
+    char buf[40];
+    size_t i;
+    struct repo_view *rv;
+    char *text;
+
+    json_object_set_new(root, "generated", json_string(clock_fmt_rfc3339(now, buf, sizeof(buf))));
+    json_object_set_new(root, "overall", json_string(health_name(app_overall_health(app, now))));
+    vec_foreach(&app->repos, i, rv)
+    {
+        json_t *r = json_object();
+
+        json_object_set_new(r, "name", json_string(rv->cfg->name));
+        json_object_set_new(r, "tier", json_string(tier_name(rv->cfg->tier)));
+        json_object_set_new(r, "state", json_string(state_name(rv->state)));
+        json_object_set_new(r, "health", json_string(health_name(app_repo_health(rv, now))));
+        json_object_set_new(r, "newest", time_or_null(rv->newest));
+        json_object_set_new(r, "oldest", time_or_null(rv->oldest));
+        json_object_set_new(r, "age_seconds",
+                            rv->newest ? json_integer((json_int_t)(now - rv->newest)) : json_null());
+        json_object_set_new(r, "rpo_seconds", json_integer(rv->rpo));
+        json_object_set_new(r, "snapshots", json_integer(rv->snapshot_count));
+        json_object_set_new(r, "size_bytes",
+                            rv->size_known ? json_integer((json_int_t)rv->size_bytes) : json_null());
+        json_object_set_new(r, "locks", json_integer(rv->lock_count));
+        json_object_set_new(r, "fetched_at", time_or_null(rv->fetched_at));
+        json_object_set_new(r, "from_cache", json_boolean(rv->from_cache));
+        json_object_set_new(r, "error",
+                            rv->state == REPO_ERROR ? json_string(rv->error.msg) : json_null());
+        json_array_append_new(repos, r);
+    }
+    json_object_set_new(root, "repos", repos);
+    for (i = 0; i < nprobs; i++) {
+        json_t *a = json_object();
+
+        json_object_set_new(a, "severity", json_string(health_name(probs[i].severity)));
+        json_object_set_new(a, "subject", json_string(probs[i].subject));
+        json_object_set_new(a, "message", json_string(probs[i].text));
+        json_array_append_new(alerts, a);
+    }
+    json_object_set_new(root, "alerts", alerts);
+    text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (text)
+        puts(text);
+    free(text);
+    json_decref(root);
+    return 0;
+}
+
+static void print_table(const struct app *app, time_t now, const struct app_problem *probs,
+                        size_t nprobs, size_t total)
+{
+    char when[40], age[32], rpo[32], size[32];
+    size_t i;
+    struct repo_view *rv;
+    int nwarn = 0, ncrit = 0;
+    enum health overall = app_overall_health(app, now);
+
+    printf("lifeboat status at %s\n\n", clock_fmt_local(now, when, sizeof(when)));
+    printf("%-14s %-8s %-17s %6s %5s %9s %9s  %s\n", "repo", "tier", "newest", "age", "RPO",
+           "snapshots", "size", "health");
+    vec_foreach(&app->repos, i, rv)
+    {
+        enum health h = app_repo_health(rv, now);
+        char name[15];
+
+        str_copy(name, sizeof(name), rv->cfg->name);
+        if (rv->newest) {
+            clock_fmt_local(rv->newest, when, sizeof(when));
+            when[16] = '\0'; /* minutes are enough here */
+            str_fmt_age((int64_t)(now - rv->newest), age, sizeof(age));
+        } else {
+            str_copy(when, sizeof(when), rv->state == REPO_UNKNOWN ? "?" : "none");
+            str_copy(age, sizeof(age), "-");
+        }
+        str_fmt_age(rv->rpo, rpo, sizeof(rpo));
+        if (rv->size_known)
+            str_fmt_bytes(rv->size_bytes, size, sizeof(size));
+        else
+            str_copy(size, sizeof(size), "?");
+        printf("%-14s %-8s %-17s %6s %5s %9d %9s  %s%s\n", name, tier_name(rv->cfg->tier), when,
+               age, rpo, rv->snapshot_count, size, health_name(h),
+               rv->state == REPO_ERROR ? " (cached figures)" : "");
+    }
+    for (i = 0; i < nprobs; i++) {
+        if (probs[i].severity == HEALTH_CRIT)
+            ncrit++;
+        else
+            nwarn++;
+    }
+    if (nprobs)
+        printf("\n");
+    for (i = 0; i < nprobs; i++)
+        printf("%s %s: %s\n", probs[i].severity == HEALTH_CRIT ? "CRIT" : "WARN",
+               probs[i].subject, probs[i].text);
+    if (total > nprobs)
+        printf("... and %zu more\n", total - nprobs);
+    printf("\noverall: %s (%d warning%s, %d critical)\n", health_name(overall), nwarn,
+           nwarn == 1 ? "" : "s", ncrit);
+}
+
+int cmd_status(struct cli *cli, int argc, char **argv)
+{
+    bool json = cli->json;
+    struct config *cfg;
+    struct loop *loop;
+    struct app *app;
+    struct app_problem *probs;
+    size_t total, nprobs;
+    enum health overall;
+    time_t now;
+    int rc;
+
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--json"))
+            json = true;
+        else
+            return cli_usage("status", "unknown argument '%s'", argv[i]);
+    }
+    cfg = cli_load_config(cli, true);
+    if (!cfg)
+        return EXIT_CONFIG;
+    loop = loop_new();
+    app = app_new(loop, cfg, NULL);
+    app_refresh(app);
+    while (app->busy)
+        loop_run_once(loop, 1000);
+    now = clock_now();
+    probs = xcalloc(MAX_PROBLEMS, sizeof(*probs));
+    total = app_problems(app, now, probs, MAX_PROBLEMS);
+    nprobs = total < MAX_PROBLEMS ? total : MAX_PROBLEMS;
+    if (json)
+        print_json(app, now, probs, nprobs);
+    else
+        print_table(app, now, probs, nprobs, total);
+    overall = app_overall_health(app, now);
+    rc = overall == HEALTH_OK ? EXIT_OK_ : overall == HEALTH_WARN ? EXIT_WARN : EXIT_FAIL;
+    free(probs);
+    app_free(app);
+    loop_free(loop);
+    return rc;
+}
