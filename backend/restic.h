@@ -89,6 +89,15 @@ int restic_classify_failure(const char *repo_name, int exit_code, int signo, boo
 int restic_build_env(const struct repo_cfg *repo, const char *config_dir, struct vec *env_out,
                      struct lb_err *err);
 
+/*
+ * Inherited variables to remove from restic's environment (NULL-terminated,
+ * static): other password/repository sources and RESTIC_HOST. Pass as
+ * spawn_opts.unset_env together with the env of restic_build_env (spawn
+ * removes these first, then sets env). An env_file may not set RESTIC_REPOSITORY*
+ * or RESTIC_PASSWORD* (lifeboat.conf does): such lines are ignored with a warning.
+ */
+const char *const *restic_unset_env(void);
+
 /* The restic program: $LIFEBOAT_RESTIC if set, else "restic". */
 const char *restic_program(void);
 
@@ -96,6 +105,10 @@ const char *restic_program(void);
  * Refresh one repo: snapshots, raw-data stats and locks, each a child through
  * the loop, with a timeout. done runs once with info (borrowed, valid during
  * the callback) or rc < 0 and err. The op frees itself after done.
+ * done never runs inside restic_refresh_start (a failure to start comes from
+ * the loop). After restic_op_cancel, done still runs once (rc -LB_ECANCELLED),
+ * possibly later from the loop; the caller must not use op after done.
+ * A stats failure leaves stats_known false; unreadable locks are skipped.
  */
 struct restic_op *restic_refresh_start(struct loop *loop, const struct repo_cfg *repo,
                                        const char *config_dir, int64_t timeout_ms,

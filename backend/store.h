@@ -47,4 +47,54 @@ int store_step_add(struct store *st, int64_t run_id, const char *kind, const cha
 int store_step_finish(struct store *st, int64_t step_id, time_t ended, enum run_outcome outcome,
                       const char *figures_json, const char *log_excerpt, struct lb_err *err);
 
+/* The path of the open database (borrowed, valid until store_close). */
+const char *store_path(const struct store *st);
+
+/*
+ * The last refresh failure remembered for a repo: 0 with *message new (caller
+ * frees) and *code, *at set; -LB_ENOTFOUND when none is remembered.
+ */
+int store_get_repo_error(struct store *st, const char *repo, int *code, char **message,
+                         time_t *at, struct lb_err *err);
+
+/* "running", "ok", "warning", "failed", "interrupted", "cancelled" (as stored). */
+const char *store_outcome_text(enum run_outcome outcome);
+
+/* One run as stored (ended 0 while running; summary NULL when none). */
+struct store_run {
+    int64_t id;
+    char *job;
+    time_t started;
+    time_t ended;
+    enum run_outcome outcome;
+    int pid;
+    char *summary;
+};
+
+/* One step of a run (target, figures_json and log_excerpt NULL when none). */
+struct store_step {
+    int64_t id;
+    int64_t run_id;
+    char *kind;
+    char *target;
+    time_t started;
+    time_t ended;
+    enum run_outcome outcome;
+    char *figures_json;
+    char *log_excerpt;
+};
+
+void store_run_free(void *run);
+void store_step_free(void *step);
+/*
+ * Read one run: *run is new (free with store_run_free) and, when steps is
+ * non-NULL, its steps are pushed (struct store_step *, new, in the order
+ * added). -LB_ENOTFOUND when there is no such run.
+ */
+int store_run_get(struct store *st, int64_t run_id, struct store_run **run, struct vec *steps,
+                  struct lb_err *err);
+/* The most recent runs (newest first), of one job or of all (job NULL): struct store_run *, new. */
+int store_runs_recent(struct store *st, const char *job, int limit, struct vec *out,
+                      struct lb_err *err);
+
 #endif

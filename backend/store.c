@@ -1,0 +1,904 @@
+/*
+ * The state database: the only SQLite user. WAL, a 100 ms busy timeout,
+ * foreign keys, migrations by PRAGMA user_version (each in its own
+ * transaction), prepared statements with bound parameters only, and one
+ * transaction per logical change so a failure leaves the previous state whole.
+ */
+#include "backend/store.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/base/buf.h"
+#include "backend/base/path.h"
+#include "backend/base/str.h"
+#include "backend/base/xalloc.h"
+#include "backend/restic.h"
+
+#define BUSY_TIMEOUT_MS 100
+
+struct store {
+    sqlite3 *db;
+    char *path;
+};
+
+/*
+ * The schema, one step per entry: migrations[i] takes user_version i to i+1.
+ * Never edit a released step; add a new one.
+ */
+static const char *const migrations[] = {
+    /* 1: runs and steps, the repo cache (stats, last error, snapshots, locks) */
+    "CREATE TABLE runs ("
+    "  id INTEGER PRIMARY KEY,"
+    "  job TEXT NOT NULL,"
+    "  started INTEGER NOT NULL,"
+    "  ended INTEGER,"
+    "  outcome TEXT NOT NULL DEFAULT 'running',"
+    "  pid INTEGER,"
+    "  summary TEXT);"
+    "CREATE INDEX runs_by_job ON runs(job, started);"
+    "CREATE TABLE steps ("
+    "  id INTEGER PRIMARY KEY,"
+    "  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,"
+    "  kind TEXT NOT NULL,"
+    "  target TEXT,"
+    "  started INTEGER NOT NULL,"
+    "  ended INTEGER,"
+    "  outcome TEXT NOT NULL DEFAULT 'running',"
+    "  figures TEXT," /* JSON object */
+    "  log_excerpt TEXT);"
+    "CREATE INDEX steps_by_run ON steps(run_id);"
+    "CREATE TABLE repo_cache ("
+    "  repo TEXT PRIMARY KEY,"
+    "  fetched_at INTEGER," /* NULL: never fetched */
+    "  stats_known INTEGER NOT NULL DEFAULT 0,"
+    "  total_size INTEGER,"
+    "  total_file_count INTEGER,"
+    "  snapshots_count INTEGER,"
+    "  error_code INTEGER,"
+    "  error_message TEXT,"
+    "  error_at INTEGER);"
+    "CREATE TABLE repo_snapshots ("
+    "  repo TEXT NOT NULL REFERENCES repo_cache(repo) ON DELETE CASCADE,"
+    "  seq INTEGER NOT NULL,"
+    "  id TEXT NOT NULL,"
+    "  short_id TEXT NOT NULL,"
+    "  time INTEGER NOT NULL,"
+    "  utc_offset INTEGER NOT NULL,"
+    "  hostname TEXT,"
+    "  username TEXT,"
+    "  tree TEXT,"
+    "  parent TEXT,"
+    "  paths TEXT NOT NULL," /* JSON array of strings */
+    "  tags TEXT NOT NULL,"  /* JSON array of strings */
+    "  PRIMARY KEY (repo, id));"
+    "CREATE TABLE repo_locks ("
+    "  repo TEXT NOT NULL REFERENCES repo_cache(repo) ON DELETE CASCADE,"
+    "  seq INTEGER NOT NULL,"
+    "  id TEXT NOT NULL,"
+    "  time INTEGER NOT NULL,"
+    "  exclusive INTEGER NOT NULL,"
+    "  hostname TEXT,"
+    "  username TEXT,"
+    "  pid INTEGER,"
+    "  PRIMARY KEY (repo, id));",
+};
+
+#define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+static const char *const outcome_texts[] = {
+    [RUN_RUNNING] = "running",     [RUN_OK] = "ok",
+    [RUN_WARNING] = "warning",     [RUN_FAILED] = "failed",
+    [RUN_INTERRUPTED] = "interrupted", [RUN_CANCELLED] = "cancelled",
+};
+
+const char *store_outcome_text(enum run_outcome outcome)
+{
+    if ((unsigned)outcome >= sizeof(outcome_texts) / sizeof(outcome_texts[0]))
+        return "failed";
+    return outcome_texts[outcome];
+}
+
+static enum run_outcome outcome_parse(const char *s)
+{
+    for (size_t i = 0; i < sizeof(outcome_texts) / sizeof(outcome_texts[0]); i++)
+        if (s && strcmp(s, outcome_texts[i]) == 0)
+            return (enum run_outcome)i;
+    return RUN_FAILED;
+}
+
+const char *store_path(const struct store *st)
+{
+    return st->path;
+}
+
+/* Map the connection's last error to a code and a message naming the file. */
+static int db_fail(struct store *st, struct lb_err *err, const char *what)
+{
+    int rc = sqlite3_extended_errcode(st->db);
+    enum lb_code code;
+    const char *hint = "";
+
+    switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        code = LB_EBUSY;
+        hint = " (another lifeboat is writing to it; try again)";
+        break;
+    case SQLITE_NOTADB:
+    case SQLITE_CORRUPT:
+        code = LB_EPARSE;
+        hint = " (move it aside and lifeboat starts a new one)";
+        break;
+    case SQLITE_FULL:
+        code = LB_ENOSPACE;
+        break;
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_AUTH:
+        code = LB_EPERM;
+        break;
+    case SQLITE_CONSTRAINT:
+        code = LB_EFAIL;
+        break;
+    default:
+        code = LB_EIO;
+        break;
+    }
+    if (!what)
+        return lb_err_set(err, code, "cannot open state database %s: %s%s", st->path,
+                          sqlite3_errmsg(st->db), hint);
+    return lb_err_set(err, code, "cannot %s in state database %s: %s%s", what, st->path,
+                      sqlite3_errmsg(st->db), hint);
+}
+
+static int prepare(struct store *st, const char *sql, sqlite3_stmt **stmt, struct lb_err *err)
+{
+    if (sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL) != SQLITE_OK) {
+        *stmt = NULL;
+        return db_fail(st, err, "prepare a statement");
+    }
+    return 0;
+}
+
+/* Run one statement without results (BEGIN, COMMIT...). */
+static int exec1(struct store *st, const char *sql, const char *what, struct lb_err *err)
+{
+    sqlite3_stmt *stmt;
+    int rc;
+
+    if ((rc = prepare(st, sql, &stmt, err)) < 0)
+        return rc;
+    rc = sqlite3_step(stmt);
+    sqlite3_finalize(stmt);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+        return db_fail(st, err, what);
+    return 0;
+}
+
+static void rollback(struct store *st)
+{
+    if (!sqlite3_get_autocommit(st->db))
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int bind_text(sqlite3_stmt *stmt, int i, const char *s)
+{
+    return s ? sqlite3_bind_text(stmt, i, s, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(stmt, i);
+}
+
+static char *col_text(sqlite3_stmt *stmt, int i)
+{
+    const unsigned char *s = sqlite3_column_text(stmt, i);
+
+    return s ? xstrdup((const char *)s) : NULL;
+}
+
+static int read_user_version(struct store *st, int *version, struct lb_err *err)
+{
+    sqlite3_stmt *stmt;
+    int rc;
+
+    if ((rc = prepare(st, "PRAGMA user_version", &stmt, err)) < 0)
+        return rc;
+    rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        *version = sqlite3_column_int(stmt, 0);
+        rc = 0;
+    } else {
+        rc = db_fail(st, err, "read the schema version");
+    }
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+/* Apply each missing migration in its own transaction. */
+static int migrate(struct store *st, struct lb_err *err)
+{
+    int version, rc;
+    char sql[64];
+
+    if ((rc = read_user_version(st, &version, err)) < 0)
+        return rc;
+    while (version < SCHEMA_VERSION) {
+        char *msg = NULL;
+
+        if ((rc = exec1(st, "BEGIN IMMEDIATE", "start a migration", err)) < 0)
+            return rc;
+        /* another process may have migrated while we waited for the lock */
+        if ((rc = read_user_version(st, &version, err)) < 0)
+            goto fail;
+        if (version >= SCHEMA_VERSION) {
+            rc = exec1(st, "COMMIT", "finish a migration", err);
+            goto done;
+        }
+        if (sqlite3_exec(st->db, migrations[version], NULL, NULL, &msg) != SQLITE_OK) {
+            rc = lb_err_set(err, LB_EIO, "cannot migrate state database %s to version %d: %s",
+                            st->path, version + 1, msg ? msg : sqlite3_errmsg(st->db));
+            sqlite3_free(msg);
+            goto fail;
+        }
+        snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", version + 1);
+        if ((rc = exec1(st, sql, "set the schema version", err)) < 0)
+            goto fail;
+        if ((rc = exec1(st, "COMMIT", "finish a migration", err)) < 0)
+            goto fail;
+        version++;
+    }
+done:
+    if (version > SCHEMA_VERSION)
+        return lb_err_set(err, LB_ECONFIG,
+                          "state database %s has schema version %d, newer than this lifeboat "
+                          "knows (%d): upgrade lifeboat",
+                          st->path, version, SCHEMA_VERSION);
+    return rc;
+fail:
+    rollback(st);
+    return rc;
+}
+
+struct store *store_open(const char *path, struct lb_err *err)
+{
+    struct store *st;
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    if (!path) {
+        const char *dir = path_state_dir(true);
+
+        if (!dir) {
+            lb_err_set(err, LB_EIO, "cannot create state directory %s: %s",
+                       path_state_dir(false), strerror(errno));
+            return NULL;
+        }
+        st = xcalloc(1, sizeof(*st));
+        st->path = xasprintf("%s/lifeboat.db", dir);
+    } else {
+        st = xcalloc(1, sizeof(*st));
+        st->path = xstrdup(path);
+    }
+
+    rc = sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    if (rc != SQLITE_OK) {
+        int sys = st->db ? sqlite3_system_errno(st->db) : 0;
+
+        lb_err_set(err, rc == SQLITE_CANTOPEN ? LB_EIO : LB_EFAIL,
+                   "cannot open state database %s: %s%s%s", st->path,
+                   st->db ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc), sys ? ": " : "",
+                   sys ? strerror(sys) : "");
+        goto fail;
+    }
+    sqlite3_extended_result_codes(st->db, 1);
+    sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+
+    /* The first read of the file: a file that is not a database fails here. */
+    if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1, &stmt, NULL) != SQLITE_OK ||
+        sqlite3_step(stmt) != SQLITE_ROW) {
+        db_fail(st, err, NULL);
+        goto fail_msg;
+    }
+    sqlite3_finalize(stmt);
+    stmt = NULL;
+    if (exec1(st, "PRAGMA foreign_keys = ON", "enable foreign keys", err) < 0 ||
+        exec1(st, "PRAGMA synchronous = NORMAL", "set synchronous mode", err) < 0)
+        goto fail_msg;
+    if (migrate(st, err) < 0)
+        goto fail_msg;
+    return st;
+
+fail_msg:
+    sqlite3_finalize(stmt);
+    /* a message of the kind "cannot X in state database F: ..." is already set */
+fail:
+    sqlite3_close(st->db);
+    free(st->path);
+    free(st);
+    return NULL;
+}
+
+void store_close(struct store *st)
+{
+    if (!st)
+        return;
+    sqlite3_close(st->db);
+    free(st->path);
+    free(st);
+}
+
+int store_schema_version(struct store *st)
+{
+    int version = -1;
+
+    if (read_user_version(st, &version, NULL) < 0)
+        return -1;
+    return version;
+}
+
+/* A JSON array of strings (the escaping SQLite's json_each reads back). */
+static char *json_string_array(const struct vec *v)
+{
+    struct buf b = BUF_INIT(0);
+    size_t i;
+    const char *s;
+
+    buf_puts(&b, "[");
+    vec_foreach(v, i, s)
+    {
+        if (i)
+            buf_puts(&b, ",");
+        buf_puts(&b, "\"");
+        for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+            if (*p == '"' || *p == '\\')
+                buf_printf(&b, "\\%c", *p);
+            else if (*p < 0x20 || *p == 0x7f)
+                buf_printf(&b, "\\u%04x", *p);
+            else
+                buf_append(&b, p, 1);
+        }
+        buf_puts(&b, "\"");
+    }
+    buf_puts(&b, "]");
+    return buf_detach(&b);
+}
+
+static int read_string_array(struct store *st, sqlite3_stmt *each, const char *json, struct vec *out,
+                             struct lb_err *err)
+{
+    int rc;
+
+    sqlite3_reset(each);
+    sqlite3_bind_text(each, 1, json ? json : "[]", -1, SQLITE_TRANSIENT);
+    while ((rc = sqlite3_step(each)) == SQLITE_ROW) {
+        const unsigned char *s = sqlite3_column_text(each, 0);
+
+        vec_push(out, xstrdup(s ? (const char *)s : ""));
+    }
+    if (rc != SQLITE_DONE)
+        return db_fail(st, err, "read a cached list");
+    return 0;
+}
+
+static int64_t clamp_u64(uint64_t v)
+{
+    return v > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)v;
+}
+
+int store_put_repo_info(struct store *st, const char *repo, const struct restic_repo_info *info,
+                        time_t fetched_at, struct lb_err *err)
+{
+    sqlite3_stmt *up = NULL, *snap = NULL, *lock = NULL;
+    size_t i;
+    struct restic_snapshot *s;
+    struct restic_lock *l;
+    char what[160];
+    int rc;
+
+    snprintf(what, sizeof(what), "save the cache of repo '%s'", repo);
+    if ((rc = exec1(st, "BEGIN IMMEDIATE", what, err)) < 0)
+        return rc;
+    if ((rc = prepare(st,
+                      "INSERT INTO repo_cache (repo, fetched_at, stats_known, total_size,"
+                      " total_file_count, snapshots_count) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+                      " ON CONFLICT(repo) DO UPDATE SET fetched_at = ?2, stats_known = ?3,"
+                      " total_size = ?4, total_file_count = ?5, snapshots_count = ?6",
+                      &up, err)) < 0)
+        goto out;
+    sqlite3_bind_text(up, 1, repo, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(up, 2, (sqlite3_int64)fetched_at);
+    sqlite3_bind_int(up, 3, info->stats_known ? 1 : 0);
+    if (info->stats_known) {
+        sqlite3_bind_int64(up, 4, clamp_u64(info->stats.total_size));
+        sqlite3_bind_int64(up, 5, clamp_u64(info->stats.total_file_count));
+        sqlite3_bind_int64(up, 6, clamp_u64(info->stats.snapshots_count));
+    }
+    if (sqlite3_step(up) != SQLITE_DONE) {
+        rc = db_fail(st, err, what);
+        goto out;
+    }
+
+    {
+        sqlite3_stmt *del;
+        static const char *const dels[] = {
+            "DELETE FROM repo_snapshots WHERE repo = ?1",
+            "DELETE FROM repo_locks WHERE repo = ?1",
+        };
+
+        for (size_t k = 0; k < 2; k++) {
+            if ((rc = prepare(st, dels[k], &del, err)) < 0)
+                goto out;
+            sqlite3_bind_text(del, 1, repo, -1, SQLITE_TRANSIENT);
+            rc = sqlite3_step(del);
+            sqlite3_finalize(del);
+            if (rc != SQLITE_DONE) {
+                rc = db_fail(st, err, what);
+                goto out;
+            }
+        }
+    }
+
+    if ((rc = prepare(st,
+                      "INSERT INTO repo_snapshots (repo, seq, id, short_id, time, utc_offset,"
+                      " hostname, username, tree, parent, paths, tags)"
+                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                      &snap, err)) < 0)
+        goto out;
+    vec_foreach(&info->snapshots, i, s)
+    {
+        char *paths = json_string_array(&s->paths);
+        char *tags = json_string_array(&s->tags);
+
+        sqlite3_reset(snap);
+        sqlite3_bind_text(snap, 1, repo, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(snap, 2, (sqlite3_int64)i);
+        sqlite3_bind_text(snap, 3, s->id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(snap, 4, s->short_id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(snap, 5, (sqlite3_int64)s->time);
+        sqlite3_bind_int(snap, 6, s->utc_offset);
+        bind_text(snap, 7, s->hostname);
+        bind_text(snap, 8, s->username);
+        bind_text(snap, 9, s->tree);
+        bind_text(snap, 10, s->parent);
+        sqlite3_bind_text(snap, 11, paths, -1, free);
+        sqlite3_bind_text(snap, 12, tags, -1, free);
+        if (sqlite3_step(snap) != SQLITE_DONE) {
+            rc = db_fail(st, err, what);
+            goto out;
+        }
+    }
+
+    if ((rc = prepare(st,
+                      "INSERT INTO repo_locks (repo, seq, id, time, exclusive, hostname,"
+                      " username, pid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                      &lock, err)) < 0)
+        goto out;
+    vec_foreach(&info->locks, i, l)
+    {
+        sqlite3_reset(lock);
+        sqlite3_bind_text(lock, 1, repo, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(lock, 2, (sqlite3_int64)i);
+        sqlite3_bind_text(lock, 3, l->id, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(lock, 4, (sqlite3_int64)l->time);
+        sqlite3_bind_int(lock, 5, l->exclusive ? 1 : 0);
+        bind_text(lock, 6, l->hostname);
+        bind_text(lock, 7, l->username);
+        sqlite3_bind_int(lock, 8, l->pid);
+        if (sqlite3_step(lock) != SQLITE_DONE) {
+            rc = db_fail(st, err, what);
+            goto out;
+        }
+    }
+    rc = exec1(st, "COMMIT", what, err);
+
+out:
+    sqlite3_finalize(up);
+    sqlite3_finalize(snap);
+    sqlite3_finalize(lock);
+    if (rc < 0)
+        rollback(st);
+    return rc;
+}
+
+static struct restic_snapshot *snapshot_from_row(sqlite3_stmt *q)
+{
+    struct restic_snapshot *s = xcalloc(1, sizeof(*s));
+    const unsigned char *t;
+
+    if ((t = sqlite3_column_text(q, 0)))
+        str_copy(s->id, sizeof(s->id), (const char *)t);
+    if ((t = sqlite3_column_text(q, 1)))
+        str_copy(s->short_id, sizeof(s->short_id), (const char *)t);
+    s->time = (time_t)sqlite3_column_int64(q, 2);
+    s->utc_offset = sqlite3_column_int(q, 3);
+    s->hostname = col_text(q, 4);
+    s->username = col_text(q, 5);
+    s->tree = col_text(q, 6);
+    s->parent = col_text(q, 7);
+    vec_init(&s->paths, free);
+    vec_init(&s->tags, free);
+    return s;
+}
+
+int store_get_repo_info(struct store *st, const char *repo, struct restic_repo_info *info,
+                        time_t *fetched_at, struct lb_err *err)
+{
+    sqlite3_stmt *head = NULL, *snaps = NULL, *locks = NULL, *each = NULL;
+    int rc, step;
+
+    if (!info->snapshots.free_item)
+        info->snapshots.free_item = restic_snapshot_free;
+    if (!info->locks.free_item)
+        info->locks.free_item = restic_lock_free;
+    /* one read transaction: the three reads see the same committed state */
+    if ((rc = exec1(st, "BEGIN", "read the repo cache", err)) < 0)
+        return rc;
+    if ((rc = prepare(st,
+                      "SELECT fetched_at, stats_known, total_size, total_file_count,"
+                      " snapshots_count FROM repo_cache WHERE repo = ?1 AND fetched_at IS NOT NULL",
+                      &head, err)) < 0)
+        goto out;
+    sqlite3_bind_text(head, 1, repo, -1, SQLITE_TRANSIENT);
+    step = sqlite3_step(head);
+    if (step == SQLITE_DONE) {
+        rc = lb_err_set(err, LB_ENOTFOUND, "repo '%s' has never been read", repo);
+        goto out;
+    }
+    if (step != SQLITE_ROW) {
+        rc = db_fail(st, err, "read the repo cache");
+        goto out;
+    }
+    if (fetched_at)
+        *fetched_at = (time_t)sqlite3_column_int64(head, 0);
+    info->stats_known = sqlite3_column_int(head, 1) != 0;
+    info->stats.total_size = (uint64_t)sqlite3_column_int64(head, 2);
+    info->stats.total_file_count = (uint64_t)sqlite3_column_int64(head, 3);
+    info->stats.snapshots_count = (uint64_t)sqlite3_column_int64(head, 4);
+
+    if ((rc = prepare(st, "SELECT value FROM json_each(?1) ORDER BY key", &each, err)) < 0)
+        goto out;
+    if ((rc = prepare(st,
+                      "SELECT id, short_id, time, utc_offset, hostname, username, tree, parent,"
+                      " paths, tags FROM repo_snapshots WHERE repo = ?1 ORDER BY seq",
+                      &snaps, err)) < 0)
+        goto out;
+    sqlite3_bind_text(snaps, 1, repo, -1, SQLITE_TRANSIENT);
+    while ((step = sqlite3_step(snaps)) == SQLITE_ROW) {
+        struct restic_snapshot *s = snapshot_from_row(snaps);
+
+        vec_push(&info->snapshots, s);
+        if ((rc = read_string_array(st, each, (const char *)sqlite3_column_text(snaps, 8),
+                                    &s->paths, err)) < 0 ||
+            (rc = read_string_array(st, each, (const char *)sqlite3_column_text(snaps, 9),
+                                    &s->tags, err)) < 0)
+            goto out;
+    }
+    if (step != SQLITE_DONE) {
+        rc = db_fail(st, err, "read cached snapshots");
+        goto out;
+    }
+
+    if ((rc = prepare(st,
+                      "SELECT id, time, exclusive, hostname, username, pid FROM repo_locks"
+                      " WHERE repo = ?1 ORDER BY seq",
+                      &locks, err)) < 0)
+        goto out;
+    sqlite3_bind_text(locks, 1, repo, -1, SQLITE_TRANSIENT);
+    while ((step = sqlite3_step(locks)) == SQLITE_ROW) {
+        struct restic_lock *l = xcalloc(1, sizeof(*l));
+        const unsigned char *t = sqlite3_column_text(locks, 0);
+
+        if (t)
+            str_copy(l->id, sizeof(l->id), (const char *)t);
+        l->time = (time_t)sqlite3_column_int64(locks, 1);
+        l->exclusive = sqlite3_column_int(locks, 2) != 0;
+        l->hostname = col_text(locks, 3);
+        l->username = col_text(locks, 4);
+        l->pid = sqlite3_column_int(locks, 5);
+        vec_push(&info->locks, l);
+    }
+    if (step != SQLITE_DONE) {
+        rc = db_fail(st, err, "read cached locks");
+        goto out;
+    }
+    rc = 0;
+
+out:
+    sqlite3_finalize(head);
+    sqlite3_finalize(each);
+    sqlite3_finalize(snaps);
+    sqlite3_finalize(locks);
+    if (rc < 0) {
+        vec_clear(&info->snapshots);
+        vec_clear(&info->locks);
+        info->stats_known = false;
+    }
+    if (!sqlite3_get_autocommit(st->db))
+        sqlite3_exec(st->db, rc < 0 ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
+    return rc;
+}
+
+int store_put_repo_error(struct store *st, const char *repo, int code, const char *message,
+                         time_t at, struct lb_err *err)
+{
+    sqlite3_stmt *q;
+    int rc;
+
+    if ((rc = prepare(st,
+                      "INSERT INTO repo_cache (repo, error_code, error_message, error_at)"
+                      " VALUES (?1, ?2, ?3, ?4) ON CONFLICT(repo) DO UPDATE SET"
+                      " error_code = ?2, error_message = ?3, error_at = ?4",
+                      &q, err)) < 0)
+        return rc;
+    sqlite3_bind_text(q, 1, repo, -1, SQLITE_TRANSIENT);
+    if (message) {
+        sqlite3_bind_int(q, 2, code);
+        sqlite3_bind_text(q, 3, message, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(q, 4, (sqlite3_int64)at);
+    }
+    rc = sqlite3_step(q) == SQLITE_DONE ? 0 : db_fail(st, err, "save a repo's last error");
+    sqlite3_finalize(q);
+    return rc;
+}
+
+int store_get_repo_error(struct store *st, const char *repo, int *code, char **message,
+                         time_t *at, struct lb_err *err)
+{
+    sqlite3_stmt *q;
+    int rc, step;
+
+    if ((rc = prepare(st,
+                      "SELECT error_code, error_message, error_at FROM repo_cache"
+                      " WHERE repo = ?1 AND error_message IS NOT NULL",
+                      &q, err)) < 0)
+        return rc;
+    sqlite3_bind_text(q, 1, repo, -1, SQLITE_TRANSIENT);
+    step = sqlite3_step(q);
+    if (step == SQLITE_ROW) {
+        if (code)
+            *code = sqlite3_column_int(q, 0);
+        if (message)
+            *message = col_text(q, 1);
+        if (at)
+            *at = (time_t)sqlite3_column_int64(q, 2);
+        rc = 0;
+    } else if (step == SQLITE_DONE) {
+        rc = lb_err_set(err, LB_ENOTFOUND, "no error remembered for repo '%s'", repo);
+    } else {
+        rc = db_fail(st, err, "read a repo's last error");
+    }
+    sqlite3_finalize(q);
+    return rc;
+}
+
+/* Runs and steps: each call is one statement, hence one transaction. */
+
+int store_run_begin(struct store *st, const char *job, time_t started, int pid, int64_t *run_id,
+                    struct lb_err *err)
+{
+    sqlite3_stmt *q;
+    int rc;
+
+    if ((rc = prepare(st, "INSERT INTO runs (job, started, pid, outcome) VALUES (?1, ?2, ?3, ?4)",
+                      &q, err)) < 0)
+        return rc;
+    sqlite3_bind_text(q, 1, job, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q, 2, (sqlite3_int64)started);
+    sqlite3_bind_int(q, 3, pid);
+    sqlite3_bind_text(q, 4, store_outcome_text(RUN_RUNNING), -1, SQLITE_STATIC);
+    if (sqlite3_step(q) == SQLITE_DONE) {
+        if (run_id)
+            *run_id = (int64_t)sqlite3_last_insert_rowid(st->db);
+        rc = 0;
+    } else {
+        rc = db_fail(st, err, "record the start of a run");
+    }
+    sqlite3_finalize(q);
+    return rc;
+}
+
+/* One UPDATE of one row by id; -LB_ENOTFOUND when the row is not there. */
+static int update_one(struct store *st, sqlite3_stmt *q, const char *what, const char *thing,
+                      int64_t id, struct lb_err *err)
+{
+    int rc;
+
+    if (sqlite3_step(q) != SQLITE_DONE)
+        rc = db_fail(st, err, what);
+    else if (sqlite3_changes(st->db) == 0)
+        rc = lb_err_set(err, LB_ENOTFOUND, "cannot %s: no %s %lld in state database %s", what,
+                        thing, (long long)id, st->path);
+    else
+        rc = 0;
+    sqlite3_finalize(q);
+    return rc;
+}
+
+int store_run_finish(struct store *st, int64_t run_id, time_t ended, enum run_outcome outcome,
+                     const char *summary, struct lb_err *err)
+{
+    sqlite3_stmt *q;
+    int rc;
+
+    if ((rc = prepare(st, "UPDATE runs SET ended = ?2, outcome = ?3, summary = ?4 WHERE id = ?1",
+                      &q, err)) < 0)
+        return rc;
+    sqlite3_bind_int64(q, 1, run_id);
+    sqlite3_bind_int64(q, 2, (sqlite3_int64)ended);
+    sqlite3_bind_text(q, 3, store_outcome_text(outcome), -1, SQLITE_STATIC);
+    bind_text(q, 4, summary);
+    return update_one(st, q, "record the end of a run", "run", run_id, err);
+}
+
+int store_step_add(struct store *st, int64_t run_id, const char *kind, const char *target,
+                   time_t started, int64_t *step_id, struct lb_err *err)
+{
+    sqlite3_stmt *q;
+    int rc;
+
+    if ((rc = prepare(st,
+                      "INSERT INTO steps (run_id, kind, target, started, outcome)"
+                      " VALUES (?1, ?2, ?3, ?4, ?5)",
+                      &q, err)) < 0)
+        return rc;
+    sqlite3_bind_int64(q, 1, run_id);
+    sqlite3_bind_text(q, 2, kind, -1, SQLITE_TRANSIENT);
+    bind_text(q, 3, target);
+    sqlite3_bind_int64(q, 4, (sqlite3_int64)started);
+    sqlite3_bind_text(q, 5, store_outcome_text(RUN_RUNNING), -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_DONE) {
+        if (step_id)
+            *step_id = (int64_t)sqlite3_last_insert_rowid(st->db);
+        rc = 0;
+    } else if (sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_FOREIGNKEY) {
+        rc = lb_err_set(err, LB_ENOTFOUND,
+                        "cannot record a step: no run %lld in state database %s",
+                        (long long)run_id, st->path);
+    } else {
+        rc = db_fail(st, err, "record a step");
+    }
+    sqlite3_finalize(q);
+    return rc;
+}
+
+int store_step_finish(struct store *st, int64_t step_id, time_t ended, enum run_outcome outcome,
+                      const char *figures_json, const char *log_excerpt, struct lb_err *err)
+{
+    sqlite3_stmt *q;
+    int rc;
+
+    if ((rc = prepare(st,
+                      "UPDATE steps SET ended = ?2, outcome = ?3, figures = ?4, log_excerpt = ?5"
+                      " WHERE id = ?1",
+                      &q, err)) < 0)
+        return rc;
+    sqlite3_bind_int64(q, 1, step_id);
+    sqlite3_bind_int64(q, 2, (sqlite3_int64)ended);
+    sqlite3_bind_text(q, 3, store_outcome_text(outcome), -1, SQLITE_STATIC);
+    bind_text(q, 4, figures_json);
+    bind_text(q, 5, log_excerpt);
+    return update_one(st, q, "record the end of a step", "step", step_id, err);
+}
+
+void store_run_free(void *p)
+{
+    struct store_run *r = p;
+
+    if (!r)
+        return;
+    free(r->job);
+    free(r->summary);
+    free(r);
+}
+
+void store_step_free(void *p)
+{
+    struct store_step *s = p;
+
+    if (!s)
+        return;
+    free(s->kind);
+    free(s->target);
+    free(s->figures_json);
+    free(s->log_excerpt);
+    free(s);
+}
+
+#define RUN_COLS "id, job, started, ended, outcome, pid, summary"
+
+static struct store_run *run_from_row(sqlite3_stmt *q)
+{
+    struct store_run *r = xcalloc(1, sizeof(*r));
+
+    r->id = (int64_t)sqlite3_column_int64(q, 0);
+    r->job = col_text(q, 1);
+    r->started = (time_t)sqlite3_column_int64(q, 2);
+    r->ended = (time_t)sqlite3_column_int64(q, 3);
+    r->outcome = outcome_parse((const char *)sqlite3_column_text(q, 4));
+    r->pid = sqlite3_column_int(q, 5);
+    r->summary = col_text(q, 6);
+    return r;
+}
+
+int store_run_get(struct store *st, int64_t run_id, struct store_run **run, struct vec *steps,
+                  struct lb_err *err)
+{
+    sqlite3_stmt *q = NULL;
+    int rc, step;
+
+    *run = NULL;
+    if ((rc = exec1(st, "BEGIN", "read a run", err)) < 0)
+        return rc;
+    if ((rc = prepare(st, "SELECT " RUN_COLS " FROM runs WHERE id = ?1", &q, err)) < 0)
+        goto out;
+    sqlite3_bind_int64(q, 1, run_id);
+    step = sqlite3_step(q);
+    if (step == SQLITE_DONE) {
+        rc = lb_err_set(err, LB_ENOTFOUND, "no run %lld in state database %s",
+                        (long long)run_id, st->path);
+        goto out;
+    }
+    if (step != SQLITE_ROW) {
+        rc = db_fail(st, err, "read a run");
+        goto out;
+    }
+    *run = run_from_row(q);
+    sqlite3_finalize(q);
+    q = NULL;
+    if (!steps)
+        goto out;
+    if ((rc = prepare(st,
+                      "SELECT id, run_id, kind, target, started, ended, outcome, figures,"
+                      " log_excerpt FROM steps WHERE run_id = ?1 ORDER BY id",
+                      &q, err)) < 0)
+        goto out;
+    sqlite3_bind_int64(q, 1, run_id);
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        struct store_step *s = xcalloc(1, sizeof(*s));
+
+        s->id = (int64_t)sqlite3_column_int64(q, 0);
+        s->run_id = (int64_t)sqlite3_column_int64(q, 1);
+        s->kind = col_text(q, 2);
+        s->target = col_text(q, 3);
+        s->started = (time_t)sqlite3_column_int64(q, 4);
+        s->ended = (time_t)sqlite3_column_int64(q, 5);
+        s->outcome = outcome_parse((const char *)sqlite3_column_text(q, 6));
+        s->figures_json = col_text(q, 7);
+        s->log_excerpt = col_text(q, 8);
+        vec_push(steps, s);
+    }
+    if (step != SQLITE_DONE)
+        rc = db_fail(st, err, "read the steps of a run");
+
+out:
+    sqlite3_finalize(q);
+    if (rc < 0) {
+        store_run_free(*run);
+        *run = NULL;
+    }
+    if (!sqlite3_get_autocommit(st->db))
+        sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+    return rc;
+}
+
+int store_runs_recent(struct store *st, const char *job, int limit, struct vec *out,
+                      struct lb_err *err)
+{
+    sqlite3_stmt *q;
+    int rc, step;
+
+    if ((rc = prepare(st,
+                      "SELECT " RUN_COLS " FROM runs WHERE (?1 IS NULL OR job = ?1)"
+                      " ORDER BY started DESC, id DESC LIMIT ?2",
+                      &q, err)) < 0)
+        return rc;
+    bind_text(q, 1, job);
+    sqlite3_bind_int(q, 2, limit > 0 ? limit : -1);
+    while ((step = sqlite3_step(q)) == SQLITE_ROW)
+        vec_push(out, run_from_row(q));
+    rc = step == SQLITE_DONE ? 0 : db_fail(st, err, "read recent runs");
+    sqlite3_finalize(q);
+    return rc;
+}
