@@ -72,11 +72,13 @@ struct repo_cfg {
 struct job_copy {
     char *src; /* repo names */
     char *dst;
+    int line;  /* of its copy = line */
 };
 
 struct job_check {
     char *repo;   /* NULL: every repo of the job */
     char *subset; /* "2%", "1/52", NULL: plain check */
+    int line;     /* of its check = line */
 };
 
 struct job_cfg {
@@ -119,6 +121,7 @@ struct alerts_cfg {
 struct cfg_kv {
     char *key;
     char *value;
+    int line;
 };
 
 struct drill_cfg {
@@ -172,6 +175,13 @@ void config_problem_free(void *p);
 struct repo_cfg *config_repo(const struct config *cfg, const char *name);
 struct job_cfg *config_job(const struct config *cfg, const char *name);
 struct disk_cfg *config_disk(const struct config *cfg, const char *name);
+
+/*
+ * The directory of a repo whose url is a local path (absolute after loading;
+ * "local:" stripped), borrowed; NULL for a remote repo (s3:, b2:, sftp:,
+ * rest:, gs:, azure:, swift:, rclone:).
+ */
+const char *config_repo_local_path(const struct repo_cfg *repo);
 
 /* RPO of a repo from its tier and [targets]. */
 int64_t config_repo_rpo(const struct config *cfg, const struct repo_cfg *repo);
