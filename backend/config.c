@@ -36,6 +36,9 @@
 #define CONFIG_MAX_BYTES (1024 * 1024)
 #define CONFIG_MAX_LINE 4096
 #define NAME_MAX_LEN 64
+#define MAX_SECTIONS 512     /* bounds the work on a wrong or hostile file */
+#define MAX_KEYS 256         /* KEY = VALUE lines in one section */
+#define MAX_SHOWN 100        /* problems handed back; the rest are counted */
 #define VMID_MIN 100
 #define VMID_MAX 999999999
 
@@ -78,6 +81,7 @@ struct sect_spec {
 struct seen_key {
     char *key;
     int line;
+    bool bad; /* its value was rejected */
 };
 
 /* One [section] of the file. */
@@ -87,7 +91,8 @@ struct sect {
     int line;
     void *obj;         /* struct repo_cfg *, &cfg->console ... */
     bool skip;         /* broken, unknown or duplicate: its keys are ignored */
-    struct vec seen;   /* struct seen_key * */
+    struct vec seen;   /* struct seen_key *, one per distinct key */
+    int nkeys;         /* KEY = VALUE lines seen */
 };
 
 enum line_kind { LINE_BLANK, LINE_SECTION, LINE_KV, LINE_BAD };
@@ -133,29 +138,51 @@ static void problem_at(struct loader *ld, int line, const char *fmt, ...)
  * Hand the problems over in line order (the file-level ones, line 0, first)
  * and put the first into err.
  */
+struct ranked {
+    struct config_problem *p;
+    size_t seq; /* found order: ties on a line keep it */
+};
+
+static int ranked_cmp(const void *a, const void *b)
+{
+    const struct ranked *ra = a, *rb = b;
+
+    if (ra->p->line != rb->p->line)
+        return ra->p->line < rb->p->line ? -1 : 1;
+    return ra->seq < rb->seq ? -1 : ra->seq > rb->seq;
+}
+
 static void problems_flush(struct loader *ld)
 {
     struct vec *v = &ld->found;
+    struct ranked *r = xcalloc(v->len ? v->len : 1, sizeof(*r));
 
-    for (size_t i = 1; i < v->len; i++) { /* insertion sort: stable, lists are short */
-        struct config_problem *p = v->items[i];
-        size_t j = i;
-
-        for (; j > 0 && ((struct config_problem *)v->items[j - 1])->line > p->line; j--)
-            v->items[j] = v->items[j - 1];
-        v->items[j] = p;
-    }
     for (size_t i = 0; i < v->len; i++) {
-        struct config_problem *p = v->items[i];
+        r[i].p = v->items[i];
+        r[i].seq = i;
+    }
+    qsort(r, v->len, sizeof(*r), ranked_cmp);
+    for (size_t i = 0; i < v->len; i++) {
+        struct config_problem *p = r[i].p;
 
         if (!i && p->line)
             lb_err_set(ld->err, LB_ECONFIG, "%s:%d: %s", p->file, p->line, p->msg);
         else if (!i)
             lb_err_set(ld->err, LB_ECONFIG, "%s: %s", p->file, p->msg);
-        if (ld->problems)
+        if (ld->problems && i < MAX_SHOWN)
             vec_push(ld->problems, p);
         else
             config_problem_free(p);
+    }
+    free(r);
+    if (ld->problems && v->len > MAX_SHOWN) {
+        struct config_problem *p = xcalloc(1, sizeof(*p));
+
+        p->file = xstrdup(ld->file);
+        str_sanitize(p->file);
+        p->msg = xasprintf("%zu more problems not shown: fix the ones above first",
+                           v->len - MAX_SHOWN);
+        vec_push(ld->problems, p);
     }
     v->len = 0;
     vec_release(v);
@@ -578,7 +605,7 @@ static void *drill_create(struct loader *ld, const char *name, int line)
 
 /* ---- value parsers ----------------------------------------------------- */
 
-static int sect_key_line(const struct sect *s, const char *key)
+static struct seen_key *sect_seen(const struct sect *s, const char *key)
 {
     size_t i;
     struct seen_key *k;
@@ -586,9 +613,25 @@ static int sect_key_line(const struct sect *s, const char *key)
     vec_foreach(&s->seen, i, k)
     {
         if (!strcmp(k->key, key))
-            return k->line;
+            return k;
     }
-    return 0;
+    return NULL;
+}
+
+/* The line a key was first set on, 0 when not set. */
+static int sect_key_line(const struct sect *s, const char *key)
+{
+    const struct seen_key *k = sect_seen(s, key);
+
+    return k ? k->line : 0;
+}
+
+/* Was the key given but (one of) its value(s) rejected? */
+static bool sect_key_bad(const struct sect *s, const char *key)
+{
+    const struct seen_key *k = sect_seen(s, key);
+
+    return k && k->bad;
 }
 
 static bool url_has_host(const char *rest)
@@ -1333,13 +1376,16 @@ static void unknown_key(struct loader *ld, struct sect *s, const char *key, int 
     buf_release(&list);
 }
 
+static void handle_value(struct loader *ld, struct sect *s, const struct key_spec *k,
+                         const char *key, const char *val, int line);
+
 static void handle_key(struct loader *ld, struct sect *s, const char *key, const char *val,
                        int line)
 {
     const struct key_spec *k = key_lookup(s->spec, key);
     int first = sect_key_line(s, key);
     struct seen_key *seen;
-    void *field;
+    size_t before;
 
     if (!k) {
         unknown_key(ld, s, key, line);
@@ -1350,12 +1396,31 @@ static void handle_key(struct loader *ld, struct sect *s, const char *key, const
                    key, first);
         return;
     }
-    if (!first) {
+    if (++s->nkeys > MAX_KEYS) {
+        if (s->nkeys == MAX_KEYS + 1)
+            problem_at(ld, line, "%s has more than %d keys: the rest are ignored", s->label,
+                       MAX_KEYS);
+        return;
+    }
+    seen = first ? sect_seen(s, key) : NULL;
+    if (!seen) {
         seen = xcalloc(1, sizeof(*seen));
         seen->key = xstrdup(key);
         seen->line = line;
         vec_push(&s->seen, seen);
     }
+    before = ld->nproblems;
+    handle_value(ld, s, k, key, val, line);
+    if (ld->nproblems > before)
+        seen->bad = true;
+}
+
+/* Parse one value into the section's object. */
+static void handle_value(struct loader *ld, struct sect *s, const struct key_spec *k,
+                         const char *key, const char *val, int line)
+{
+    void *field;
+
     if (!*val) {
         if (k->expect)
             problem_key(ld, s, key, line, "needs a value (%s)", k->expect);
@@ -1480,7 +1545,8 @@ static void disk_finish(struct loader *ld, struct sect *s)
     int lw = sect_key_line(s, "fill_warn"), lc = sect_key_line(s, "fill_crit");
 
     need_key(ld, s, "device", d->device, "/dev/disk/by-id/...");
-    if (d->fill_warn >= d->fill_crit)
+    if (d->fill_warn >= d->fill_crit && !sect_key_bad(s, "fill_warn") &&
+        !sect_key_bad(s, "fill_crit"))
         problem_at(ld, lw > lc ? lw : lc ? lc : s->line,
                    "%s fill_warn (%g%%) must be below fill_crit (%g%%)", s->label, d->fill_warn,
                    d->fill_crit);
@@ -1676,6 +1742,13 @@ static void scan_header(struct loader *ld, const char *text, size_t n, int line)
     s->line = line;
     s->skip = true;
     vec_push(&ld->sects, s);
+    if (ld->sects.len > MAX_SECTIONS) {
+        s->label = xstrdup("[?]");
+        if (ld->sects.len == MAX_SECTIONS + 1)
+            problem_at(ld, line, "more than %d sections: the rest of the file is ignored",
+                       MAX_SECTIONS);
+        return;
+    }
     if (!close) {
         char *q = quote_line(text, n);
 
@@ -1948,10 +2021,10 @@ static char *read_config(struct loader *ld, const char *path, size_t *len)
     if (fd < 0) {
         if (errno == ENOENT)
             problem_at(ld, 0,
-                       "no such config file. Write one from docs/lifeboat.conf.example (installed "
-                       "in share/doc/lifeboat/), or try 'lifeboat demo' for a ready-made lab. "
-                       "lifeboat reads -c FILE, else $LIFEBOAT_CONFIG, else "
-                       "~/.config/lifeboat/lifeboat.conf, else /etc/lifeboat/lifeboat.conf");
+                       "no such config file; start from docs/lifeboat.conf.example (installed "
+                       "in share/doc/lifeboat/) or try 'lifeboat demo' (lifeboat reads -c FILE, "
+                       "else $LIFEBOAT_CONFIG, else ~/.config/lifeboat/lifeboat.conf, else "
+                       "/etc/lifeboat/lifeboat.conf)");
         else
             problem_at(ld, 0, "cannot open the config: %s", strerror(errno));
         return NULL;
@@ -1990,7 +2063,11 @@ static char *read_config(struct loader *ld, const char *path, size_t *len)
         return NULL;
     }
     *len = b.len;
-    return b.len ? buf_detach(&b) : (buf_release(&b), xstrdup(""));
+    if (!b.len) {
+        buf_release(&b);
+        return xstrdup("");
+    }
+    return buf_detach(&b);
 }
 
 struct config *config_load(const char *path, bool check_perms, struct vec *problems,

@@ -14,6 +14,13 @@
  * values are errors with file:line. Secret files (token_file, password_file,
  * env_file, auth files) and the config itself must be owned by the user and
  * not readable by group/other. Secrets themselves are never read here.
+ *
+ * After loading, every file path is absolute (relative ones resolve against
+ * the config's directory, "~/" against $HOME): secret files, repo urls that
+ * are paths, job paths, disk mount/source, drill scratch, and a theme that
+ * contains a '/'. pve/pbs fingerprints are normalised to "AA:BB:..." (upper
+ * case, 32 bytes). Alert channel "smtp" is stored as "email". A job's repos
+ * and copy/check repo names and each healthchecks.url.JOB name are defined.
  */
 
 enum repo_tier { TIER_LOCAL, TIER_OFFSITE };
@@ -164,7 +171,9 @@ char *config_default_path(const char *explicit_path);
  * problem; otherwise NULL, every problem appended to problems (struct
  * config_problem *, owned by the vec: init it with config_problem_free) and
  * err set to the first one as "FILE:LINE: message". check_perms: enforce the
- * ownership/mode rule on the config and every secret file it names.
+ * ownership/mode rule on the config and every secret file it names (a
+ * missing secret file is then a problem too). Problems come in line order
+ * (file-level ones, line 0, first); at most 100 plus a "N more" line.
  */
 struct config *config_load(const char *path, bool check_perms, struct vec *problems,
                            struct lb_err *err);

@@ -178,9 +178,10 @@ static void print_jobs(const struct config *cfg)
         }
         vec_foreach(&j->checks, k, ck)
         {
-            buf_printf(&what, "%scheck %s%s%s", what.len ? "; " : "",
-                       ck->repo ? ck->repo : "every repo",
-                       ck->subset ? " read-data-subset=" : "", ck->subset ? ck->subset : "");
+            buf_printf(&what, "%scheck %s", what.len ? "; " : "",
+                       ck->repo ? ck->repo : "its repos");
+            if (ck->subset)
+                buf_printf(&what, " (reading %s of the data)", ck->subset);
         }
         out_line("  %-12s %-16s %s", j->name, j->schedule, buf_cstr(&what));
         buf_release(&what);
@@ -198,13 +199,21 @@ static void print_proxmox(const struct config *cfg)
     out_line("proxmox");
     vec_foreach(&cfg->pves, i, v)
     {
-        out_line("  pve %-8s %s, %s", v->name, v->url,
-                 v->fingerprint ? "certificate fingerprint pinned" : "certificate checked against system CAs");
+        char *label = xasprintf("pve %s", v->name);
+
+        out_line("  %-16s %s, %s", label, v->url,
+                 v->fingerprint ? "certificate fingerprint pinned"
+                                : "certificate checked against system CAs");
+        free(label);
     }
     vec_foreach(&cfg->pbss, i, b)
     {
-        out_line("  pbs %-8s %s, datastore %s, %s", b->name, b->url, b->datastore,
-                 b->fingerprint ? "certificate fingerprint pinned" : "certificate checked against system CAs");
+        char *label = xasprintf("pbs %s", b->name);
+
+        out_line("  %-16s %s, datastore %s, %s", label, b->url, b->datastore,
+                 b->fingerprint ? "certificate fingerprint pinned"
+                                : "certificate checked against system CAs");
+        free(label);
     }
 }
 
@@ -235,6 +244,11 @@ static void print_alerts(const struct config *cfg)
     buf_release(&b);
 }
 
+static const char *plural(size_t n)
+{
+    return n == 1 ? "" : "s";
+}
+
 static int config_check(struct cli *cli)
 {
     struct check_report rep = { 0 };
@@ -246,8 +260,9 @@ static int config_check(struct cli *cli)
 
     if (!cfg)
         return EXIT_CONFIG;
-    out_line("%s: ok (%zu repos, %zu jobs, %zu pve, %zu pbs, %zu disks)", cfg->path,
-             cfg->repos.len, cfg->jobs.len, cfg->pves.len, cfg->pbss.len, cfg->disks.len);
+    out_line("%s: ok (%zu repo%s, %zu job%s, %zu pve, %zu pbs, %zu disk%s)", cfg->path,
+             cfg->repos.len, plural(cfg->repos.len), cfg->jobs.len, plural(cfg->jobs.len),
+             cfg->pves.len, cfg->pbss.len, cfg->disks.len, plural(cfg->disks.len));
     print_repos(cfg);
     print_jobs(cfg);
     print_proxmox(cfg);

@@ -704,6 +704,35 @@ static void test_long_line(void **state)
     buf_release(&b);
 }
 
+/* A wrong file (thousands of problems, or far too big) gives a bounded report. */
+static void test_huge_inputs(void **state)
+{
+    struct fx *fx = *state;
+    struct buf b = BUF_INIT(0);
+    struct lb_err err = { 0 };
+    struct config_problem *last;
+
+    for (int i = 0; i < 3000; i++)
+        buf_puts(&b, "[console]\nnonsense\n");
+    free(put(fx, "lifeboat.conf", buf_cstr(&b), 0600));
+    assert_null(load(fx, "lifeboat.conf", true, &err));
+    assert_int_equal(fx->problems.len, 101);
+    last = fx->problems.items[100];
+    assert_int_equal(last->line, 0);
+    /* 3000 bad lines + 511 duplicate [console] + one "more than 512 sections" */
+    assert_string_equal(last->msg, "3412 more problems not shown: fix the ones above first");
+    assert_non_null(strstr(err.msg, "/lifeboat.conf:2: 'nonsense' is not a KEY = VALUE line"));
+
+    buf_reset(&b);
+    for (int i = 0; i < 70000; i++)
+        buf_puts(&b, "; a comment line\n");
+    free(put(fx, "lifeboat.conf", buf_cstr(&b), 0600));
+    assert_null(load(fx, "lifeboat.conf", true, &err));
+    assert_string_equal(fx->text,
+                        "0: the config is larger than 1048576 bytes: is this the right file?\n");
+    buf_release(&b);
+}
+
 /* ---- permissions -------------------------------------------------------- */
 
 static void test_world_readable_secret(void **state)
@@ -797,11 +826,10 @@ static void test_missing_config(void **state)
     struct fx *fx = *state;
     struct lb_err err = { 0 };
     struct config *cfg = load(fx, "nope.conf", true, &err);
-    char *want = xasprintf("%s/nope.conf: no such config file. Write one from "
-                           "docs/lifeboat.conf.example (installed in share/doc/lifeboat/), or try "
-                           "'lifeboat demo' for a ready-made lab. lifeboat reads -c FILE, else "
-                           "$LIFEBOAT_CONFIG, else ~/.config/lifeboat/lifeboat.conf, else "
-                           "/etc/lifeboat/lifeboat.conf",
+    char *want = xasprintf("%s/nope.conf: no such config file; start from "
+                           "docs/lifeboat.conf.example (installed in share/doc/lifeboat/) or try "
+                           "'lifeboat demo' (lifeboat reads -c FILE, else $LIFEBOAT_CONFIG, else "
+                           "~/.config/lifeboat/lifeboat.conf, else /etc/lifeboat/lifeboat.conf)",
                            fx->dir);
 
     assert_null(cfg);
@@ -839,7 +867,6 @@ static void test_broken_fixture_reports_everything(void **state)
         "18: [job daily] repos: no repo 'offsite' is defined (add a [repo offsite] section)\n"
         "20: 'novalue' is not a KEY = VALUE line\n"
         "25: [disk usb-ssd] fill_crit: 'lots' is not a percentage (use e.g. 80%)\n"
-        "25: [disk usb-ssd] fill_warn (95%) must be below fill_crit (90%)\n"
         "27: unknown section [backup x] (use [console], [targets], [pve NAME], [pbs NAME], "
         "[repo NAME], [job NAME], [disk NAME], [alerts] or [drill])\n"
         "30: duplicate section [job daily] (first on line 16): merge them or rename one\n");
@@ -921,6 +948,7 @@ int main(void)
         T(test_endpoints_and_alerts),
         T(test_empty_values_and_fill_order),
         T(test_long_line),
+        T(test_huge_inputs),
         T(test_world_readable_secret),
         T(test_group_readable_config),
         T(test_missing_secret_file),
