@@ -54,6 +54,7 @@ void http_free(struct http *http);        /* cancels what is in flight (on_done 
 /* Start a request; on_done runs exactly once, from the loop (never from inside http_start). */
 struct http_req *http_start(struct http *http, const struct http_request_opts *opts,
                             struct lb_err *err);
+/* Stop a request; its on_done still runs once, from the loop, with LB_ECANCELLED. */
 void http_cancel(struct http_req *req);
 /* Requests in flight. */
 size_t http_active(const struct http *http);

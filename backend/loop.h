@@ -1,6 +1,7 @@
 #ifndef LIFEBOAT_BACKEND_LOOP_H
 #define LIFEBOAT_BACKEND_LOOP_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -54,5 +55,15 @@ bool loop_stopped(const struct loop *loop);
 
 /* Milliseconds on the monotonic clock, cached per turn. */
 int64_t loop_now_ms(struct loop *loop);
+
+/*
+ * For spawn.c around fork(): loop_signals_block() blocks every signal and
+ * saves the previous mask in *old; loop_signals_restore() puts it back. In the
+ * child, before exec, loop_signals_child_reset() returns every signal lifeboat
+ * handles (and the ignored SIGPIPE) to its default. All async-signal-safe.
+ */
+void loop_signals_block(sigset_t *old);
+void loop_signals_restore(const sigset_t *old);
+void loop_signals_child_reset(void);
 
 #endif

@@ -48,7 +48,10 @@ struct spawn_opts {
     bool capture;            /* also keep stdout/stderr in spawn_stdout()/spawn_stderr() buffers */
     size_t capture_max;      /* cap of each capture buffer (0: 16 MiB) */
 
-    /* Called for each complete line (cut=true when longer than max_line). May be NULL. */
+    /*
+     * Called for each complete line (cut=true when longer than max_line). line is
+     * NUL-terminated, without the newline (borrowed, valid during the call). May be NULL.
+     */
     void (*on_line)(struct spawn *sp, enum spawn_stream stream, const char *line, size_t len,
                     bool cut, void *arg);
     /* Called once when the job is finished (see above). The spawn is freed after it returns. */
