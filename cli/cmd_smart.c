@@ -1,0 +1,218 @@
+/*
+ * lifeboat smart [DISK] [--from-file FILE] [--json]
+ *
+ * SMART verdict and findings of a saved `smartctl --json` output (--from-file,
+ * no config needed), of one configured [disk DISK], or of every configured
+ * disk. A disk whose section has `source = FILE` reads that file instead of
+ * running smartctl (demo and tests only). Exit 0 ok (or standby), 1 warn (or
+ * SMART unavailable), 2 crit or error; 64 usage, 78 config.
+ * --json: one object for DISK or FILE, an array of objects for every disk.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/base/err.h"
+#include "backend/base/xalloc.h"
+#include "backend/config.h"
+#include "backend/loop.h"
+#include "backend/smart.h"
+#include "backend/smart_rules.h"
+#include "cli/cli.h"
+
+static void print_human(const struct smart_data *d, const struct smart_report *r,
+                        const char *disk, const char *device, const char *label)
+{
+    char *hint = smart_hint(d, disk);
+    size_t i;
+    struct smart_finding *f;
+
+    printf("%s: SMART %s", label, smart_verdict_name(r->verdict));
+    if (d->state != SMART_STATE_DATA)
+        printf(" (%s)", smart_state_name(d->state));
+    printf("\n");
+    if (d->model || d->serial)
+        printf("  drive     %s%s%s%s%s\n", d->model ? d->model : "?",
+               d->serial ? "  serial " : "", d->serial ? d->serial : "",
+               d->firmware ? "  firmware " : "", d->firmware ? d->firmware : "");
+    if (d->device || device)
+        printf("  device    %s%s%s%s%s\n", d->device ? d->device : device,
+               smart_protocol_name(d->protocol) ? "  " : "",
+               smart_protocol_name(d->protocol) ? smart_protocol_name(d->protocol) : "",
+               d->device_type ? "  -d " : "", d->device_type ? d->device_type : "");
+    if (r->counters.power_on_hours >= 0 || r->counters.temperature >= 0 ||
+        r->counters.life_used >= 0) {
+        const char *sep = "";
+
+        printf("  health    ");
+        if (r->counters.temperature >= 0) {
+            printf("%lld °C", (long long)r->counters.temperature);
+            sep = ", ";
+        }
+        if (r->counters.power_on_hours >= 0) {
+            printf("%s%lld h powered on", sep, (long long)r->counters.power_on_hours);
+            sep = ", ";
+        }
+        if (r->counters.life_used >= 0)
+            printf("%s%lld%% life used", sep, (long long)r->counters.life_used);
+        printf("\n");
+    }
+    if (d->exit_status > 0) {
+        char *bits = smart_exit_describe(d->exit_status);
+
+        printf("  smartctl  exit %d (%s)\n", d->exit_status, bits);
+        free(bits);
+    }
+    vec_foreach(&r->findings, i, f)
+    {
+        printf("  %-4s  %s\n", smart_level_name(f->level), f->text);
+    }
+    if (hint)
+        printf("  hint: %s\n", hint);
+    free(hint);
+}
+
+/* Evaluate and print one record; returns its exit code. */
+static int report(const struct smart_data *d, const char *disk, const char *device,
+                  const char *label, bool json, bool in_array, bool first)
+{
+    struct smart_report r;
+    int rc;
+
+    smart_rules_eval(d, NULL, NULL, &r);
+    rc = smart_verdict_exit(r.verdict);
+    if (json) {
+        char *s = smart_report_json(d, &r, disk, device);
+
+        printf("%s%s%s", in_array && !first ? "," : "", s, in_array ? "" : "\n");
+        free(s);
+    } else {
+        if (!first)
+            printf("\n");
+        print_human(d, &r, disk, device, label);
+    }
+    smart_report_release(&r);
+    return rc;
+}
+
+/* The record of one configured disk: its source file, or smartctl. New. */
+static struct smart_data *read_disk(const struct config *cfg, const struct disk_cfg *dk,
+                                    struct loop **loop)
+{
+    struct smart_data *d = NULL;
+    struct lb_err err = { 0 };
+
+    if (dk->source) {
+        char *path = dk->source[0] == '/' || !cfg->dir ?
+                         xstrdup(dk->source) :
+                         xasprintf("%s/%s", cfg->dir, dk->source);
+
+        if (smart_parse_file(path, &d, &err) < 0)
+            d = smart_data_new_state(SMART_STATE_BAD_OUTPUT, err.msg);
+        free(path);
+        return d;
+    }
+    if (!*loop)
+        *loop = loop_new();
+    {
+        struct smart_probe_opts o = {
+            .device = dk->device,
+            .type = dk->type,
+            .usb_vendor = SMART_NONE,
+        };
+
+        if (smart_probe_sync(*loop, &o, &d, &err) < 0)
+            d = smart_data_new_state(SMART_STATE_OPEN_FAILED, err.msg);
+    }
+    return d;
+}
+
+static int worse(int a, int b)
+{
+    return a > b ? a : b;
+}
+
+int cmd_smart(struct cli *cli, int argc, char **argv)
+{
+    const char *disk = NULL;
+    const char *file = NULL;
+    bool json = cli->json;
+    struct config *cfg = NULL;
+    struct loop *loop = NULL;
+    int rc = EXIT_OK_;
+
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--json")) {
+            json = true;
+        } else if (!strcmp(argv[i], "--from-file")) {
+            if (i + 1 >= argc)
+                return cli_usage("smart", "--from-file needs a FILE");
+            file = argv[++i];
+        } else if (!strncmp(argv[i], "--from-file=", 12)) {
+            file = argv[i] + 12;
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            return cli_usage("smart", "unknown option '%s'", argv[i]);
+        } else if (!disk) {
+            disk = argv[i];
+        } else {
+            return cli_usage("smart", "one DISK at a time (got '%s' and '%s')", disk, argv[i]);
+        }
+    }
+    if (file && disk)
+        return cli_usage("smart", "give either DISK or --from-file FILE, not both");
+
+    if (file) {
+        struct smart_data *d = NULL;
+        struct lb_err err = { 0 };
+
+        if (smart_parse_file(file, &d, &err) < 0) {
+            cli_error("smart: %s", err.msg);
+            if (err.code != LB_EPARSE)
+                return EXIT_FAIL; /* nothing read: no verdict to print */
+            d = smart_data_new_state(SMART_STATE_BAD_OUTPUT, err.msg);
+        }
+        rc = report(d, NULL, NULL, d->device ? d->device : file, json, false, true);
+        smart_data_free(&d);
+        return rc;
+    }
+
+    cfg = cli_load_config(cli, true);
+    if (!cfg)
+        return EXIT_CONFIG;
+    if (disk) {
+        struct disk_cfg *dk = config_disk(cfg, disk);
+        struct smart_data *d;
+
+        if (!dk) {
+            cli_error("smart: no [disk %s] section in '%s'", disk, cfg->path);
+            config_free(cfg);
+            return EXIT_CONFIG;
+        }
+        d = read_disk(cfg, dk, &loop);
+        rc = report(d, dk->name, dk->device, dk->name, json, false, true);
+        smart_data_free(&d);
+    } else if (!cfg->disks.len) {
+        cli_error("smart: no [disk NAME] section in '%s': add one, or use --from-file FILE",
+                  cfg->path);
+        rc = EXIT_CONFIG;
+    } else {
+        size_t i;
+        struct disk_cfg *dk;
+
+        if (json)
+            printf("[");
+        vec_foreach(&cfg->disks, i, dk)
+        {
+            struct smart_data *d = read_disk(cfg, dk, &loop);
+
+            rc = worse(rc, report(d, dk->name, dk->device, dk->name, json, true, i == 0));
+            smart_data_free(&d);
+        }
+        if (json)
+            printf("]\n");
+    }
+    if (loop)
+        loop_free(loop);
+    config_free(cfg);
+    return rc;
+}
