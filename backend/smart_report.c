@@ -59,7 +59,11 @@ char *smart_report_json(const struct smart_data *d, const struct smart_report *r
     json_object_set_new(o, "findings", findings);
     json_object_set_new(o, "smartctl_exit_status",
                         d->exit_status >= 0 ? json_integer(d->exit_status) : json_null());
-    json_object_set_new(o, "type", str_or_null(d->chosen_type));
+    /* the -d value worth remembering: only when it reached the drive */
+    json_object_set_new(o, "type", str_or_null(d->state == SMART_STATE_DATA ||
+                                                       d->state == SMART_STATE_STANDBY ?
+                                                   d->chosen_type :
+                                                   NULL));
     json_object_set_new(o, "device_type", str_or_null(d->device_type));
     vec_foreach(&d->attempts, i, a)
     {

@@ -101,7 +101,9 @@ int smart_verdict_exit(enum smart_verdict verdict);
  * The `lifeboat smart --json` object (DESIGN.md §2, issue 6): device, model,
  * serial, protocol, verdict, temperature_c, power_on_hours, life_used_pct,
  * findings [{metric, level, value, text}], smartctl_exit_status, plus disk,
- * state, hint, reason, type (the -d that worked) and attempts. disk and
+ * state, hint, reason, type (the -d value that reached the drive: set for
+ * data and standby, null otherwise), device_type (smartctl's) and attempts
+ * ({type, state, exit_status, reason} per -d value tried). disk and
  * device (the configured path, used when smartctl named none) may be NULL.
  * Compact, one line, no newline. New string (smart_report.c).
  */
