@@ -223,7 +223,7 @@ int restic_parse_snapshots(const char *json, size_t len, struct vec *out, struct
     }
     json_array_foreach(root, i, item)
     {
-        struct restic_snapshot *s;
+        struct restic_snapshot *s = NULL;
 
         if ((rc = parse_one_snapshot(item, i, &s, err)) < 0)
             goto out;
@@ -631,6 +631,8 @@ static int env_line(char *line, const char *path, int lineno, struct vec *env, s
         p = str_trim(p + 7);
     eq = strchr(p, '=');
     nlen = eq ? (size_t)(eq - p) : 0;
+    while (nlen && (p[nlen - 1] == ' ' || p[nlen - 1] == '\t'))
+        nlen--; /* "NAME = value" */
     if (!eq || !nlen || (p[0] >= '0' && p[0] <= '9'))
         goto bad;
     for (size_t i = 0; i < nlen; i++)
