@@ -1,0 +1,52 @@
+#!/bin/sh
+# make screenshots: the console on a fresh demo lab at 100x30, captured from tmux,
+# drawn as HTML (ans2html.py) and photographed by headless chromium at 2x scale.
+#   screenshots/overview.png
+# The lab is built with LIFEBOAT_NOW pinned and TZ=UTC, so ages and dates are
+# the same on every run. Needs chromium: scripts/deps.sh shots installs it.
+set -u
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+: "${LIFEBOAT:=$TOP/lifeboat}"
+. "$TOP/tests/lib.sh"
+. "$TOP/tests/e2e/tmux.sh"
+
+sh "$TOP/scripts/deps.sh" shots || { echo "screenshots: cannot install chromium"; exit 1; }
+OUT=${SCREENSHOTS_DIR:-$TOP/screenshots}
+mkdir -p "$OUT"
+
+# Thursday 2026-11-26 10:00 UTC: a weekday morning after the nightly runs
+export LIFEBOAT_NOW=1795687200 TZ=UTC
+LAB=$T_TMP/demo-lab
+
+# shot CAPTURE COLS ROWS OUT.png: HTML from the capture, then a 2x chromium screenshot
+shot() {
+    fs=16 scale=2
+    python3 "$TOP/tests/e2e/ans2html.py" "$2" "$3" "$fs" <"$1" >"$T_TMP/screen.html" || return 1
+    # DejaVu Sans Mono advances 1233/2048 em; 10 px padding on each side
+    w=$(( ($2 * fs * 1233 + 2047) / 2048 + 20 ))
+    h=$(( $3 * (fs * 116 / 100) + 20 ))
+    rm -f "$4"
+    chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+        --disable-background-networking --disable-component-update --disable-sync \
+        --hide-scrollbars --force-device-scale-factor=$scale \
+        --user-data-dir="$T_TMP/chromium" --window-size="$w,$h" \
+        --screenshot="$4" "file://$T_TMP/screen.html" >/dev/null 2>&1
+    test -s "$4"
+}
+
+"$LIFEBOAT" demo "$LAB" --setup-only >/dev/null || { echo "screenshots: lab build failed"; exit 1; }
+tmux_start shot 100 30 "$LIFEBOAT demo $LAB" LIFEBOAT_NOW=$LIFEBOAT_NOW TZ=UTC
+# the Overview is complete when every repo was read (the cloud last: over HTTP)
+ok=1
+for r in os-ssd usb-ssd cloud; do wait_for "$r" shot || ok=0; done
+[ $ok = 1 ] && wait_gone "refreshing" shot 30 || ok=0
+[ $ok = 1 ] || { echo "screenshots: the Overview did not complete"; exit 1; }
+sleep 0.3 # let the last redraw land
+screen_ansi shot >"$T_TMP/overview.ans"
+keys shot q
+if shot "$T_TMP/overview.ans" 100 30 "$OUT/overview.png"; then
+    echo "screenshots: wrote $OUT/overview.png"
+else
+    echo "screenshots: chromium made no image"
+    exit 1
+fi
