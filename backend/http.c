@@ -38,14 +38,14 @@
 
 #define HTTP_DEFAULT_CONNECT_MS 10000
 #define HTTP_DEFAULT_TIMEOUT_MS 60000
-#define HTTP_DEFAULT_MAX_BODY ((size_t)16 << 20)
-#define HTTP_BACKOFF_MS 250
-#define HTTP_BACKOFF_MAX_MS 4000
+#define HTTP_DEFAULT_MAX_BODY   ((size_t)16 << 20)
+#define HTTP_BACKOFF_MS         250
+#define HTTP_BACKOFF_MAX_MS     4000
 
 enum req_state {
-    REQ_RUNNING, /* an easy handle is in the multi */
-    REQ_BACKOFF, /* waiting to retry */
-    REQ_DONE,    /* result known, on_done scheduled */
+    REQ_RUNNING,    /* an easy handle is in the multi */
+    REQ_BACKOFF,    /* waiting to retry */
+    REQ_DONE,       /* result known, on_done scheduled */
     REQ_DELIVERING, /* inside on_done */
 };
 
@@ -242,10 +242,10 @@ static CURL *easy_build(struct http_req *req, struct lb_err *err)
                    req->url_shown);
         return NULL;
     }
-#define SET(opt, val)                                                                              \
-    do {                                                                                           \
-        if (rc == CURLE_OK)                                                                        \
-            rc = curl_easy_setopt(e, opt, val);                                                    \
+#define SET(opt, val)                           \
+    do {                                        \
+        if (rc == CURLE_OK)                     \
+            rc = curl_easy_setopt(e, opt, val); \
     } while (0)
     SET(CURLOPT_URL, req->url);
     SET(CURLOPT_PRIVATE, req);
@@ -286,10 +286,12 @@ static CURL *easy_build(struct http_req *req, struct lb_err *err)
     }
 #undef SET
     if (rc != CURLE_OK) {
-        lb_err_set(err, rc == CURLE_NOT_BUILT_IN || rc == CURLE_UNKNOWN_OPTION ? LB_ETLS : LB_EFAIL,
+        lb_err_set(err, req->pinned && rc == CURLE_NOT_BUILT_IN ? LB_ETLS : LB_EFAIL,
                    "cannot %s %s: libcurl: %s%s", req->method, req->url_shown,
                    curl_easy_strerror(rc),
-                   req->pinned ? " (certificate pinning needs libcurl built with OpenSSL)" : "");
+                   req->pinned && rc == CURLE_NOT_BUILT_IN
+                       ? " (certificate pinning needs libcurl built with OpenSSL)"
+                       : "");
         curl_easy_cleanup(e);
         return NULL;
     }
@@ -454,8 +456,9 @@ static void attempt_done(struct http_req *req, CURLcode rc)
         req->state = REQ_BACKOFF;
         log_debug("http: %s %s: attempt %d failed (%s, status %ld), retrying", pre, url,
                   req->attempt, curl_easy_strerror(rc), status);
-        req->timer = loop_add_timer(req->http->loop, ms < HTTP_BACKOFF_MAX_MS ? ms : HTTP_BACKOFF_MAX_MS,
-                                    on_retry_timer, req);
+        req->timer =
+            loop_add_timer(req->http->loop, ms < HTTP_BACKOFF_MAX_MS ? ms : HTTP_BACKOFF_MAX_MS,
+                           on_retry_timer, req);
         return;
     }
     req->res.status = status;
@@ -477,10 +480,11 @@ static void attempt_done(struct http_req *req, CURLcode rc)
     } else if (req->pin_mismatch) {
         code = LB_ETLS;
         fingerprint_fmt(req->pin, shown_pin);
-        snprintf(req->message, sizeof(req->message),
-                 "cannot %s %s: the server's certificate has SHA-256 fingerprint %s, but the "
-                 "pin is %s; if the certificate was renewed on purpose, check it and update the pin",
-                 pre, url, req->fingerprint, shown_pin);
+        snprintf(
+            req->message, sizeof(req->message),
+            "cannot %s %s: the server's certificate has SHA-256 fingerprint %s, but the "
+            "pin is %s; if the certificate was renewed on purpose, check it and update the pin",
+            pre, url, req->fingerprint, shown_pin);
     } else if (is_tls_error(rc)) {
         code = LB_ETLS;
         snprintf(req->message, sizeof(req->message), "cannot %s %s: %s%s", pre, url, why,

@@ -24,12 +24,12 @@
 #include "backend/base/xalloc.h"
 #include "backend/loop.h"
 
-#define SPAWN_DEFAULT_GRACE_MS 3000
+#define SPAWN_DEFAULT_GRACE_MS   3000
 #define SPAWN_DEFAULT_MAX_OUTPUT ((size_t)64 << 20)
-#define SPAWN_DEFAULT_CAPTURE ((size_t)16 << 20)
-#define SPAWN_READ_CHUNK 65536
-#define SPAWN_READS_PER_TURN 16 /* a flooding child cannot starve the others */
-#define SPAWN_DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
+#define SPAWN_DEFAULT_CAPTURE    ((size_t)16 << 20)
+#define SPAWN_READ_CHUNK         65536
+#define SPAWN_READS_PER_TURN     16 /* a flooding child cannot starve the others */
+#define SPAWN_DEFAULT_PATH       "/usr/local/bin:/usr/bin:/bin"
 
 struct spawn_out {
     struct spawn *sp;
@@ -312,6 +312,25 @@ static void out_readable(struct loop *loop, int fd, int revents, void *arg)
     }
 }
 
+/* Read what is buffered now (bounded), then close as if at EOF. */
+static void out_drain(struct spawn_out *o)
+{
+    char chunk[SPAWN_READ_CHUNK];
+    int round;
+
+    for (round = 0; o->fd >= 0 && round < 4 * SPAWN_READS_PER_TURN; round++) {
+        ssize_t n = read(o->fd, chunk, sizeof(chunk));
+
+        if (n > 0)
+            out_take(o, chunk, (size_t)n);
+        else if (n < 0 && errno == EINTR)
+            continue;
+        else
+            break;
+    }
+    out_eof(o);
+}
+
 static void exec_readable(struct loop *loop, int fd, int revents, void *arg)
 {
     struct spawn *sp = arg;
@@ -379,6 +398,7 @@ static void stdin_writable(struct loop *loop, int fd, int revents, void *arg)
 /* ---- reaping, killing, finishing ---- */
 
 static void on_sigchld(struct loop *loop, int signo, void *arg);
+static void on_abandon(struct loop *loop, void *arg);
 
 static void unwatch_chld(struct spawn *sp)
 {
@@ -403,6 +423,13 @@ static void try_reap(struct spawn *sp)
     sp->reaped = true;
     sp->wstatus = r == sp->pid ? st : -1; /* -1: reaped elsewhere, status unknown */
     unwatch_chld(sp);
+    /*
+     * Output still buffered in the pipes arrives in the next turns. If they
+     * stay open for the grace period, something the child left running
+     * holds them: stop waiting for it then (on_abandon).
+     */
+    if ((sp->out.fd >= 0 || sp->err.fd >= 0) && !sp->abandon_timer)
+        sp->abandon_timer = loop_add_timer(sp->loop, sp->kill_grace_ms, on_abandon, sp);
 }
 
 static void on_sigchld(struct loop *loop, int signo, void *arg)
@@ -436,9 +463,9 @@ static void on_abandon(struct loop *loop, void *arg)
     try_reap(sp);
     if (!sp->reaped)
         return; /* SIGCHLD will come */
-    /* Reaped, but something outside the group still holds the pipes: stop waiting. */
-    out_eof(&sp->out);
-    out_eof(&sp->err);
+    /* Reaped, but a leftover process still holds the pipes: take what is there, stop waiting. */
+    out_drain(&sp->out);
+    out_drain(&sp->err);
     if (sp->exec_fd >= 0) {
         loop_del_fd(sp->loop, sp->exec_fd);
         close_fd(&sp->exec_fd);
@@ -452,7 +479,8 @@ static void on_kill(struct loop *loop, void *arg)
 
     sp->kill_timer = 0;
     signal_group(sp, SIGKILL);
-    sp->abandon_timer = loop_add_timer(loop, sp->kill_grace_ms, on_abandon, sp);
+    if (!sp->abandon_timer)
+        sp->abandon_timer = loop_add_timer(loop, sp->kill_grace_ms, on_abandon, sp);
 }
 
 static void terminate(struct spawn *sp)

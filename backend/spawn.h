@@ -13,7 +13,8 @@
  * lines, stdin from a buffer or /dev/null, environment control (secrets go in
  * the environment, never argv), a timeout with SIGTERM then SIGKILL, and
  * two-phase completion: on_exit runs once, after both pipes reached EOF *and*
- * the child was reaped. Exec failure is reported through a CLOEXEC pipe.
+ * the child was reaped (or kill_grace_ms after it was reaped, when a process it
+ * left running still holds the pipes). Exec failure is reported through a CLOEXEC pipe.
  * The child runs in its own process group; cancel/timeout signal the group.
  */
 

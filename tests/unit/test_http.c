@@ -155,12 +155,14 @@ static bool find_script(void)
 
 static int group_setup(void **state)
 {
+    /* clang-format off */
     const char *req[] = { "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
                           "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "key.pem",
                           "-out", "cert.pem", "-days", "3650", "-subj", "/CN=lifeboat.test",
                           "-addext", "subjectAltName=DNS:lifeboat.test", NULL };
     const char *fp[] = { "openssl", "x509", "-in", "cert.pem", "-noout", "-fingerprint",
                          "-sha256", NULL };
+    /* clang-format on */
     struct buf out = BUF_INIT(4096);
     const char *eq;
 
@@ -289,8 +291,8 @@ static void got_release(struct got *g)
 
 static void url(char *out, size_t n, bool tls, const char *path)
 {
-    snprintf(out, n, "%s://127.0.0.1:%d%s", tls ? "https" : "http",
-             tls ? E.tls.port : E.plain.port, path);
+    snprintf(out, n, "%s://127.0.0.1:%d%s", tls ? "https" : "http", tls ? E.tls.port : E.plain.port,
+             path);
 }
 
 static void test_get(void **state)
@@ -397,7 +399,8 @@ static void test_concurrent_requests_and_child(void **state)
     struct http_request_opts o1, o2;
     struct got slow, fast;
     struct together t = { &slow, 0, 0, false };
-    const char *argv[] = { "sh", "-c", "for i in 1 2 3 4 5; do echo line $i; sleep 0.1; done", NULL };
+    const char *argv[] = { "sh", "-c", "for i in 1 2 3 4 5; do echo line $i; sleep 0.1; done",
+                           NULL };
     struct spawn_opts so;
     struct lb_err err;
     char u1[256], u2[256];

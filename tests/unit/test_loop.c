@@ -50,8 +50,8 @@ static void test_timers_fire_in_deadline_order(void **state)
 {
     struct loop *loop = loop_new();
     struct order o = { { 0 }, 0, loop, 0 };
-    struct tag t[7] = { { &o, 30 }, { &o, 10 }, { &o, 20 }, { &o, 11 }, { &o, 0 }, { &o, 15 },
-                        { &o, 12 } };
+    struct tag t[7] = { { &o, 30 }, { &o, 10 }, { &o, 20 }, { &o, 11 },
+                        { &o, 0 },  { &o, 15 }, { &o, 12 } };
     uint64_t cancelled;
 
     (void)state;

@@ -31,8 +31,8 @@ struct job {
     bool done;
     int exits;
     struct spawn_result res;
-    struct buf out, err; /* copies of the captures */
-    const char *touch_on;   /* create touch_path when this line arrives */
+    struct buf out, err;  /* copies of the captures */
+    const char *touch_on; /* create touch_path when this line arrives */
     const char *touch_path;
     bool cancel_on_line;
     int lines_before_exit;
@@ -251,6 +251,28 @@ static void test_timeout_escalates_to_sigkill(void **state)
     assert_string_equal(j.lines[0][0], "ready");
     assert_true(j.n[0] >= 2);
     assert_string_equal(j.lines[0][1], "got-term"); /* SIGTERM came first */
+    job_release(&j);
+    loop_free(loop);
+}
+
+static void test_leftover_grandchild_does_not_hold_the_job(void **state)
+{
+    struct loop *loop = loop_new();
+    struct job j;
+    struct spawn_opts o;
+    /* The shell exits at once; the background sleep keeps stdout open a while longer. */
+    const char *argv[] = { "sh", "-c", "echo bye; sleep 5 &", NULL };
+
+    (void)state;
+    job_init(&j, loop);
+    o = job_opts(&j, argv);
+    o.kill_grace_ms = 300;
+    job_run(&j, &o);
+    assert_false(j.res.timed_out);
+    assert_true(j.res.exited);
+    assert_int_equal(j.res.status, 0);
+    assert_int_equal(j.n[0], 1);
+    assert_string_equal(j.lines[0][0], "bye");
     job_release(&j);
     loop_free(loop);
 }
@@ -580,6 +602,7 @@ int main(void)
         cmocka_unit_test(test_signal_death),
         cmocka_unit_test(test_timeout_kills_a_child_that_never_exits),
         cmocka_unit_test(test_timeout_escalates_to_sigkill),
+        cmocka_unit_test(test_leftover_grandchild_does_not_hold_the_job),
         cmocka_unit_test(test_cancel),
         cmocka_unit_test(test_flood_is_capped_and_completes),
         cmocka_unit_test(test_exec_failure_reports_enoent),
