@@ -23,7 +23,9 @@ static const struct cli_command commands[] = {
     { "status", "[--json]", "3-2-1 matrix and freshness of every copy; exit 0 ok, 1 warning, 2 critical",
       cmd_status },
     { "config", "check", "validate the config, file permissions and every endpoint", cmd_config },
-    { "demo", "[DIR] [--setup-only]", "build (or reuse) a demo lab in DIR (./demo-lab) and open the console",
+    { "demo", "[DIR] [--setup-only | --serve]",
+      "build (or reuse) a demo lab in DIR (./demo-lab) and open the console; --setup-only: "
+      "build it, print its config path; --serve: serve its cloud repo until Ctrl-C",
       cmd_demo },
     { "calendar", "EXPR [--count N] [--from 'YYYY-MM-DD HH:MM:SS'] [--dialect systemd|proxmox]",
       "next elapse times of a calendar event", cmd_calendar },
