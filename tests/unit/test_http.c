@@ -684,6 +684,80 @@ static void test_cancel_and_free(void **state)
     loop_run_once(E.loop, 20); /* nothing of http is left in the loop */
 }
 
+/* on_done may start the next request, and the last one may free the whole http. */
+struct chain {
+    struct http *http;
+    char url[256];
+    int done;
+    bool freed;
+};
+
+static void chain_done(struct http_req *req, const struct http_response *res, void *arg)
+{
+    struct chain *c = arg;
+    struct http_request_opts o;
+
+    (void)req;
+    assert_int_equal(res->code, LB_EOK);
+    assert_int_equal(res->status, 200);
+    if (++c->done < 3) {
+        memset(&o, 0, sizeof(o));
+        o.url = c->url;
+        o.on_done = chain_done;
+        o.arg = c;
+        assert_non_null(http_start(c->http, &o, NULL));
+    } else {
+        http_free(c->http);
+        c->freed = true;
+    }
+}
+
+static void test_on_done_starts_next_and_frees(void **state)
+{
+    struct chain c;
+    struct http_request_opts o;
+    int turns = 0;
+
+    (void)state;
+    memset(&c, 0, sizeof(c));
+    c.http = http_new(E.loop);
+    url(c.url, sizeof(c.url), false, "/ok");
+    memset(&o, 0, sizeof(o));
+    o.url = c.url;
+    o.on_done = chain_done;
+    o.arg = &c;
+    assert_non_null(http_start(c.http, &o, NULL));
+    while (!c.freed && turns++ < 10000)
+        loop_run_once(E.loop, 1000);
+    assert_true(c.freed);
+    assert_int_equal(c.done, 3);
+    loop_run_once(E.loop, 20);
+}
+
+static void test_cancel_while_waiting_to_retry(void **state)
+{
+    struct http *http = http_new(E.loop);
+    struct http_request_opts o;
+    struct http_req *req;
+    struct got g;
+    char u[256];
+    int turns = 0;
+
+    (void)state;
+    url(u, sizeof(u), false, "/flaky?key=d&fail=100");
+    o = opts_for(&g, u);
+    o.retries = 5;
+    req = start(http, &o, &g);
+    while (turns++ < 20) /* the first 503 arrives, the retry is waiting */
+        loop_run_once(E.loop, 10);
+    http_cancel(req);
+    wait_for(&g);
+    assert_int_equal(g.code, LB_ECANCELLED);
+    assert_int_equal(http_active(http), 0);
+    got_release(&g);
+    http_free(http);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -697,6 +771,8 @@ int main(void)
         cmocka_unit_test(test_tls_default_cas_reject_self_signed),
         cmocka_unit_test(test_retries),
         cmocka_unit_test(test_cancel_and_free),
+        cmocka_unit_test(test_on_done_starts_next_and_frees),
+        cmocka_unit_test(test_cancel_while_waiting_to_retry),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
