@@ -2,8 +2,8 @@
  * Live tests of the restic adapter against real restic repositories created
  * in a temp dir (restic 0.14 here): refresh of a good repo (empty, then two
  * snapshots), wrong password, missing repository, a stale shared lock and a
- * stale exclusive lock left by killed restic processes, restic not installed,
- * cancel and timeout. One `restic init` (about 3 s of scrypt) for the lot.
+ * stale exclusive lock left by killed restic processes, a damaged index (stats
+ * fail, snapshots still delivered), restic not installed, cancel and timeout. One `restic init` (about 3 s of scrypt) for the lot.
  *
  * The tests of the group share one repository and run in order.
  */
@@ -439,6 +439,30 @@ static void test_stale_exclusive_lock(void **state)
     repo_cfg_release(&c);
 }
 
+static void test_stats_failure_keeps_snapshots(void **state)
+{
+    struct repo_cfg c = repo_cfg("usb-ssd", L->repo, L->pw);
+    struct result r;
+    char bad[200];
+
+    (void)state;
+    make_backups();
+    /* a damaged index file: `restic stats` fails ("invalid data"), `snapshots` does not */
+    snprintf(bad, sizeof(bad), "%s/index/"
+                               "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+             L->repo);
+    write_file(bad, "this is not an encrypted restic index file\n", 0600);
+    refresh(&c, 60000, &r);
+    assert_int_equal(unlink(bad), 0);
+    if (r.rc)
+        fail_msg("refresh failed: %s", r.err.msg);
+    assert_int_equal(r.count, 2);
+    assert_int_equal(r.newest, T_NEW);
+    assert_false(r.stats_known);
+    result_release(&r);
+    repo_cfg_release(&c);
+}
+
 static void test_restic_not_installed(void **state)
 {
     struct repo_cfg c = repo_cfg("usb-ssd", L->repo, L->pw);
@@ -487,6 +511,7 @@ int main(void)
         cmocka_unit_test(test_missing_repo),
         cmocka_unit_test(test_stale_shared_lock),
         cmocka_unit_test(test_stale_exclusive_lock),
+        cmocka_unit_test(test_stats_failure_keeps_snapshots),
         cmocka_unit_test(test_restic_not_installed),
         cmocka_unit_test(test_cancel_and_timeout),
     };
