@@ -153,6 +153,25 @@ static void test_migrate_from_empty_and_reopen(void **state)
     store_close(st);
 }
 
+static void test_newer_schema_refused(void **state)
+{
+    struct fx *fx = *state;
+    struct lb_err err = { 0 };
+    struct store *st = store_open(fx->db, &err);
+    sqlite3 *db;
+
+    assert_non_null(st);
+    store_close(st);
+    /* a database written by a later lifeboat: refuse rather than misread it */
+    assert_int_equal(sqlite3_open(fx->db, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 999", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    st = store_open(fx->db, &err);
+    assert_null(st);
+    assert_non_null(strstr(err.msg, fx->db));
+    assert_non_null(strstr(err.msg, "upgrade lifeboat"));
+}
+
 static void test_wal_mode(void **state)
 {
     struct fx *fx = *state;
@@ -536,6 +555,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_migrate_from_empty_and_reopen, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wal_mode, setup, teardown),
         cmocka_unit_test_setup_teardown(test_repo_roundtrip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_repo_replace_no_stale_rows, setup, teardown),
