@@ -66,11 +66,12 @@ variant-bin: $(OUT)/lifeboat
 variant-tests: $(UNIT_BIN) $(OUT)/lifeboat
 
 $(OUT)/lifeboat: $(CLI_OBJ) $(TUI_OBJ) $(OUT)/libbackend.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(TUI_OBJ) $(OUT)/libbackend.a $(PKG_LIBS) -lm
+	@echo "  LD      $@"
+	@$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(TUI_OBJ) $(OUT)/libbackend.a $(PKG_LIBS) -lm
 
 $(OUT)/libbackend.a: $(BACKEND_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	@ar rcs $@ $^
 
 $(OUT)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -80,20 +81,22 @@ $(OUT)/%.o: %.c
 # themes/default.theme is compiled in.
 $(OUT)/gen/builtin_theme.c: themes/default.theme scripts/embed.sh
 	@mkdir -p $(dir $@)
-	sh scripts/embed.sh builtin_theme_text themes/default.theme > $@
+	@sh scripts/embed.sh builtin_theme_text themes/default.theme > $@
 
 $(OUT)/gen/builtin_theme.o: $(OUT)/gen/builtin_theme.c
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	@$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 # Unit tests: each tests/unit/test_X.c is one cmocka binary linked with the backend;
 # tests/unit/test_tui_X.c also get the tui objects.
 $(OUT)/tests/test_tui_%: tests/unit/test_tui_%.c $(OUT)/libbackend.a $(TUI_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(TUI_OBJ) $(OUT)/libbackend.a $(PKG_LIBS) $(CMOCKA_LIBS) -lm
+	@echo "  LD      $@"
+	@$(CC) $(ALL_CFLAGS) -o $@ $< $(TUI_OBJ) $(OUT)/libbackend.a $(PKG_LIBS) $(CMOCKA_LIBS) -lm
 
 $(OUT)/tests/%: tests/unit/%.c $(OUT)/libbackend.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(OUT)/libbackend.a $(PKG_LIBS) $(CMOCKA_LIBS) -lm
+	@echo "  LD      $@"
+	@$(CC) $(ALL_CFLAGS) -o $@ $< $(OUT)/libbackend.a $(PKG_LIBS) $(CMOCKA_LIBS) -lm
 
 check: deps
 	@sh scripts/check.sh

@@ -85,11 +85,12 @@ i=0
 until [ -n "$(ls "$L/good/locks" 2>/dev/null)" ] || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
 pkill -KILL -f "restic -q -r $L/good backup --stdin" || true
 pkill -f "sleep 60" || true
+wait 2>/dev/null
 run "$LIFEBOAT" -c "$L/ok.conf" status
 expect_rc "stale lock: exit 1 (warning)" 1
 expect_out "stale lock: reported with the restic unlock hint" "restic unlock"
 
-run env LIFEBOAT_RESTIC=/nonexistent/restic "$LIFEBOAT" -c "$L/ok.conf" status
+run env PATH=/nonexistent "$LIFEBOAT" -c "$L/ok.conf" status
 expect_rc "restic not installed: exit 2" 2
 expect_out "restic not installed: says how to install it" "not installed"
 
