@@ -21,7 +21,7 @@ enum prompt_result {
 
 struct prompt {
     bool active;
-    char prefix[16]; /* ":" or "/" or a question */
+    char prefix[64]; /* ":" or "/" or a question */
     char text[PROMPT_MAX];
     size_t len;
 };

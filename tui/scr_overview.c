@@ -203,7 +203,7 @@ static void draw_matrix(const struct overview *ov, struct rect r, const struct s
     }
     for (size_t s = 0; s < nsets && (int)s < r.h - 3; s++) {
         int copies = 0;
-        bool offsite = false, offsite_stale = false;
+        bool offsite = false;
 
         y = r.y + 2 + (int)s;
         x = r.x + 2;
@@ -216,11 +216,8 @@ static void draw_matrix(const struct overview *ov, struct rect r, const struct s
 
                 if (sets[s].in[c - 1] && rv->newest) {
                     copies++;
-                    if (rv->cfg->tier == TIER_OFFSITE) {
+                    if (rv->cfg->tier == TIER_OFFSITE)
                         offsite = true;
-                        if (h == HEALTH_CRIT)
-                            offsite_stale = true;
-                    }
                 }
                 if (!w[c]) {
                     continue;
@@ -235,14 +232,11 @@ static void draw_matrix(const struct overview *ov, struct rect r, const struct s
                 draw_field(y, x, w[c], theme_attr(copies >= 3 ? EL_NORMAL : EL_STATUS_WARN), buf,
                            ALIGN_RIGHT);
             } else if (c == c_off && w[c]) {
-                if (offsite && !offsite_stale)
+                if (offsite)
                     snprintf(buf, sizeof(buf), "yes");
-                else if (offsite)
-                    snprintf(buf, sizeof(buf), "stale %s", glyph(G_WARN));
                 else
                     snprintf(buf, sizeof(buf), "no %s", glyph(G_WARN));
-                draw_field(y, x, w[c],
-                           theme_attr(offsite && !offsite_stale ? EL_NORMAL : EL_STATUS_WARN), buf,
+                draw_field(y, x, w[c], theme_attr(offsite ? EL_NORMAL : EL_STATUS_WARN), buf,
                            ALIGN_LEFT);
             }
             if (w[c])
@@ -510,10 +504,9 @@ static void draw_problems(const struct overview *ov, struct rect r, const struct
         int tx = r.x + 2 + 2 + sw + 2;
         int lines = draw_wrap(probs[i].text, r.x + r.w - 2 - tx, NULL, NULL);
 
-        /* keep the last line for "N more" when this one does not fit */
-        if (y + lines - 1 > last && i + 1 < n && shown) {
+        /* a problem is shown whole or not at all (then "N more" says so) */
+        if (y + lines - 1 > last && shown)
             break;
-        }
         draw_text(y, r.x + 2, 1, theme_attr(fmt_status_el(probs[i].severity)),
                   glyph(fmt_health_glyph(probs[i].severity)));
         draw_text(y, r.x + 4, sw, theme_attr(EL_PANEL_TITLE), probs[i].subject);
