@@ -1,11 +1,442 @@
-/* PLACEHOLDER: replaced by the real implementation of 'lifeboat retention'. */
+/*
+ * lifeboat retention plan: the keep/remove decision of restic forget or of a
+ * PBS/PVE prune for a snapshot list (DESIGN.md §2, §6), before anything is
+ * deleted. The engine is pure (backend/retention.c); this layer reads the
+ * input, finds the restic version to follow and prints the plan.
+ */
 #include "cli/cli.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "backend/base/buf.h"
+#include "backend/base/clock.h"
+#include "backend/base/str.h"
+#include "backend/base/xalloc.h"
+#include "backend/loop.h"
+#include "backend/retention.h"
+#include "backend/retention_json.h"
+#include "backend/spawn.h"
+
+#define INPUT_MAX ((size_t)1 << 30)
+
+static const char *const usage_plan =
+    "plan --engine restic|proxmox [--keep-last N] [--keep-hourly N] [--keep-daily N]\n"
+    "       [--keep-weekly N] [--keep-monthly N] [--keep-yearly N] [--input FILE|-] [--json]\n"
+    "  restic only: [--keep-within D] [--keep-within-hourly|daily|weekly|monthly|yearly D]\n"
+    "       [--keep-tag T[,T...]]... [--restic-version X.Y]  (D like restic: 1y2m3d4h;\n"
+    "       N may be 'unlimited' for restic >= 0.16)";
+
+static const char *const rule_flags[RET_NRULES] = { "--keep-last",    "--keep-hourly",
+                                                    "--keep-daily",   "--keep-weekly",
+                                                    "--keep-monthly", "--keep-yearly" };
+static const char *const rule_words[RET_NRULES] = { "last", "hourly", "daily",
+                                                    "weekly", "monthly", "yearly" };
+
+struct plan_args {
+    const char *engine;
+    const char *count_arg[RET_NRULES];
+    const char *within_arg[RET_NRULES]; /* [0] --keep-within, [r] within rule r */
+    const char *tags[RETENTION_MAX_TAG_LISTS];
+    size_t n_tags;
+    const char *input;
+    const char *version;
+    bool json;
+};
+
+static int read_input(const char *path, struct buf *b)
+{
+    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+    char chunk[65536];
+    size_t got;
+    int rc = 0;
+
+    if (!f) {
+        cli_error("retention: cannot open '%s': %s", path, strerror(errno));
+        return -1;
+    }
+    while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+        buf_append(b, chunk, got);
+    if (ferror(f)) {
+        cli_error("retention: cannot read '%s': %s", path, strerror(errno));
+        rc = -1;
+    } else if (b->truncated) {
+        cli_error("retention: '%s' is larger than %zu MiB", path, INPUT_MAX >> 20);
+        rc = -1;
+    }
+    if (f != stdin)
+        fclose(f);
+    return rc;
+}
+
+/* "0.14", "0.14.0", "restic 0.14.0 compiled with ..." -> 14 */
+static int parse_version(const char *s, int *out)
+{
+    int64_t major = 0, minor = 0;
+    char part[16];
+    size_t i = 0;
+
+    if (str_starts_with(s, "restic "))
+        s += 7;
+    while (*s >= '0' && *s <= '9' && i < sizeof(part) - 1)
+        part[i++] = *s++;
+    part[i] = '\0';
+    if (!i || *s != '.' || str_to_i64(part, 0, 999, &major))
+        return -1;
+    s++;
+    i = 0;
+    while (*s >= '0' && *s <= '9' && i < sizeof(part) - 1)
+        part[i++] = *s++;
+    part[i] = '\0';
+    if (!i || str_to_i64(part, 0, 999, &minor))
+        return -1;
+    if (*s && *s != '.' && *s != ' ' && *s != '\n' && *s != '-')
+        return -1;
+    *out = RETENTION_RESTIC_VERSION((int)major, (int)minor);
+    return 0;
+}
+
+/* `restic version` of the restic on PATH ($LIFEBOAT_RESTIC if set). */
+static int detect_restic_version(int *ver, char *line, size_t n)
+{
+    const char *prog = getenv("LIFEBOAT_RESTIC");
+    const char *argv[] = { prog && *prog ? prog : "restic", "version", NULL };
+    struct spawn_opts o = { .argv = argv, .timeout_ms = 15000 };
+    struct buf out = BUF_INIT(65536), errb = BUF_INIT(65536);
+    struct spawn_result res = { 0 };
+    struct lb_err err = { 0 };
+    struct loop *loop = loop_new();
+    int rc = -1;
+    char *nl;
+
+    if (spawn_run_sync(loop, &o, &out, &errb, &res, &err) < 0) {
+        cli_error("retention: cannot run '%s version': %s; pass --restic-version X.Y", argv[0],
+                  err.msg);
+        goto out;
+    }
+    if (res.exec_errno) {
+        cli_error("retention: cannot run '%s': %s; install restic or pass --restic-version X.Y",
+                  argv[0], strerror(res.exec_errno));
+        goto out;
+    }
+    str_copy(line, n, buf_cstr(&out));
+    nl = strchr(line, '\n');
+    if (nl)
+        *nl = '\0';
+    nl = strstr(line, " compiled with");
+    if (nl)
+        *nl = '\0';
+    str_sanitize(line);
+    if (!res.exited || res.status != 0 || parse_version(line, ver)) {
+        cli_error("retention: cannot tell the restic version from '%s version' (%s); "
+                  "pass --restic-version X.Y",
+                  argv[0], *line ? line : "no output");
+        goto out;
+    }
+    rc = 0;
+out:
+    buf_release(&out);
+    buf_release(&errb);
+    loop_free(loop);
+    return rc;
+}
+
+static int parse_count(enum retention_engine engine, int ver, int rule, const char *arg,
+                       int64_t *out)
+{
+    int64_t v;
+
+    if (!strcmp(arg, "unlimited")) {
+        if (engine != RETENTION_RESTIC)
+            return cli_usage("retention", "%s unlimited: Proxmox has no unlimited count "
+                             "(leave every rule out to keep all)", rule_flags[rule]);
+        if (ver < RETENTION_RESTIC_VERSION(0, 16))
+            return cli_usage("retention", "%s unlimited: restic %d.%d does not know 'unlimited' "
+                             "(it came with 0.16)", rule_flags[rule], ver / 1000, ver % 1000);
+        *out = RETENTION_UNLIMITED;
+        return 0;
+    }
+    if (str_to_i64(arg, -1000000000, 1000000000, &v))
+        return cli_usage("retention", "%s: '%s' is not a count", rule_flags[rule], arg);
+    if (v < 0) {
+        if (engine != RETENTION_RESTIC)
+            return cli_usage("retention", "%s: negative count '%s'", rule_flags[rule], arg);
+        if (ver >= RETENTION_RESTIC_VERSION(0, 16)) {
+            if (v != -1)
+                return cli_usage("retention", "%s %s: negative values not allowed, use "
+                                 "'unlimited' instead", rule_flags[rule], arg);
+            v = RETENTION_UNLIMITED;
+        } else {
+            cli_error("warning: restic %d.%d treats %s %s as 'rule off' yet applies the "
+                      "policy: with no other rule it removes every snapshot",
+                      ver / 1000, ver % 1000, rule_flags[rule], arg);
+        }
+    }
+    *out = v;
+    return 0;
+}
+
+static void describe_policy(enum retention_engine engine, const struct retention_policy *p,
+                            struct buf *b)
+{
+    char dur[64];
+    bool any = false;
+
+    for (int r = 0; r < RET_NRULES; r++) {
+        if (p->keep[r] == 0 || (engine == RETENTION_PROXMOX && p->keep[r] < 0))
+            continue;
+        if (p->keep[r] == RETENTION_UNLIMITED &&
+            (engine == RETENTION_RESTIC && p->restic_version >= RETENTION_RESTIC_VERSION(0, 16)))
+            buf_printf(b, "%sall %s", any ? ", " : "keep ", rule_words[r]);
+        else
+            buf_printf(b, "%s%" PRId64 " %s", any ? ", " : "keep ", p->keep[r], rule_words[r]);
+        any = true;
+    }
+    if (engine == RETENTION_RESTIC) {
+        if (!(p->within.years == 0 && p->within.months == 0 && p->within.days == 0 &&
+              p->within.hours == 0)) {
+            buf_printf(b, "%swithin %s of the newest", any ? ", " : "keep ",
+                       retention_fmt_duration(&p->within, dur, sizeof(dur)));
+            any = true;
+        }
+        for (int r = 1; r < RET_NRULES; r++) {
+            retention_fmt_duration(&p->within_rule[r - 1], dur, sizeof(dur));
+            if (*dur) {
+                buf_printf(b, "%s%s within %s", any ? ", " : "keep ", rule_words[r], dur);
+                any = true;
+            }
+        }
+        for (size_t i = 0; i < p->n_tag_lists; i++) {
+            buf_printf(b, "%stag %s", any ? ", " : "keep ", p->tag_lists[i]);
+            any = true;
+        }
+    }
+    if (!any)
+        buf_puts(b, engine == RETENTION_PROXMOX ? "no rule: keep all" : "empty policy: keep all");
+}
+
+static void print_table(const struct retention_input *in, const struct retention_policy *p,
+                        const uint32_t *order, const char *header)
+{
+    uint32_t cur_group = UINT32_MAX;
+    char tbuf[64], safe[512];
+    int idw = 8;
+
+    for (size_t i = 0; i < in->n; i++)
+        if ((int)strlen(in->items[i].id) > idw)
+            idw = (int)strlen(in->items[i].id) > 64 ? 64 : (int)strlen(in->items[i].id);
+
+    printf("%s\n", header);
+    for (size_t k = 0; k < in->n; k++) {
+        size_t i = order[k];
+        const struct retention_snap *s = &in->snaps[i];
+        struct retention_reason_text rs[48];
+        size_t nr = retention_reasons(in->engine, p, s, rs, 48);
+        struct buf line = BUF_INIT(0);
+
+        if (s->group != cur_group) {
+            cur_group = s->group;
+            str_copy(safe, sizeof(safe), in->group_labels[cur_group]);
+            str_sanitize(safe);
+            printf("\n%s%s\n", in->engine == RETENTION_RESTIC ? "snapshots of " : "group ",
+                   *safe ? safe : "(no host, no path)");
+            printf("  %-*s %-26s %-7s %s\n", idw, "ID", "TIME", "ACTION", "REASONS");
+        }
+        for (size_t r = 0; r < nr; r++)
+            buf_printf(&line, "%s%s", r ? ", " : "", rs[r].text);
+        str_copy(safe, sizeof(safe), in->items[i].id);
+        str_sanitize(safe);
+        printf("  %-*s ", idw, safe);
+        str_copy(safe, sizeof(safe), retention_item_time(in, i, tbuf, sizeof(tbuf)));
+        str_sanitize(safe);
+        printf("%-26s %-7s %s\n", safe, s->keep ? "keep" : "remove", buf_cstr(&line));
+        buf_release(&line);
+    }
+}
+
+static int parse_plan_args(struct cli *cli, int argc, char **argv, struct plan_args *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->json = cli->json;
+    a->input = "-";
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i];
+        const char **slot = NULL;
+
+        if (!strcmp(o, "--json")) {
+            a->json = true;
+            continue;
+        }
+        if (!strcmp(o, "--engine"))
+            slot = &a->engine;
+        else if (!strcmp(o, "--input"))
+            slot = &a->input;
+        else if (!strcmp(o, "--restic-version"))
+            slot = &a->version;
+        else if (!strcmp(o, "--keep-within"))
+            slot = &a->within_arg[0];
+        else if (!strcmp(o, "--keep-tag")) {
+            if (a->n_tags >= RETENTION_MAX_TAG_LISTS)
+                return cli_usage("retention", "at most %d --keep-tag options",
+                                 RETENTION_MAX_TAG_LISTS);
+            slot = &a->tags[a->n_tags++];
+        }
+        for (int r = 0; r < RET_NRULES && !slot; r++) {
+            char name[40];
+
+            if (!strcmp(o, rule_flags[r]))
+                slot = &a->count_arg[r];
+            snprintf(name, sizeof(name), "--keep-within-%s", rule_words[r]);
+            if (r > 0 && !strcmp(o, name))
+                slot = &a->within_arg[r];
+        }
+        if (!slot)
+            return cli_usage("retention", "unknown option '%s'", o);
+        if (i + 1 >= argc)
+            return cli_usage("retention", "%s needs a value", o);
+        *slot = argv[++i];
+    }
+    if (!a->engine)
+        return cli_usage("retention", "plan needs --engine restic|proxmox");
+    if (strcmp(a->engine, "restic") && strcmp(a->engine, "proxmox"))
+        return cli_usage("retention", "unknown engine '%s' (restic or proxmox)", a->engine);
+    return 0;
+}
+
+static int cmd_plan(struct cli *cli, int argc, char **argv)
+{
+    struct plan_args a;
+    struct retention_policy pol;
+    struct retention_input in = { 0 };
+    struct retention_result res;
+    struct buf input = BUF_INIT(INPUT_MAX), header = BUF_INIT(0);
+    struct lb_err err = { 0 };
+    enum retention_engine engine;
+    uint32_t *order = NULL;
+    char verline[256] = "";
+    int rc = parse_plan_args(cli, argc, argv, &a);
+
+    if (rc)
+        return rc;
+    engine = strcmp(a.engine, "restic") ? RETENTION_PROXMOX : RETENTION_RESTIC;
+    memset(&pol, 0, sizeof(pol));
+    if (engine == RETENTION_PROXMOX) {
+        if (a.version)
+            return cli_usage("retention", "--restic-version is for --engine restic");
+        for (int r = 0; r < RET_NRULES; r++)
+            if (a.within_arg[r])
+                return cli_usage("retention", "--keep-within* is restic only");
+        if (a.n_tags)
+            return cli_usage("retention", "--keep-tag is restic only");
+    } else if (a.version) {
+        if (parse_version(a.version, &pol.restic_version))
+            return cli_usage("retention", "--restic-version '%s': want X.Y (e.g. 0.14)",
+                             a.version);
+        snprintf(verline, sizeof(verline), "given by --restic-version");
+    } else {
+        char found[200];
+
+        if (detect_restic_version(&pol.restic_version, found, sizeof(found)))
+            return EXIT_FAIL;
+        snprintf(verline, sizeof(verline), "%s on PATH", found);
+    }
+    for (int r = 0; r < RET_NRULES; r++) {
+        if (a.count_arg[r] &&
+            (rc = parse_count(engine, pol.restic_version, r, a.count_arg[r], &pol.keep[r])))
+            return rc;
+        if (a.within_arg[r]) {
+            struct retention_duration *d = r == 0 ? &pol.within : &pol.within_rule[r - 1];
+
+            if (retention_parse_duration(a.within_arg[r], d))
+                return cli_usage("retention", "'%s' is not a restic duration (like 1y2m3d4h; "
+                                 "units y m d h)", a.within_arg[r]);
+        }
+    }
+    pol.tag_lists = a.tags;
+    pol.n_tag_lists = a.n_tags;
+
+    if (read_input(a.input, &input)) {
+        rc = EXIT_FAIL;
+        goto out;
+    }
+    if (retention_input_parse(&in, engine, input.data ? input.data : "", input.len, &err)) {
+        cli_error("retention: cannot read snapshots from '%s': %s", a.input, err.msg);
+        rc = EXIT_FAIL;
+        goto out;
+    }
+    if (engine == RETENTION_PROXMOX) {
+        /* buckets in the prune server's local time: here, TZ */
+        for (size_t i = 0; i < in.n; i++) {
+            time_t t = (time_t)in.snaps[i].time;
+            struct tm tm;
+
+            if (localtime_r(&t, &tm))
+                in.snaps[i].utc_offset = (int32_t)tm.tm_gmtoff;
+        }
+    }
+    order = xcalloc(in.n + 1, sizeof(*order));
+    if (retention_plan(engine, &pol, in.snaps, in.n, (int64_t)clock_now(), order, &res, &err)) {
+        cli_error("retention: %s", err.msg);
+        rc = EXIT_USAGE;
+        goto out;
+    }
+
+    if (engine == RETENTION_RESTIC)
+        buf_printf(&header, "restic forget policy of restic %d.%d (%s): ",
+                   pol.restic_version / 1000, pol.restic_version % 1000, verline);
+    else
+        buf_puts(&header, "Proxmox (PBS/PVE) prune, buckets in local time: ");
+    describe_policy(engine, &pol, &header);
+
+    if (a.json) {
+        char *js = retention_output_json(&in, &pol);
+
+        fputs(js, stdout);
+        free(js);
+        fprintf(stderr, "lifeboat: retention: %s\n", buf_cstr(&header));
+    } else {
+        print_table(&in, &pol, order, buf_cstr(&header));
+        printf("\n%zu snapshot%s in %zu group%s: keep %zu, remove %zu\n", in.n,
+               in.n == 1 ? "" : "s", res.n_groups, res.n_groups == 1 ? "" : "s", res.kept,
+               res.removed);
+    }
+    rc = 0;
+    if (res.empty_group >= 0) {
+        char safe[512];
+
+        str_copy(safe, sizeof(safe), in.group_labels[res.empty_group]);
+        str_sanitize(safe);
+        if (res.restic_refuses)
+            cli_error("warning: this policy keeps nothing of group \"%s\"; restic %d.%d "
+                      "refuses such a run (\"refusing to delete last snapshot\") and removes "
+                      "nothing at all",
+                      safe, pol.restic_version / 1000, pol.restic_version % 1000);
+        else
+            cli_error("warning: this policy removes every snapshot of group \"%s\"%s", safe,
+                      res.n_empty_groups > 1 ? " (and of other groups)" : "");
+        rc = EXIT_WARN;
+    }
+out:
+    free(order);
+    retention_input_release(&in);
+    buf_release(&input);
+    buf_release(&header);
+    return rc;
+}
 
 int cmd_retention(struct cli *cli, int argc, char **argv)
 {
-    (void)cli;
-    (void)argc;
-    (void)argv;
-    cli_error("retention: not built yet");
-    return EXIT_FAIL;
+    if (argc < 2)
+        return cli_usage("retention", "which one? usage: lifeboat retention %s", usage_plan);
+    if (!strcmp(argv[1], "plan"))
+        return cmd_plan(cli, argc - 1, argv + 1);
+    if (!strcmp(argv[1], "show")) {
+        cli_error("retention show: not built yet (use 'lifeboat retention plan')");
+        return EXIT_FAIL;
+    }
+    return cli_usage("retention", "unknown subcommand '%s' (plan or show)", argv[1]);
 }
