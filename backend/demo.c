@@ -38,7 +38,7 @@
 
 #define HISTORY_DAYS 42    /* six weeks */
 #define DAILY_DAYS 10      /* dailies this far back, Sundays only before */
-#define USB_STOPPED_DAYS 2 /* the USB SSD "was unplugged": its newest is 45-69 h old */
+#define USB_STOPPED_DAYS 2 /* the USB SSD "was unplugged": its newest is 48-72 h old */
 #define DEMO_HOST "docker-srv"
 #define RESTIC_TIMEOUT_MS (180 * 1000)
 #define RCLONE_READY_MS (20 * 1000)
@@ -512,7 +512,7 @@ static void plan_history(time_t now, struct day_plan *plan, int *counts)
         kept = back < DAILY_DAYS || tm.tm_wday == 0;
         if (kept && daily <= now)
             plan[i].when[DEMO_OS_SSD] = daily;
-        if (kept && usb <= now && back >= USB_STOPPED_DAYS)
+        if (kept && daily <= now - USB_STOPPED_DAYS * 86400) /* the same days, 2 fewer */
             plan[i].when[DEMO_USB_SSD] = usb;
         if (tm.tm_wday == 0 && weekly <= now)
             plan[i].when[DEMO_CLOUD] = weekly;

@@ -50,11 +50,13 @@ expect_out "progress line gives the same counts restic finds" \
     "snapshots (os-ssd $os_n, usb-ssd $usb_n, cloud $cloud_n)"
 check "os-ssd: 12-20 snapshots (dailies, then Sundays) ($os_n)" test "$os_n" -ge 12 -a "$os_n" -le 20
 check "usb-ssd: 2 dailies fewer than os-ssd ($usb_n)" test "$usb_n" -eq $((os_n - 2))
-check "cloud: 6 weekly snapshots ($cloud_n)" test "$cloud_n" -eq 6
+sunday_before_upload() { [ "$(date +%u)" = 7 ] && [ "1$(date +%H%M)" -lt 10430 ]; }
+cloud_ok() { [ "$cloud_n" -eq 6 ] || { [ "$cloud_n" -eq 5 ] && sunday_before_upload; }; }
+check "cloud: 6 weekly snapshots, Sundays 04:30 ($cloud_n)" cloud_ok
 check "os-ssd: history reaches back about six weeks" test "$(age oldest 86400 <"$T_TMP/os.json")" -ge 35
 check "os-ssd: newest snapshot within the 26h RPO" test "$(age newest 3600 <"$T_TMP/os.json")" -lt 26
 usb_h=$(age newest 3600 <"$T_TMP/usb.json")
-check "usb-ssd: newest snapshot 2-3 days old, over the 26h RPO ($usb_h h)" test "$usb_h" -ge 44 -a "$usb_h" -le 69
+check "usb-ssd: newest snapshot 2-3 days old, over the 26h RPO ($usb_h h)" test "$usb_h" -ge 47 -a "$usb_h" -le 72
 check "cloud: newest snapshot within a week" test "$(age newest 3600 <"$T_TMP/cloud.json")" -lt 170
 check "snapshots hold the lab's data tree" grep -q "$LAB/data/srv" "$T_TMP/os.json"
 
@@ -88,7 +90,7 @@ until grep -q "serving the demo cloud" "$T_TMP/serve.out" 2>/dev/null || [ $i -g
 check "--serve says it is serving" grep -q "serving the demo cloud on rest:http://127.0.0.1:" "$T_TMP/serve.out"
 rcl=$(ps -o pid= --ppid "$srv" | tr -d ' ' | head -n 1)
 [ -n "$rcl" ] && at_exit "kill $rcl"
-check "cloud over HTTP: restic lists its 6 snapshots" test "$(snaps "$(sed -n 's/^url = \(rest:.*\)/\1/p' "$conf")" "$LAB/secrets/cloud.pass" | count)" -eq 6
+check "cloud over HTTP: restic lists its $cloud_n snapshots" test "$(snaps "$(sed -n 's/^url = \(rest:.*\)/\1/p' "$conf")" "$LAB/secrets/cloud.pass" | count)" -eq "$cloud_n"
 
 run "$LIFEBOAT" -c "$conf" status --json
 expect_rc "status on the lab: exit 1 (warning: usb-ssd breaks its RPO)" 1
@@ -98,8 +100,8 @@ d=json.loads(sys.argv[1]); r={x["name"]: x for x in d["repos"]}
 assert set(r)=={"os-ssd","usb-ssd","cloud"}, r.keys()
 assert r["usb-ssd"]["health"]!="ok" and r["usb-ssd"]["age_seconds"]>r["usb-ssd"]["rpo_seconds"], r["usb-ssd"]
 assert r["os-ssd"]["health"]=="ok" and r["cloud"]["health"]=="ok", (r["os-ssd"], r["cloud"])
-assert r["cloud"]["snapshots"]==6, r["cloud"]
-assert d["overall"]!="ok", d["overall"]' "$T_OUT"
+assert r["cloud"]["snapshots"]==int(sys.argv[2]), r["cloud"]
+assert d["overall"]=="warn", d["overall"]' "$T_OUT" "$cloud_n"
 
 kill -TERM "$srv"
 wait "$srv"
