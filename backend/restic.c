@@ -28,13 +28,13 @@
 #include "backend/loop.h"
 #include "backend/spawn.h"
 
-#define MAX_LOCKS_READ 20
+#define MAX_LOCKS_READ      20
 #define CAT_LOCK_TIMEOUT_MS 10000 /* restic retries a vanished lock file for ~40 s */
-#define KILL_GRACE_MS 2000
-#define SNAPSHOTS_MAX ((size_t)64 << 20)
-#define STDERR_MAX ((size_t)64 << 10)
-#define ENV_FILE_MAX ((size_t)64 << 10)
-#define DETAIL_MAX 200
+#define KILL_GRACE_MS       2000
+#define SNAPSHOTS_MAX       ((size_t)64 << 20)
+#define STDERR_MAX          ((size_t)64 << 10)
+#define ENV_FILE_MAX        ((size_t)64 << 10)
+#define DETAIL_MAX          200
 
 /* ---- model ---- */
 
@@ -121,8 +121,7 @@ static int get_str_list(json_t *obj, const char *key, struct vec *out)
         return 0;
     if (!json_is_array(v))
         return -1;
-    json_array_foreach(v, i, item)
-    {
+    json_array_foreach(v, i, item) {
         if (!json_is_string(item))
             return -1;
         vec_push(out, xstrndup(json_string_value(item), json_string_length(item)));
@@ -192,8 +191,8 @@ static int parse_one_snapshot(json_t *o, size_t idx, struct restic_snapshot **ou
     return 0;
 bad:
     restic_snapshot_free(s);
-    return lb_err_set(err, LB_EPARSE, "restic snapshots printed a snapshot (#%zu) with %s",
-                      idx + 1, why);
+    return lb_err_set(err, LB_EPARSE, "restic snapshots printed a snapshot (#%zu) with %s", idx + 1,
+                      why);
 }
 
 static int snapshot_cmp(const void *a, const void *b)
@@ -221,8 +220,7 @@ int restic_parse_snapshots(const char *json, size_t len, struct vec *out, struct
         rc = lb_err_set(err, LB_EPARSE, "restic snapshots printed JSON that is not a list");
         goto out;
     }
-    json_array_foreach(root, i, item)
-    {
+    json_array_foreach(root, i, item) {
         struct restic_snapshot *s = NULL;
 
         if ((rc = parse_one_snapshot(item, i, &s, err)) < 0)
@@ -292,8 +290,7 @@ int restic_parse_lock(const char *json, size_t len, struct restic_lock *out, str
         goto out;
     }
     v = json_object_get(root, "pid");
-    out->pid = json_is_integer(v) && json_integer_value(v) > 0 &&
-                       json_integer_value(v) <= INT32_MAX
+    out->pid = json_is_integer(v) && json_integer_value(v) > 0 && json_integer_value(v) <= INT32_MAX
                    ? (int)json_integer_value(v)
                    : 0;
     if (get_str(root, "hostname", &out->hostname) < 0 ||
@@ -480,8 +477,8 @@ static const char *signal_name(int signo)
 }
 
 /* The classification; pw_hint (may be NULL) is added to a wrong-password message. */
-static int classify(const char *name, const char *pw_hint, int exit_code, int signo,
-                    bool timed_out, int exec_errno, const char *stderr_text, struct lb_err *err)
+static int classify(const char *name, const char *pw_hint, int exit_code, int signo, bool timed_out,
+                    int exec_errno, const char *stderr_text, struct lb_err *err)
 {
     char *text = clean_stderr(stderr_text);
     char *detail = NULL, *s = NULL;
@@ -514,16 +511,16 @@ static int classify(const char *name, const char *pw_hint, int exit_code, int si
         detail = first_line(strstr(s, "Resolving password failed: ") +
                             strlen("Resolving password failed: "));
         if (str_starts_with(detail, "exit status"))
-            rc = lb_err_set(err, LB_EAUTH,
-                            "cannot read repo '%s': the password command failed (%s)", name,
-                            detail);
+            rc =
+                lb_err_set(err, LB_EAUTH, "cannot read repo '%s': the password command failed (%s)",
+                           name, detail);
         else
             rc = lb_err_set(err, LB_EAUTH, "cannot read repo '%s': cannot get the password: %s",
                             name, detail);
     } else if (strstr(text, "an empty password is not a password")) {
         rc = lb_err_set(err, LB_EAUTH, "cannot read repo '%s': the password is empty", name);
-    } else if (strstr(text, "(401)") || strstr(text, "401 Unauthorized") ||
-               strstr(text, "(403)") || strstr(text, "403 Forbidden")) {
+    } else if (strstr(text, "(401)") || strstr(text, "401 Unauthorized") || strstr(text, "(403)") ||
+               strstr(text, "403 Forbidden")) {
         /* checked before "unable to open config file", which REST 401 also prints */
         rc = lb_err_set(err, LB_EAUTH,
                         "cannot read repo '%s': the server refused the credentials (%s)", name,
@@ -531,7 +528,21 @@ static int classify(const char *name, const char *pw_hint, int exit_code, int si
     } else if (exit_code == 11 || strstr(text, "repository is already locked")) {
         describe_lock(text, msg, sizeof(msg));
         rc = lb_err_set(err, LB_ELOCKED, "cannot read repo '%s': %s", name, msg);
-    } else if (exit_code == 10 || strstr(text, "Is there a repository at the following location?") ||
+    } else if (strstr(text, "connection refused") || strstr(text, "no such host") ||
+               strstr(text, "network is unreachable") || strstr(text, "i/o timeout") ||
+               strstr(text, "dial tcp")) {
+        /* before the "no repository" case: restic 0.14 asks "Is there a repository" here too */
+        const char *why = strstr(text, "connection refused")      ? "connection refused"
+                          : strstr(text, "no such host")          ? "no such host"
+                          : strstr(text, "network is unreachable") ? "network is unreachable"
+                                                                   : "no answer";
+
+        rc = lb_err_set(err, LB_EUNREACHABLE,
+                        "cannot read repo '%s': cannot reach its server (%s): is it up, and is "
+                        "the network there?",
+                        name, why);
+    } else if (exit_code == 10 ||
+               strstr(text, "Is there a repository at the following location?") ||
                (strstr(text, "unable to open config file") &&
                 (strstr(text, "no such file or directory") || strstr(text, "does not exist")))) {
         detail = line_after(text, "Is there a repository at the following location?");
@@ -542,18 +553,13 @@ static int classify(const char *name, const char *pw_hint, int exit_code, int si
                         "url, or run restic init)",
                         name, detail && *detail ? detail : "the configured location");
     } else if (signo > 0 || exit_code < 0) {
-        rc = lb_err_set(err, LB_EFAIL, "cannot read repo '%s': restic was killed by signal %d (SIG%s)",
-                        name, signo, signal_name(signo));
+        rc = lb_err_set(err, LB_EFAIL,
+                        "cannot read repo '%s': restic was killed by signal %d (SIG%s)", name,
+                        signo, signal_name(signo));
     } else if (exit_code == 130) {
         rc = lb_err_set(err, LB_ECANCELLED, "cannot read repo '%s': restic was interrupted", name);
     } else if (strstr(text, "no space left on device")) {
         rc = lb_err_set(err, LB_ENOSPACE, "cannot read repo '%s': no space left on device", name);
-    } else if (strstr(text, "connection refused") || strstr(text, "no such host") ||
-               strstr(text, "network is unreachable") || strstr(text, "i/o timeout") ||
-               strstr(text, "dial tcp")) {
-        detail = first_line(text);
-        rc = lb_err_set(err, LB_EUNREACHABLE, "cannot read repo '%s': unreachable: %s", name,
-                        detail);
     } else if (strstr(text, "permission denied")) {
         detail = first_line(text);
         rc = lb_err_set(err, LB_EPERM, "cannot read repo '%s': %s", name, detail);
@@ -730,9 +736,12 @@ out:
  */
 const char *const *restic_unset_env(void)
 {
-    static const char *const names[] = { "RESTIC_PASSWORD",         "RESTIC_PASSWORD_FILE",
-                                         "RESTIC_PASSWORD_COMMAND", "RESTIC_REPOSITORY",
-                                         "RESTIC_REPOSITORY_FILE",  "RESTIC_HOST",
+    static const char *const names[] = { "RESTIC_PASSWORD",
+                                         "RESTIC_PASSWORD_FILE",
+                                         "RESTIC_PASSWORD_COMMAND",
+                                         "RESTIC_REPOSITORY",
+                                         "RESTIC_REPOSITORY_FILE",
+                                         "RESTIC_HOST",
                                          NULL };
 
     return names;
@@ -745,9 +754,9 @@ enum stage { STAGE_SNAPSHOTS, STAGE_STATS, STAGE_LIST_LOCKS, STAGE_CAT_LOCK };
 struct restic_op {
     struct loop *loop;
     char *name;
-    char *local_path;  /* the repository directory when the url is a local path */
-    char *pw_hint;     /* "password_file /x" or "password_command" */
-    struct vec env;    /* char *, NULL-terminated */
+    char *local_path; /* the repository directory when the url is a local path */
+    char *pw_hint;    /* "password_file /x" or "password_command" */
+    struct vec env;   /* char *, NULL-terminated */
     int64_t timeout_ms;
     void (*done)(int rc, const struct restic_repo_info *info, const struct lb_err *err, void *arg);
     void *arg;
@@ -919,8 +928,8 @@ static void on_child_exit(struct spawn *sp, const struct spawn_result *res, void
             op_finish(op, -LB_ETOOBIG, &err);
             return;
         }
-        if ((rc = restic_parse_snapshots(out->data ? out->data : "", out->len,
-                                         &op->info.snapshots, &err)) < 0) {
+        if ((rc = restic_parse_snapshots(out->data ? out->data : "", out->len, &op->info.snapshots,
+                                         &err)) < 0) {
             lb_err_prefix(&err, "cannot read repo '%s'", op->name);
             op_finish(op, rc, &err);
             return;

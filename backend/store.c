@@ -90,8 +90,8 @@ static const char *const migrations[] = {
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
 static const char *const outcome_texts[] = {
-    [RUN_RUNNING] = "running",     [RUN_OK] = "ok",
-    [RUN_WARNING] = "warning",     [RUN_FAILED] = "failed",
+    [RUN_RUNNING] = "running",         [RUN_OK] = "ok",
+    [RUN_WARNING] = "warning",         [RUN_FAILED] = "failed",
     [RUN_INTERRUPTED] = "interrupted", [RUN_CANCELLED] = "cancelled",
 };
 
@@ -270,8 +270,8 @@ struct store *store_open(const char *path, struct lb_err *err)
         const char *dir = path_state_dir(true);
 
         if (!dir) {
-            lb_err_set(err, LB_EIO, "cannot create state directory %s: %s",
-                       path_state_dir(false), strerror(errno));
+            lb_err_set(err, LB_EIO, "cannot create state directory %s: %s", path_state_dir(false),
+                       strerror(errno));
             return NULL;
         }
         st = xcalloc(1, sizeof(*st));
@@ -345,8 +345,7 @@ static char *json_string_array(const struct vec *v)
     const char *s;
 
     buf_puts(&b, "[");
-    vec_foreach(v, i, s)
-    {
+    vec_foreach(v, i, s) {
         if (i)
             buf_puts(&b, ",");
         buf_puts(&b, "\"");
@@ -364,8 +363,8 @@ static char *json_string_array(const struct vec *v)
     return buf_detach(&b);
 }
 
-static int read_string_array(struct store *st, sqlite3_stmt *each, const char *json, struct vec *out,
-                             struct lb_err *err)
+static int read_string_array(struct store *st, sqlite3_stmt *each, const char *json,
+                             struct vec *out, struct lb_err *err)
 {
     int rc;
 
@@ -445,8 +444,7 @@ int store_put_repo_info(struct store *st, const char *repo, const struct restic_
                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                       &snap, err)) < 0)
         goto out;
-    vec_foreach(&info->snapshots, i, s)
-    {
+    vec_foreach(&info->snapshots, i, s) {
         char *paths = json_string_array(&s->paths);
         char *tags = json_string_array(&s->tags);
 
@@ -474,8 +472,7 @@ int store_put_repo_info(struct store *st, const char *repo, const struct restic_
                       " username, pid) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                       &lock, err)) < 0)
         goto out;
-    vec_foreach(&info->locks, i, l)
-    {
+    vec_foreach(&info->locks, i, l) {
         sqlite3_reset(lock);
         sqlite3_bind_text(lock, 1, repo, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(lock, 2, (sqlite3_int64)i);
@@ -570,8 +567,8 @@ int store_get_repo_info(struct store *st, const char *repo, struct restic_repo_i
         vec_push(&info->snapshots, s);
         if ((rc = read_string_array(st, each, (const char *)sqlite3_column_text(snaps, 8),
                                     &s->paths, err)) < 0 ||
-            (rc = read_string_array(st, each, (const char *)sqlite3_column_text(snaps, 9),
-                                    &s->tags, err)) < 0)
+            (rc = read_string_array(st, each, (const char *)sqlite3_column_text(snaps, 9), &s->tags,
+                                    err)) < 0)
             goto out;
     }
     if (step != SQLITE_DONE) {
@@ -642,8 +639,8 @@ int store_put_repo_error(struct store *st, const char *repo, int code, const cha
     return rc;
 }
 
-int store_get_repo_error(struct store *st, const char *repo, int *code, char **message,
-                         time_t *at, struct lb_err *err)
+int store_get_repo_error(struct store *st, const char *repo, int *code, char **message, time_t *at,
+                         struct lb_err *err)
 {
     sqlite3_stmt *q;
     int rc, step;
@@ -753,8 +750,7 @@ int store_step_add(struct store *st, int64_t run_id, const char *kind, const cha
             *step_id = (int64_t)sqlite3_last_insert_rowid(st->db);
         rc = 0;
     } else if (sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_FOREIGNKEY) {
-        rc = lb_err_set(err, LB_ENOTFOUND,
-                        "cannot record a step: no run %lld in state database %s",
+        rc = lb_err_set(err, LB_ENOTFOUND, "cannot record a step: no run %lld in state database %s",
                         (long long)run_id, st->path);
     } else {
         rc = db_fail(st, err, "record a step");
@@ -836,8 +832,8 @@ int store_run_get(struct store *st, int64_t run_id, struct store_run **run, stru
     sqlite3_bind_int64(q, 1, run_id);
     step = sqlite3_step(q);
     if (step == SQLITE_DONE) {
-        rc = lb_err_set(err, LB_ENOTFOUND, "no run %lld in state database %s",
-                        (long long)run_id, st->path);
+        rc = lb_err_set(err, LB_ENOTFOUND, "no run %lld in state database %s", (long long)run_id,
+                        st->path);
         goto out;
     }
     if (step != SQLITE_ROW) {

@@ -62,7 +62,8 @@ static void test_parse_snapshots_fixture(void **state)
     assert_int_equal(s->utc_offset, 3600);
     assert_string_equal(s->hostname, "pve1");
     assert_string_equal(s->username, "root");
-    assert_string_equal(s->tree, "58c30d9e19876593c2dfbe333e537c0607e60ac9690742c46400471ae4fc5b53");
+    assert_string_equal(s->tree,
+                        "58c30d9e19876593c2dfbe333e537c0607e60ac9690742c46400471ae4fc5b53");
     assert_null(s->parent);
     assert_int_equal(s->paths.len, 1);
     assert_string_equal(s->paths.items[0], "/tmp/h3cap/data");
@@ -133,11 +134,11 @@ static void test_parse_snapshots_malformed(void **state)
 {
     static const char *const bad[] = {
         "",
-        "[{\"time\":\"2026-11-25T03:00:00Z\",\"id\":\"ab",           /* cut off */
+        "[{\"time\":\"2026-11-25T03:00:00Z\",\"id\":\"ab",        /* cut off */
         "reading repository password from stdin\n[]",             /* text before JSON */
-        "{\"time\":\"x\"}",                                        /* not a list */
-        "[{\"time\":\"yesterday\",\"id\":\"abababababababab\"}]",   /* bad time */
-        "[{\"time\":\"2026-11-25T03:00:00Z\"}]",                   /* no id */
+        "{\"time\":\"x\"}",                                       /* not a list */
+        "[{\"time\":\"yesterday\",\"id\":\"abababababababab\"}]", /* bad time */
+        "[{\"time\":\"2026-11-25T03:00:00Z\"}]",                  /* no id */
         "[{\"time\":\"2026-11-25T03:00:00Z\",\"id\":\"abababababababab\",\"paths\":[1]}]",
         "[42]",
     };
@@ -335,7 +336,8 @@ static void test_classify_process_failures(void **state)
     unsetenv("LIFEBOAT_RESTIC");
     assert_int_equal(restic_classify_failure("nas", -1, 0, false, ENOENT, "", &err),
                      -LB_EMISSING_TOOL);
-    assert_string_equal(err.msg, "cannot read repo 'nas': restic is not installed (apt install restic)");
+    assert_string_equal(err.msg,
+                        "cannot read repo 'nas': restic is not installed (apt install restic)");
     assert_int_equal(restic_classify_failure("nas", -1, 15, true, 0, "", &err), -LB_ETIMEOUT);
     assert_non_null(strstr(err.msg, "'nas'"));
     assert_int_equal(restic_classify_failure("nas", -1, 9, false, 0, "", &err), -LB_EFAIL);
@@ -415,8 +417,8 @@ static void test_build_env(void **state)
     struct repo_cfg repo;
     struct vec env = VEC_INIT(free);
     struct lb_err err = { 0 };
-    char name[] = "b2", url[] = "b2:bucket:lab", pwfile[] = "secrets/b2.pass",
-         envfile[] = "b2.env", pwcmd[] = "pass show restic/b2", local[] = "/mnt/usb/restic";
+    char name[] = "b2", url[] = "b2:bucket:lab", pwfile[] = "secrets/b2.pass", envfile[] = "b2.env",
+         pwcmd[] = "pass show restic/b2", local[] = "/mnt/usb/restic";
 
     memset(&repo, 0, sizeof(repo));
     repo.name = name;

@@ -3,7 +3,8 @@
  * in a temp dir (restic 0.14 here): refresh of a good repo (empty, then two
  * snapshots), wrong password, missing repository, a stale shared lock and a
  * stale exclusive lock left by killed restic processes, a damaged index (stats
- * fail, snapshots still delivered), restic not installed, cancel and timeout. One `restic init` (about 3 s of scrypt) for the lot.
+ * fail, snapshots still delivered), restic not installed, cancel and timeout. One `restic init`
+ * (about 3 s of scrypt) for the lot.
  *
  * The tests of the group share one repository and run in order.
  */
@@ -31,8 +32,8 @@
 #include "backend/spawn.h"
 
 #define PASSWORD "live-test-only-pass"
-#define T_OLD 1795143600 /* 2026-11-20 03:00:00 UTC */
-#define T_NEW 1795575600 /* 2026-11-25 03:00:00 UTC */
+#define T_OLD    1795143600 /* 2026-11-20 03:00:00 UTC */
+#define T_NEW    1795575600 /* 2026-11-25 03:00:00 UTC */
 
 struct live {
     char dir[64];
@@ -236,10 +237,12 @@ static int group_teardown(void **state)
 
 static void make_backups(void)
 {
-    const char *const b1[] = { "restic", "backup", "-q", "--host", "pve1", "--time",
-                               "2026-11-20 03:00:00", L->data, NULL };
-    const char *const b2[] = { "restic", "backup", "-q", "--host", "pve1", "--time",
-                               "2026-11-25 03:00:00", L->data, NULL };
+    const char *const b1[] = {
+        "restic", "backup", "-q", "--host", "pve1", "--time", "2026-11-20 03:00:00", L->data, NULL
+    };
+    const char *const b2[] = {
+        "restic", "backup", "-q", "--host", "pve1", "--time", "2026-11-25 03:00:00", L->data, NULL
+    };
 
     if (L->have_backups)
         return;
@@ -287,8 +290,8 @@ static void test_wrong_password(void **state)
     (void)state;
     refresh(&c, 60000, &r);
     assert_int_equal(r.rc, -LB_EAUTH);
-    snprintf(want, sizeof(want), "cannot read repo 'usb-ssd': wrong password (check password_file %s)",
-             L->wrongpw);
+    snprintf(want, sizeof(want),
+             "cannot read repo 'usb-ssd': wrong password (check password_file %s)", L->wrongpw);
     assert_string_equal(r.err.msg, want);
     assert_null(strstr(r.err.msg, PASSWORD)); /* neither password is ever shown */
     result_release(&r);
@@ -403,8 +406,9 @@ static void test_stale_exclusive_lock(void **state)
      * `restic check` takes the exclusive lock, then reads the index: a FIFO
      * among the index files holds it there until it is killed.
      */
-    snprintf(fifo, sizeof(fifo), "%s/index/"
-                                 "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+    snprintf(fifo, sizeof(fifo),
+             "%s/index/"
+             "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
              L->repo);
     assert_int_equal(mkfifo(fifo, 0600), 0);
     leave_stale_lock("restic check --no-cache >/dev/null");
@@ -448,8 +452,9 @@ static void test_stats_failure_keeps_snapshots(void **state)
     (void)state;
     make_backups();
     /* a damaged index file: `restic stats` fails ("invalid data"), `snapshots` does not */
-    snprintf(bad, sizeof(bad), "%s/index/"
-                               "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+    snprintf(bad, sizeof(bad),
+             "%s/index/"
+             "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
              L->repo);
     write_file(bad, "this is not an encrypted restic index file\n", 0600);
     refresh(&c, 60000, &r);

@@ -43,7 +43,7 @@ static int setup(void **state)
 static void rm_rf(const char *dir)
 {
     static const char *const names[] = { "lifeboat.db", "lifeboat.db-wal", "lifeboat.db-shm",
-                                         "garbage.db", "garbage.db-wal", "garbage.db-shm" };
+                                         "garbage.db",  "garbage.db-wal",  "garbage.db-shm" };
     char p[256];
 
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -376,8 +376,11 @@ static void test_repo_error(void **state)
 
     assert_non_null(st);
     /* an error for a never-read repo does not make it look read */
-    assert_int_equal(store_put_repo_error(st, "nas", LB_EAUTH, "cannot read repo 'nas': wrong "
-                                          "password", 1500, &err), 0);
+    assert_int_equal(store_put_repo_error(st, "nas", LB_EAUTH,
+                                          "cannot read repo 'nas': wrong "
+                                          "password",
+                                          1500, &err),
+                     0);
     info_init(&out);
     assert_int_equal(store_get_repo_info(st, "nas", &out, &fetched, &err), -LB_ENOTFOUND);
     assert_int_equal(store_get_repo_error(st, "nas", &code, &msg, &at, &err), 0);
@@ -417,7 +420,8 @@ static void test_runs_and_steps(void **state)
     assert_int_equal(store_step_add(st, run, "forget", NULL, 1796100300, &s2, &err), 0);
     assert_int_equal(store_step_finish(st, s1, 1796100290, RUN_OK,
                                        "{\"files_new\":3,\"data_added\":2104}", "added 2 KiB",
-                                       &err), 0);
+                                       &err),
+                     0);
 
     /* while running: ended 0, outcome running */
     assert_int_equal(store_run_get(st, run, &r, NULL, &err), 0);
