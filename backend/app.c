@@ -257,6 +257,13 @@ enum health app_repo_health(const struct repo_view *rv, time_t now)
 
     if (rv->state == REPO_UNKNOWN)
         return HEALTH_UNKNOWN;
+    if (!rv->fetched_at) {
+        /* never read: we know only the error */
+        if (rv->error.code == LB_EAUTH || rv->error.code == LB_ENOREPO ||
+            rv->error.code == LB_EMISSING_TOOL)
+            return HEALTH_CRIT;
+        return HEALTH_WARN;
+    }
     if (!rv->newest)
         return HEALTH_CRIT; /* no restore point at all */
     age = (int64_t)(now - rv->newest);
@@ -338,7 +345,7 @@ size_t app_problems(const struct app *app, time_t now, struct app_problem *out, 
         if (rv->state == REPO_ERROR)
             problem_add(out, max, &n, h == HEALTH_CRIT ? HEALTH_CRIT : HEALTH_WARN, name, "%s",
                         rv->error.msg);
-        if (rv->state != REPO_UNKNOWN && !rv->newest) {
+        if (rv->fetched_at && !rv->newest) {
             problem_add(out, max, &n, HEALTH_CRIT, name,
                         "no snapshot at all: run the job that backs up into it");
         } else if (rv->newest && now - rv->newest > rv->rpo) {

@@ -134,7 +134,7 @@ static void print_table(const struct app *app, time_t now, const struct app_prob
             when[16] = '\0'; /* minutes are enough here */
             str_fmt_age((int64_t)(now - rv->newest), age, sizeof(age));
         } else {
-            str_copy(when, sizeof(when), rv->state == REPO_UNKNOWN ? "?" : "none");
+            str_copy(when, sizeof(when), rv->fetched_at ? "none" : "?");
             str_copy(age, sizeof(age), "-");
         }
         str_fmt_age(rv->rpo, rpo, sizeof(rpo));
@@ -144,7 +144,7 @@ static void print_table(const struct app *app, time_t now, const struct app_prob
             str_copy(size, sizeof(size), "?");
         printf("%-14s %-8s %-17s %6s %5s %9d %9s  %s%s\n", name, tier_name(rv->cfg->tier), when,
                age, rpo, rv->snapshot_count, size, health_name(h),
-               rv->state == REPO_ERROR ? " (cached figures)" : "");
+               rv->state == REPO_ERROR && rv->fetched_at ? " (cached figures)" : "");
     }
     for (i = 0; i < nprobs; i++) {
         if (probs[i].severity == HEALTH_CRIT)
