@@ -8,14 +8,14 @@ ACTION_INFO(X)
 #undef X
 
 static const struct action_info table[ACTION_COUNT] = {
-#define X(id, name_, map, label_, help_, ...)                                                      \
-    [ACTION_##id] = {                                                                              \
-        .action = ACTION_##id,                                                                     \
-        .name = name_,                                                                             \
-        .keymap = map,                                                                             \
-        .label = label_,                                                                           \
-        .help = help_,                                                                             \
-        .keys = keys_##id,                                                                         \
+#define X(id, name_, map, label_, help_, ...) \
+    [ACTION_##id] = {                         \
+        .action = ACTION_##id,                \
+        .name = name_,                        \
+        .keymap = map,                        \
+        .label = label_,                      \
+        .help = help_,                        \
+        .keys = keys_##id,                    \
     },
     ACTION_INFO(X)
 #undef X

@@ -17,37 +17,37 @@
  * key is KEYF(KEY_x), a control key is KEYC('l').
  */
 #define ACTION_KEY_FN 0x110000 /* above every Unicode code point */
-#define KEYF(k) (ACTION_KEY_FN + (k))
-#define KEYC(c) ((c) & 0x1f)
-#define KEY_ESC 27
+#define KEYF(k)       (ACTION_KEY_FN + (k))
+#define KEYC(c)       ((c)&0x1f)
+#define KEY_ESC       27
 
 /* X(ID, "name", "keymap", "fbar label", "help", default keys...) */
-#define ACTION_INFO(X)                                                                             \
+#define ACTION_INFO(X)                                                                            \
     X(HELP, "help", "global", "help", "show every key of this screen", '?', KEYF(KEY_F(1)))       \
     X(ENTER, "enter", "global", "detail", "open the detail of the selected row", '\n', '\r',      \
-      KEYF(KEY_ENTER))                                                                             \
+      KEYF(KEY_ENTER))                                                                            \
     X(BACK, "back", "global", NULL, "close the detail, help or prompt", KEY_ESC)                  \
-    X(FILTER, "filter", "global", "filter", "filter the list by name", '/')                        \
-    X(COMMAND, "command", "global", "cmd", "command line (:refresh, :theme NAME, :quit)", ':')     \
+    X(FILTER, "filter", "global", "filter", "filter the list by name", '/')                       \
+    X(COMMAND, "command", "global", "cmd", "command line (:refresh, :theme NAME, :quit)", ':')    \
     X(REFRESH, "refresh", "global", "refresh", "refresh every repository now", 'r',               \
-      KEYF(KEY_F(5)))                                                                              \
+      KEYF(KEY_F(5)))                                                                             \
     X(THEME_NEXT, "theme-next", "global", "theme", "next colour theme (remembered)", 'T')         \
     X(QUIT, "quit", "global", "quit", "quit (asks only if something runs)", 'q', KEYF(KEY_F(10))) \
-    X(MOVE_UP, "move-up", "global", NULL, "move up", KEYF(KEY_UP), 'k')                            \
-    X(MOVE_DOWN, "move-down", "global", NULL, "move down", KEYF(KEY_DOWN), 'j')                    \
-    X(PAGE_UP, "page-up", "global", NULL, "one page up", KEYF(KEY_PPAGE), KEYC('b'))               \
-    X(PAGE_DOWN, "page-down", "global", NULL, "one page down", KEYF(KEY_NPAGE), KEYC('f'))         \
-    X(MOVE_FIRST, "move-first", "global", NULL, "first row", 'g', KEYF(KEY_HOME))                  \
-    X(MOVE_LAST, "move-last", "global", NULL, "last row", 'G', KEYF(KEY_END))                      \
-    X(SCREEN_NEXT, "screen-next", "global", NULL, "next screen", '\t')                             \
-    X(SCREEN_PREV, "screen-prev", "global", NULL, "previous screen", KEYF(KEY_BTAB))               \
-    X(SCREEN_1, "screen-1", "global", NULL, "screen 1", '1')                                       \
-    X(SCREEN_2, "screen-2", "global", NULL, "screen 2", '2')                                       \
-    X(SCREEN_3, "screen-3", "global", NULL, "screen 3", '3')                                       \
-    X(SCREEN_4, "screen-4", "global", NULL, "screen 4", '4')                                       \
-    X(SCREEN_5, "screen-5", "global", NULL, "screen 5", '5')                                       \
-    X(SCREEN_6, "screen-6", "global", NULL, "screen 6", '6')                                       \
-    X(SCREEN_7, "screen-7", "global", NULL, "screen 7", '7')                                       \
+    X(MOVE_UP, "move-up", "global", NULL, "move up", KEYF(KEY_UP), 'k')                           \
+    X(MOVE_DOWN, "move-down", "global", NULL, "move down", KEYF(KEY_DOWN), 'j')                   \
+    X(PAGE_UP, "page-up", "global", NULL, "one page up", KEYF(KEY_PPAGE), KEYC('b'))              \
+    X(PAGE_DOWN, "page-down", "global", NULL, "one page down", KEYF(KEY_NPAGE), KEYC('f'))        \
+    X(MOVE_FIRST, "move-first", "global", NULL, "first row", 'g', KEYF(KEY_HOME))                 \
+    X(MOVE_LAST, "move-last", "global", NULL, "last row", 'G', KEYF(KEY_END))                     \
+    X(SCREEN_NEXT, "screen-next", "global", NULL, "next screen", '\t')                            \
+    X(SCREEN_PREV, "screen-prev", "global", NULL, "previous screen", KEYF(KEY_BTAB))              \
+    X(SCREEN_1, "screen-1", "global", NULL, "screen 1", '1')                                      \
+    X(SCREEN_2, "screen-2", "global", NULL, "screen 2", '2')                                      \
+    X(SCREEN_3, "screen-3", "global", NULL, "screen 3", '3')                                      \
+    X(SCREEN_4, "screen-4", "global", NULL, "screen 4", '4')                                      \
+    X(SCREEN_5, "screen-5", "global", NULL, "screen 5", '5')                                      \
+    X(SCREEN_6, "screen-6", "global", NULL, "screen 6", '6')                                      \
+    X(SCREEN_7, "screen-7", "global", NULL, "screen 7", '7')                                      \
     X(REDRAW, "redraw", "global", NULL, "redraw the whole screen", KEYC('l'))
 
 enum action {
@@ -55,7 +55,7 @@ enum action {
 #define X(id, name, map, label, help, ...) ACTION_##id,
     ACTION_INFO(X)
 #undef X
-    ACTION_COUNT
+        ACTION_COUNT
 };
 
 struct action_info {
@@ -64,7 +64,7 @@ struct action_info {
     const char *keymap; /* where the default keys go */
     const char *label;  /* function bar, or NULL */
     const char *help;
-    const int *keys;    /* default keys, 0-terminated */
+    const int *keys; /* default keys, 0-terminated */
 };
 
 /* The table row of an action (static), NULL for ACTION_NONE or out of range. */

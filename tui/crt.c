@@ -22,7 +22,7 @@ static struct {
     bool color;
     const char *no_color_reason;
     SCREEN *scr;
-    int saved_stderr;     /* -1: not redirected */
+    int saved_stderr; /* -1: not redirected */
     char *stderr_path;
     bool atexit_done;
 } crt = { .saved_stderr = -1 };

@@ -210,7 +210,7 @@ int draw_wrap(const char *s, int w, void (*line)(const char *start, size_t len, 
         }
         if (*q && brk && brk > p)
             q = brk; /* break at the last blank that fits */
-        if (q == p) /* a single character wider than w */
+        if (q == p)  /* a single character wider than w */
             q += next_char(q, &wc, &cw);
         if (line)
             line(p, (size_t)(q - p), arg);

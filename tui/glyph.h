@@ -9,33 +9,33 @@
  * never writes a non-ASCII literal. The ASCII form may be wider than the
  * UTF-8 one ("ok" vs "✓"): measure with draw_width(), never assume 1.
  */
-#define GLYPHS(X)                                                                                  \
-    X(OK, "\u2713", "ok")           /* ✓ */                                                        \
-    X(WARN, "\u25b2", "!")          /* ▲ */                                                        \
-    X(CRIT, "\u2717", "x")          /* ✗ */                                                        \
-    X(SPIN, "\u27f3", "*")          /* ⟳ */                                                        \
-    X(UNKNOWN, "?", "?")                                                                           \
-    X(NA, "\u00b7", ".")            /* · a copy that does not apply */                             \
-    X(SEP, "\u00b7", "-")           /* · between header items */                                   \
-    X(ELLIPSIS, "\u2026", "~")      /* … */                                                        \
-    X(ARROW, "\u2192", "->")        /* → */                                                        \
-    X(SELECT, "\u25b8", ">")        /* ▸ selected row */                                           \
-    X(UP, "\u2191", "Up")           /* ↑ */                                                        \
-    X(DOWN, "\u2193", "Down")       /* ↓ */                                                        \
-    X(BAR_FULL, "\u2588", "#")      /* █ */                                                        \
-    X(BAR_EMPTY, "\u2591", ".")     /* ░ */                                                        \
-    X(HLINE, "\u2500", "-")         /* ─ */                                                        \
-    X(VLINE, "\u2502", "|")         /* │ */                                                        \
-    X(ULCORNER, "\u250c", "+")      /* ┌ */                                                        \
-    X(URCORNER, "\u2510", "+")      /* ┐ */                                                        \
-    X(LLCORNER, "\u2514", "+")      /* └ */                                                        \
-    X(LRCORNER, "\u2518", "+")      /* ┘ */
+#define GLYPHS(X)                                                   \
+    X(OK, "\u2713", "ok")  /* ✓ */                                \
+    X(WARN, "\u25b2", "!") /* ▲ */                                \
+    X(CRIT, "\u2717", "x") /* ✗ */                                \
+    X(SPIN, "\u27f3", "*") /* ⟳ */                                \
+    X(UNKNOWN, "?", "?")                                            \
+    X(NA, "\u00b7", ".")        /* · a copy that does not apply */ \
+    X(SEP, "\u00b7", "-")       /* · between header items */       \
+    X(ELLIPSIS, "\u2026", "~")  /* … */                           \
+    X(ARROW, "\u2192", "->")    /* → */                           \
+    X(SELECT, "\u25b8", ">")    /* ▸ selected row */              \
+    X(UP, "\u2191", "Up")       /* ↑ */                           \
+    X(DOWN, "\u2193", "Down")   /* ↓ */                           \
+    X(BAR_FULL, "\u2588", "#")  /* █ */                           \
+    X(BAR_EMPTY, "\u2591", ".") /* ░ */                           \
+    X(HLINE, "\u2500", "-")     /* ─ */                           \
+    X(VLINE, "\u2502", "|")     /* │ */                           \
+    X(ULCORNER, "\u250c", "+")  /* ┌ */                           \
+    X(URCORNER, "\u2510", "+")  /* ┐ */                           \
+    X(LLCORNER, "\u2514", "+")  /* └ */                           \
+    X(LRCORNER, "\u2518", "+")  /* ┘ */
 
 enum glyph {
 #define X(id, u, a) G_##id,
     GLYPHS(X)
 #undef X
-    G_COUNT
+        G_COUNT
 };
 
 /* Pick the UTF-8 (true) or ASCII (false) forms. ASCII until told otherwise. */

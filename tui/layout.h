@@ -10,9 +10,9 @@
 
 struct col_spec {
     const char *title;
-    int min;  /* columns it needs to be shown at all */
-    int max;  /* it never grows past this (0: no limit) */
-    int prio; /* lower is more important: shown first, widened first */
+    int min;    /* columns it needs to be shown at all */
+    int max;    /* it never grows past this (0: no limit) */
+    int prio;   /* lower is more important: shown first, widened first */
     bool right; /* right-aligned (numbers) */
 };
 

@@ -23,12 +23,12 @@
 #include "tui/screen.h"
 #include "tui/theme.h"
 
-#define MAX_ROWS 256
-#define MAX_SETS 16
+#define MAX_ROWS         256
+#define MAX_SETS         16
 #define MAX_MATRIX_REPOS 24
-#define MAX_PROBLEMS 64
-#define MAX_DETAIL 24
-#define WIDE_COLS 150 /* from here the detail sits beside the problems */
+#define MAX_PROBLEMS     64
+#define MAX_DETAIL       24
+#define WIDE_COLS        100 /* from here the detail sits beside the problems */
 
 struct overview {
     struct app *app;
@@ -65,8 +65,7 @@ static size_t visible_rows(const struct overview *ov, size_t *idx, size_t max)
     size_t n = 0, i;
     struct repo_view *rv;
 
-    vec_foreach(&ov->app->repos, i, rv)
-    {
+    vec_foreach(&ov->app->repos, i, rv) {
         if (n < max && filter_match(rv->cfg->name, ov->filter))
             idx[n++] = i;
     }
@@ -88,8 +87,7 @@ static int repo_index(const struct app *app, const char *name)
     size_t i;
     struct repo_view *rv;
 
-    vec_foreach(&app->repos, i, rv)
-    {
+    vec_foreach(&app->repos, i, rv) {
         if (!strcmp(rv->cfg->name, name))
             return (int)i;
     }
@@ -116,8 +114,7 @@ static size_t datasets(const struct app *app, struct dataset *out, size_t max)
     struct job_copy *cp;
 
     if (cfg) {
-        vec_foreach(&cfg->jobs, i, job)
-        {
+        vec_foreach(&cfg->jobs, i, job) {
             struct dataset *d;
             bool grew = true;
 
@@ -127,8 +124,7 @@ static size_t datasets(const struct app *app, struct dataset *out, size_t max)
             memset(d, 0, sizeof(*d));
             str_copy(d->name, sizeof(d->name), job->name);
             str_sanitize(d->name);
-            vec_foreach(&job->repos, j, name)
-            {
+            vec_foreach(&job->repos, j, name) {
                 int r = repo_index(app, name);
 
                 if (r >= 0 && r < MAX_MATRIX_REPOS)
@@ -137,10 +133,8 @@ static size_t datasets(const struct app *app, struct dataset *out, size_t max)
             /* follow copies (any job's) until nothing new is reached */
             while (grew) {
                 grew = false;
-                vec_foreach(&cfg->jobs, j, other)
-                {
-                    vec_foreach(&other->copies, k, cp)
-                    {
+                vec_foreach(&cfg->jobs, j, other) {
+                    vec_foreach(&other->copies, k, cp) {
                         int s = repo_index(app, cp->src), t = repo_index(app, cp->dst);
 
                         if (s >= 0 && t >= 0 && s < MAX_MATRIX_REPOS && t < MAX_MATRIX_REPOS &&
@@ -477,8 +471,7 @@ static void draw_problems(const struct overview *ov, struct rect r, const struct
         size_t i, unknown = 0;
         struct repo_view *rv;
 
-        vec_foreach(&ov->app->repos, i, rv)
-        {
+        vec_foreach(&ov->app->repos, i, rv) {
             if (rv->state == REPO_UNKNOWN)
                 unknown++;
         }
@@ -530,23 +523,23 @@ struct kv {
     enum theme_el el;
 };
 
-static size_t detail_lines(const struct repo_view *rv, const struct screen_ctx *ctx,
-                           struct kv *out, size_t max)
+static size_t detail_lines(const struct repo_view *rv, const struct screen_ctx *ctx, struct kv *out,
+                           size_t max)
 {
     size_t n = 0;
     char a[64], b[64], c[64];
     enum health h = app_repo_health(rv, ctx->now);
     const struct repo_cfg *cfg = rv->cfg;
 
-#define KV(lbl, elem, ...)                                                                         \
-    do {                                                                                           \
-        if (n < max) {                                                                             \
-            out[n].label = lbl;                                                                    \
-            out[n].el = elem;                                                                      \
-            snprintf(out[n].value, sizeof(out[n].value), __VA_ARGS__);                             \
-            str_sanitize(out[n].value);                                                            \
-            n++;                                                                                   \
-        }                                                                                          \
+#define KV(lbl, elem, ...)                                             \
+    do {                                                               \
+        if (n < max) {                                                 \
+            out[n].label = lbl;                                        \
+            out[n].el = elem;                                          \
+            snprintf(out[n].value, sizeof(out[n].value), __VA_ARGS__); \
+            str_sanitize(out[n].value);                                \
+            n++;                                                       \
+        }                                                              \
     } while (0)
 
     KV("repo", EL_PANEL_TITLE, "%s (%s)", cfg->name,
@@ -574,8 +567,7 @@ static size_t detail_lines(const struct repo_view *rv, const struct screen_ctx *
         clock_fmt_local(rv->oldest, b, sizeof(b));
         KV("snapshots", EL_NORMAL, "%d", rv->snapshot_count);
         KV("newest", fmt_age_el(h), "%s (%s ago) %s", a,
-           str_fmt_age((int64_t)(ctx->now - rv->newest), c, sizeof(c)),
-           glyph(fmt_health_glyph(h)));
+           str_fmt_age((int64_t)(ctx->now - rv->newest), c, sizeof(c)), glyph(fmt_health_glyph(h)));
         KV("oldest", EL_NORMAL, "%s (%s ago)", b,
            str_fmt_age((int64_t)(ctx->now - rv->oldest), c, sizeof(c)));
     }
@@ -589,7 +581,8 @@ static size_t detail_lines(const struct repo_view *rv, const struct screen_ctx *
     else
         KV("RPO", EL_NORMAL, "%s", a);
     if (rv->size_known)
-        KV("size", EL_NORMAL, "%s of data in the repo", str_fmt_bytes(rv->size_bytes, a, sizeof(a)));
+        KV("size", EL_NORMAL, "%s of data in the repo",
+           str_fmt_bytes(rv->size_bytes, a, sizeof(a)));
     KV("keep", EL_NORMAL, "%s", fmt_keep(&cfg->keep, a, sizeof(a)));
     if (rv->lock_count)
         KV("locks", EL_STATUS_WARN, "%d, oldest %s old, held by %s", rv->lock_count,
@@ -746,9 +739,8 @@ static void overview_draw(void *st, struct rect area, const struct screen_ctx *c
             snprintf(title, sizeof(title), "selected %s %s", glyph(G_SEP), sel->cfg->name);
             str_sanitize(title);
             draw_box(right, theme_attr(EL_BORDER), title, theme_attr(EL_PANEL_TITLE));
-            draw_detail_body(sel, (struct rect){ right.y + 1, right.x + 2, right.h - 2,
-                                                 right.w - 4 },
-                             0, ctx);
+            draw_detail_body(
+                sel, (struct rect){ right.y + 1, right.x + 2, right.h - 2, right.w - 4 }, 0, ctx);
         } else {
             draw_problems(ov, r, ctx);
         }

@@ -28,9 +28,9 @@ static const struct screen_ops *const screen_table[] = {
 };
 #define NSCREENS (sizeof(screen_table) / sizeof(screen_table[0]))
 
-#define MESSAGE_MS 5000
+#define MESSAGE_MS       5000
 #define ERROR_MESSAGE_MS 15000
-#define HELP_MAX 64
+#define HELP_MAX         64
 
 enum prompt_kind { PK_NONE, PK_COMMAND, PK_FILTER, PK_CONFIRM_QUIT };
 
@@ -66,8 +66,7 @@ bool screen_mgr_work_running(const struct app *app)
     size_t i, refreshing = 0;
     struct repo_view *rv;
 
-    vec_foreach(&app->repos, i, rv)
-    {
+    vec_foreach(&app->repos, i, rv) {
         if (rv->refreshing)
             refreshing++;
     }
@@ -161,8 +160,7 @@ static const char *describe(enum action a, void *arg)
     if (number) {
         for (size_t i = 0; i < NSCREENS; i++) {
             if (mgr->slots[i].ops->number == number) {
-                snprintf(buf[i], sizeof(buf[i]), "screen %d: %s", number,
-                         mgr->slots[i].ops->title);
+                snprintf(buf[i], sizeof(buf[i]), "screen %d: %s", number, mgr->slots[i].ops->title);
                 return buf[i];
             }
         }
@@ -372,13 +370,15 @@ static void draw_too_small(void)
         int x = w < COLS ? (COLS - w) / 2 : 0;
 
         draw_text(y + i < 0 ? 0 : y + i, x, COLS - x,
-                  theme_attr(i == 0 ? EL_ERROR : i == 1 ? EL_NORMAL : EL_DIM), lines[i]);
+                  theme_attr(i == 0   ? EL_ERROR
+                             : i == 1 ? EL_NORMAL
+                                      : EL_DIM),
+                  lines[i]);
     }
 }
 
 /* Counts of problems by severity. */
-static void count_problems(const struct app *app, time_t now, int *warn, int *crit,
-                           int *unknown)
+static void count_problems(const struct app *app, time_t now, int *warn, int *crit, int *unknown)
 {
     struct app_problem probs[64];
     size_t n = app_problems(app, now, probs, 64);
@@ -392,8 +392,7 @@ static void count_problems(const struct app *app, time_t now, int *warn, int *cr
         else
             (*warn)++;
     }
-    vec_foreach(&app->repos, i, rv)
-    {
+    vec_foreach(&app->repos, i, rv) {
         if (rv->state == REPO_UNKNOWN)
             (*unknown)++;
     }
@@ -439,10 +438,10 @@ static void draw_header(struct screen_mgr *mgr, const struct screen_ctx *ctx)
         const char *spin = mgr->app->busy ? glyph(G_SPIN) : " ";
 
         if (form == 0)
-            snprintf(right, sizeof(right), "%s %s  %s  ? help ", last ? "updated" : "cached",
+            snprintf(right, sizeof(right), "%s %s %s  ? help ", last ? "updated" : "cached",
                      last ? t : "figures", spin);
         else if (form == 1)
-            snprintf(right, sizeof(right), "%s %s  %s ", last ? "updated" : "cached",
+            snprintf(right, sizeof(right), "%s %s %s ", last ? "updated" : "cached",
                      last ? t : "figures", spin);
         else
             snprintf(right, sizeof(right), "%s %s ", last ? t : "cached", spin);
@@ -512,8 +511,7 @@ static void draw_status(struct screen_mgr *mgr, const struct screen_ctx *ctx)
     struct repo_view *rv;
 
     draw_fill(y, 0, COLS, theme_attr(EL_NORMAL));
-    vec_foreach(&mgr->app->repos, i, rv)
-    {
+    vec_foreach(&mgr->app->repos, i, rv) {
         if (rv->refreshing) {
             refreshing++;
             if (!oldest || rv->refresh_started_ms < oldest)

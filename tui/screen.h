@@ -85,7 +85,7 @@ void screen_mgr_render(struct screen_mgr *mgr, const struct screen_ctx *ctx);
 int64_t screen_mgr_next_tick_ms(const struct screen_mgr *mgr, const struct screen_ctx *ctx);
 
 /* Minimum terminal size. */
-#define SCREEN_MIN_COLS 80
+#define SCREEN_MIN_COLS  80
 #define SCREEN_MIN_LINES 24
 
 #endif

@@ -93,8 +93,8 @@ static int parse_attr(const char *s, attr_t *out)
         const char *name;
         attr_t attr;
     } attrs[] = {
-        { "normal", A_NORMAL }, { "bold", A_BOLD },         { "underline", A_UNDERLINE },
-        { "reverse", A_REVERSE }, { "dim", A_DIM },         { "standout", A_STANDOUT },
+        { "normal", A_NORMAL },   { "bold", A_BOLD }, { "underline", A_UNDERLINE },
+        { "reverse", A_REVERSE }, { "dim", A_DIM },   { "standout", A_STANDOUT },
         { "italic", A_ITALIC },
     };
 
@@ -182,13 +182,13 @@ static int parse_line(struct theme *t, char *line, const char *origin, int linen
         return -1;
     }
     if (theme_parse_color(words[1], &st.fg) < 0) {
-        problem(problems, origin, lineno, "unknown colour '%s' (try red, brightred, color208, default)",
-                words[1]);
+        problem(problems, origin, lineno,
+                "unknown colour '%s' (try red, brightred, color208, default)", words[1]);
         return -1;
     }
     if (theme_parse_color(words[2], &st.bg) < 0) {
-        problem(problems, origin, lineno, "unknown colour '%s' (try red, brightred, color208, default)",
-                words[2]);
+        problem(problems, origin, lineno,
+                "unknown colour '%s' (try red, brightred, color208, default)", words[2]);
         return -1;
     }
     for (int i = 3; i < n; i++) {
@@ -300,13 +300,14 @@ int theme_load(const char *name, struct theme *out, struct vec *problems, struct
         path = xstrdup(name);
         text = read_small_file(path);
         if (!text)
-            rc = lb_err_set(err, LB_ENOTFOUND, "cannot read theme '%s': %s", name,
-                            strerror(errno));
+            rc = lb_err_set(err, LB_ENOTFOUND, "cannot read theme '%s': %s", name, strerror(errno));
         goto parse;
     }
     if (!valid_theme_name(name))
-        return lb_err_set(err, LB_ENOTFOUND, "no theme named '%s' (try default, light, "
-                          "high-contrast, mono or a path)", name);
+        return lb_err_set(err, LB_ENOTFOUND,
+                          "no theme named '%s' (try default, light, "
+                          "high-contrast, mono or a path)",
+                          name);
     dir = exe_dir();
     if (dir) {
         cand[ncand++] = xasprintf("%s/themes/%s.theme", dir, name);

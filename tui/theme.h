@@ -22,37 +22,37 @@
  *
  * X(ID, "name in theme files", monochrome attributes)
  */
-#define THEME_ELEMENTS(X)                                                                          \
-    X(NORMAL, "normal", A_NORMAL)                                                                  \
-    X(TITLE, "title", A_BOLD)                                                                      \
-    X(TAB, "tab", A_NORMAL)                                                                        \
-    X(TAB_ACTIVE, "tab-active", A_REVERSE | A_BOLD)                                                \
-    X(STATUS_OK, "status-ok", A_NORMAL)                                                            \
-    X(STATUS_WARN, "status-warn", A_BOLD)                                                          \
-    X(STATUS_CRIT, "status-crit", A_BOLD | A_UNDERLINE)                                            \
-    X(STATUS_UNKNOWN, "status-unknown", A_DIM)                                                     \
-    X(AGE_FRESH, "age-fresh", A_NORMAL)                                                            \
-    X(AGE_STALE, "age-stale", A_BOLD)                                                              \
-    X(AGE_CRIT, "age-crit", A_BOLD | A_UNDERLINE)                                                  \
-    X(SELECTION, "selection", A_REVERSE)                                                           \
-    X(BORDER, "border", A_NORMAL)                                                                  \
-    X(PANEL_TITLE, "panel-title", A_BOLD)                                                          \
-    X(COLUMN_HEADER, "column-header", A_BOLD)                                                      \
-    X(DIM, "dim", A_DIM)                                                                           \
-    X(LABEL, "label", A_DIM)                                                                       \
-    X(FBAR_KEY, "fbar-key", A_BOLD)                                                                \
-    X(FBAR_LABEL, "fbar-label", A_REVERSE)                                                         \
-    X(SPINNER, "spinner", A_BOLD)                                                                  \
-    X(MESSAGE, "message", A_NORMAL)                                                                \
-    X(ERROR, "error", A_BOLD | A_REVERSE)                                                          \
-    X(HELP_KEY, "help-key", A_BOLD)                                                                \
+#define THEME_ELEMENTS(X)                               \
+    X(NORMAL, "normal", A_NORMAL)                       \
+    X(TITLE, "title", A_BOLD)                           \
+    X(TAB, "tab", A_NORMAL)                             \
+    X(TAB_ACTIVE, "tab-active", A_REVERSE | A_BOLD)     \
+    X(STATUS_OK, "status-ok", A_NORMAL)                 \
+    X(STATUS_WARN, "status-warn", A_BOLD)               \
+    X(STATUS_CRIT, "status-crit", A_BOLD | A_UNDERLINE) \
+    X(STATUS_UNKNOWN, "status-unknown", A_DIM)          \
+    X(AGE_FRESH, "age-fresh", A_NORMAL)                 \
+    X(AGE_STALE, "age-stale", A_BOLD)                   \
+    X(AGE_CRIT, "age-crit", A_BOLD | A_UNDERLINE)       \
+    X(SELECTION, "selection", A_REVERSE)                \
+    X(BORDER, "border", A_NORMAL)                       \
+    X(PANEL_TITLE, "panel-title", A_BOLD)               \
+    X(COLUMN_HEADER, "column-header", A_BOLD)           \
+    X(DIM, "dim", A_DIM)                                \
+    X(LABEL, "label", A_DIM)                            \
+    X(FBAR_KEY, "fbar-key", A_BOLD)                     \
+    X(FBAR_LABEL, "fbar-label", A_REVERSE)              \
+    X(SPINNER, "spinner", A_BOLD)                       \
+    X(MESSAGE, "message", A_NORMAL)                     \
+    X(ERROR, "error", A_BOLD | A_REVERSE)               \
+    X(HELP_KEY, "help-key", A_BOLD)                     \
     X(PROMPT, "prompt", A_BOLD)
 
 enum theme_el {
 #define X(id, name, mono) EL_##id,
     THEME_ELEMENTS(X)
 #undef X
-    EL_COUNT
+        EL_COUNT
 };
 
 struct theme_style {

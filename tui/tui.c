@@ -257,8 +257,9 @@ static unsigned cmd_help(struct tui *tui, struct screen_mgr *mgr, const char *ar
 
 /* The `:` commands. A new one is one function and one line here. */
 static const struct tui_command commands[] = {
-    { "refresh", "", cmd_refresh },  { "theme", " NAME", cmd_theme }, { "help", "", cmd_help },
-    { "quit", "", cmd_quit },        { "q", "", cmd_quit },           { "quit!", "", cmd_quit_force },
+    { "refresh", "", cmd_refresh }, { "theme", " NAME", cmd_theme },
+    { "help", "", cmd_help },       { "quit", "", cmd_quit },
+    { "q", "", cmd_quit },          { "quit!", "", cmd_quit_force },
     { "q!", "", cmd_quit_force },
 };
 
@@ -283,8 +284,8 @@ static unsigned run_command(struct screen_mgr *mgr, const char *line, void *arg)
         if (!strcmp(commands[i].name, name))
             return commands[i].run(tui, mgr, args);
     str_sanitize(name);
-    screen_mgr_message(mgr, true,
-                       "unknown command '%s': try :refresh, :theme NAME, :help or :quit", name);
+    screen_mgr_message(mgr, true, "unknown command '%s': try :refresh, :theme NAME, :help or :quit",
+                       name);
     return REACT_NONE;
 }
 
@@ -341,6 +342,18 @@ static void on_signal(struct loop *loop, int signo, void *arg)
 
     log_info("console: signal %d, leaving", signo);
     tui->stopping = true;
+    loop_stop(loop);
+}
+
+/*
+ * After the console: a second SIGHUP comes when the terminal's session leader
+ * exits. The signal must not kill us before the caller has cleaned up (a
+ * demo's rclone, children): it only stops the loop.
+ */
+static void on_late_signal(struct loop *loop, int signo, void *arg)
+{
+    (void)arg;
+    log_info("signal %d after the console ended", signo);
     loop_stop(loop);
 }
 
@@ -442,8 +455,11 @@ int tui_run(struct app *app)
         loop_cancel_timer(tui.loop, tui.tick_timer);
     if (tui.throttle_timer)
         loop_cancel_timer(tui.loop, tui.throttle_timer);
-    for (i = 0; i < sizeof(watched_signals) / sizeof(watched_signals[0]); i++)
+    for (i = 0; i < sizeof(watched_signals) / sizeof(watched_signals[0]); i++) {
+        /* hand over first, so the default action never comes back in between */
+        loop_watch_signal(tui.loop, watched_signals[i], on_late_signal, NULL);
         loop_unwatch_signal(tui.loop, watched_signals[i], on_signal, &tui);
+    }
     loop_del_fd(tui.loop, STDIN_FILENO);
     crt_done();
     app_cancel_all(app);

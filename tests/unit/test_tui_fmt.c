@@ -14,7 +14,7 @@
 #include "tui/fmt.h"
 #include "tui/glyph.h"
 
-#define NOW ((time_t)1795000000)
+#define NOW  ((time_t)1795000000)
 #define HOUR 3600
 
 static char cfg_name[] = "usb-ssd";
@@ -45,18 +45,15 @@ static void test_age_colour_follows_rpo(void **state)
     glyph_set_utf8(false);
     /* within the RPO: fresh */
     assert_int_equal(fmt_age_el(app_repo_health(&rv, NOW)), EL_AGE_FRESH);
-    assert_string_equal(fmt_newest(&rv, app_repo_health(&rv, NOW), NOW, buf, sizeof(buf)),
-                        "4h ok");
+    assert_string_equal(fmt_newest(&rv, app_repo_health(&rv, NOW), NOW, buf, sizeof(buf)), "4h ok");
     /* a missed night: stale */
     rv.newest = NOW - 30 * HOUR;
     assert_int_equal(fmt_age_el(app_repo_health(&rv, NOW)), EL_AGE_STALE);
-    assert_string_equal(fmt_newest(&rv, app_repo_health(&rv, NOW), NOW, buf, sizeof(buf)),
-                        "30h !");
+    assert_string_equal(fmt_newest(&rv, app_repo_health(&rv, NOW), NOW, buf, sizeof(buf)), "30h !");
     /* far beyond it: critical */
     rv.newest = NOW - 9 * 24 * HOUR;
     assert_int_equal(fmt_age_el(app_repo_health(&rv, NOW)), EL_AGE_CRIT);
-    assert_string_equal(fmt_newest(&rv, app_repo_health(&rv, NOW), NOW, buf, sizeof(buf)),
-                        "9d x");
+    assert_string_equal(fmt_newest(&rv, app_repo_health(&rv, NOW), NOW, buf, sizeof(buf)), "9d x");
     /* no snapshot at all */
     rv.newest = 0;
     assert_string_equal(fmt_newest(&rv, app_repo_health(&rv, NOW), NOW, buf, sizeof(buf)),
@@ -88,7 +85,8 @@ static void test_state_wording(void **state)
 
     rv.state = REPO_ERROR;
     rv.error.code = LB_ELOCKED;
-    snprintf(rv.error.msg, sizeof(rv.error.msg), "cannot read repo 'usb-ssd': repository is locked");
+    snprintf(rv.error.msg, sizeof(rv.error.msg),
+             "cannot read repo 'usb-ssd': repository is locked");
     rv.lock_count = 1;
     rv.oldest_lock = NOW - 2 * HOUR;
     snprintf(rv.lock_holder, sizeof(rv.lock_holder), "root@pve pid 123");
@@ -133,8 +131,9 @@ static void test_url_redaction(void **state)
     char buf[256];
 
     (void)state;
-    assert_string_equal(fmt_redact_url("rest:https://backup:s3cret@nas:8000/repo", buf, sizeof(buf)),
-                        "rest:https://backup:***@nas:8000/repo");
+    assert_string_equal(
+        fmt_redact_url("rest:https://backup:s3cret@nas:8000/repo", buf, sizeof(buf)),
+        "rest:https://backup:***@nas:8000/repo");
     assert_string_equal(fmt_redact_url("sftp://user@host//srv/restic", buf, sizeof(buf)),
                         "sftp://user@host//srv/restic");
     assert_string_equal(fmt_redact_url("/mnt/usb-ssd/restic", buf, sizeof(buf)),

@@ -98,8 +98,17 @@ static void test_screen_map_shadows_global(void **state)
 
 static void test_key_names_round_trip(void **state)
 {
-    static const int keys[] = { 'q', '?', '\n', KEY_ESC, '\t', KEYF(KEY_BTAB), KEYF(KEY_NPAGE),
-                                KEYF(KEY_F(5)), KEYC('l'), KEYF(KEY_UP), KEYF(KEY_HOME) };
+    static const int keys[] = { 'q',
+                                '?',
+                                '\n',
+                                KEY_ESC,
+                                '\t',
+                                KEYF(KEY_BTAB),
+                                KEYF(KEY_NPAGE),
+                                KEYF(KEY_F(5)),
+                                KEYC('l'),
+                                KEYF(KEY_UP),
+                                KEYF(KEY_HOME) };
     char name[16];
 
     (void)state;

@@ -25,7 +25,7 @@
 #include "tui/screen.h"
 #include "tui/theme.h"
 
-#define NOW ((time_t)1795000000)
+#define NOW  ((time_t)1795000000)
 #define HOUR 3600
 
 struct world {
@@ -245,12 +245,12 @@ static void show(const struct world *w)
         print_message("|%s\n", w->lines[i]);
 }
 
-#define assert_on_screen(w, text)                                                                  \
-    do {                                                                                           \
-        if (find(w, text) < 0) {                                                                   \
-            show(w);                                                                               \
-            fail_msg("not on screen: %s", text);                                                   \
-        }                                                                                          \
+#define assert_on_screen(w, text)                \
+    do {                                         \
+        if (find(w, text) < 0) {                 \
+            show(w);                             \
+            fail_msg("not on screen: %s", text); \
+        }                                        \
     } while (0)
 
 static int line_width(const char *s)

@@ -106,8 +106,11 @@ static void test_colors(void **state)
 
 static void test_builtin_and_shipped_themes_parse_cleanly(void **state)
 {
-    static const char *const names[] = { "default", "mono", "themes/default.theme",
-                                         "themes/light.theme", "themes/high-contrast.theme",
+    static const char *const names[] = { "default",
+                                         "mono",
+                                         "themes/default.theme",
+                                         "themes/light.theme",
+                                         "themes/high-contrast.theme",
                                          "themes/mono.theme" };
 
     (void)state;

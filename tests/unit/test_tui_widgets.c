@@ -76,7 +76,7 @@ static void test_fit_and_width(void **state)
     assert_int_equal(draw_width("abc"), 3);
     assert_int_equal(draw_width("4h \u2713"), 4);
     assert_int_equal(draw_width("\xe6\x97\xa5\xe6\x9c\xac"), 4); /* two wide CJK characters */
-    assert_int_equal(draw_width("a\x01z"), 3);                 /* control shown as '?' */
+    assert_int_equal(draw_width("a\x01z"), 3);                   /* control shown as '?' */
     assert_int_equal(draw_fit("usb-ssd", 10, buf, 64), 7);
     assert_true(wcscmp(buf, L"usb-ssd") == 0);
     assert_int_equal(draw_fit("refreshing for a long time", 10, buf, 64), 10);
@@ -146,7 +146,7 @@ static int sum_shown(const int *w, int n, int gap)
 static void test_layout_columns(void **state)
 {
     const struct col_spec cols[] = {
-        { "name", 8, 20, 0, false }, { "state", 16, 40, 1, false }, { "size", 8, 9, 4, true },
+        { "name", 8, 20, 0, false },  { "state", 16, 40, 1, false }, { "size", 8, 9, 4, true },
         { "url", 20, 60, 11, false }, { "age", 6, 6, 2, false },
     };
     int w[5];
@@ -219,12 +219,9 @@ static void test_layout_stack(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_prompt_editing),
-        cmocka_unit_test(test_prompt_is_bounded),
-        cmocka_unit_test(test_fit_and_width),
-        cmocka_unit_test(test_wrap),
-        cmocka_unit_test(test_layout_columns),
-        cmocka_unit_test(test_overview_columns_80_and_200),
+        cmocka_unit_test(test_prompt_editing), cmocka_unit_test(test_prompt_is_bounded),
+        cmocka_unit_test(test_fit_and_width),  cmocka_unit_test(test_wrap),
+        cmocka_unit_test(test_layout_columns), cmocka_unit_test(test_overview_columns_80_and_200),
         cmocka_unit_test(test_layout_stack),
     };
 
