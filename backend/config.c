@@ -32,15 +32,16 @@
 #include "backend/base/path.h"
 #include "backend/base/str.h"
 #include "backend/base/xalloc.h"
+#include "backend/calendar.h"
 
 #define CONFIG_MAX_BYTES (1024 * 1024)
-#define CONFIG_MAX_LINE 4096
-#define NAME_MAX_LEN 64
-#define MAX_SECTIONS 512     /* bounds the work on a wrong or hostile file */
-#define MAX_KEYS 256         /* KEY = VALUE lines in one section */
-#define MAX_SHOWN 100        /* problems handed back; the rest are counted */
-#define VMID_MIN 100
-#define VMID_MAX 999999999
+#define CONFIG_MAX_LINE  4096
+#define NAME_MAX_LEN     64
+#define MAX_SECTIONS     512 /* bounds the work on a wrong or hostile file */
+#define MAX_KEYS         256 /* KEY = VALUE lines in one section */
+#define MAX_SHOWN        100 /* problems handed back; the rest are counted */
+#define VMID_MIN         100
+#define VMID_MAX         999999999
 
 struct loader;
 struct sect;
@@ -89,23 +90,23 @@ struct sect {
     const struct sect_spec *spec; /* NULL: a broken header */
     char *label;                  /* "[repo usb-ssd]" */
     int line;
-    void *obj;         /* struct repo_cfg *, &cfg->console ... */
-    bool skip;         /* broken, unknown or duplicate: its keys are ignored */
-    struct vec seen;   /* struct seen_key *, one per distinct key */
-    int nkeys;         /* KEY = VALUE lines seen */
+    void *obj;       /* struct repo_cfg *, &cfg->console ... */
+    bool skip;       /* broken, unknown or duplicate: its keys are ignored */
+    struct vec seen; /* struct seen_key *, one per distinct key */
+    int nkeys;       /* KEY = VALUE lines seen */
 };
 
 enum line_kind { LINE_BLANK, LINE_SECTION, LINE_KV, LINE_BAD };
 
 struct loader {
     struct config *cfg;
-    const char *file;   /* as given, for messages */
+    const char *file; /* as given, for messages */
     bool check_perms;
     struct vec *problems; /* the caller's */
     struct vec found;     /* struct config_problem *, until problems_flush() */
     size_t nproblems;
     struct lb_err *err;
-    struct vec sects;   /* struct sect * */
+    struct vec sects; /* struct sect * */
     int nlines;
     unsigned char *kinds; /* [1..nlines]: enum line_kind */
     int *line_sect;       /* [1..nlines]: index in sects, -1 before any header */
@@ -180,8 +181,8 @@ static void problems_flush(struct loader *ld)
 
         p->file = xstrdup(ld->file);
         str_sanitize(p->file);
-        p->msg = xasprintf("%zu more problems not shown: fix the ones above first",
-                           v->len - MAX_SHOWN);
+        p->msg =
+            xasprintf("%zu more problems not shown: fix the ones above first", v->len - MAX_SHOWN);
         vec_push(ld->problems, p);
     }
     v->len = 0;
@@ -252,7 +253,8 @@ static bool name_ok(const char *s)
     return true;
 }
 
-static const char name_rule[] = "use letters, digits, '.', '_' and '-', starting with a letter or digit";
+static const char name_rule[] =
+    "use letters, digits, '.', '_' and '-', starting with a letter or digit";
 
 /* Split on spaces and tabs into a vec of new strings. */
 static void split_words(const char *val, struct vec *out)
@@ -610,8 +612,7 @@ static struct seen_key *sect_seen(const struct sect *s, const char *key)
     size_t i;
     struct seen_key *k;
 
-    vec_foreach(&s->seen, i, k)
-    {
+    vec_foreach(&s->seen, i, k) {
         if (!strcmp(k->key, key))
             return k;
     }
@@ -661,8 +662,8 @@ static void parse_api_url(struct loader *ld, struct sect *s, const char *key, co
 }
 
 /* SHA-256 of a certificate: 32 hex bytes, colons optional; kept as AA:BB:... */
-static void parse_fingerprint(struct loader *ld, struct sect *s, const char *key,
-                              const char *val, int line)
+static void parse_fingerprint(struct loader *ld, struct sect *s, const char *key, const char *val,
+                              int line)
 {
     char out[32 * 3];
     size_t n = 0;
@@ -693,8 +694,8 @@ static void parse_fingerprint(struct loader *ld, struct sect *s, const char *key
     *dst = xstrdup(out);
 }
 
-static const char *const remote_prefixes[] = { "s3:",    "b2:",    "sftp:",   "rest:",
-                                               "gs:",    "azure:", "swift:",  "rclone:" };
+static const char *const remote_prefixes[] = { "s3:", "b2:",    "sftp:",  "rest:",
+                                               "gs:", "azure:", "swift:", "rclone:" };
 
 const char *config_repo_local_path(const struct repo_cfg *repo)
 {
@@ -765,8 +766,7 @@ static void parse_keep(struct loader *ld, struct sect *s, const char *key, const
     char *w;
 
     split_words(val, &words);
-    vec_foreach(&words, i, w)
-    {
+    vec_foreach(&words, i, w) {
         char *eq = strchr(w, '=');
         int *slot = NULL;
         const char *v;
@@ -804,8 +804,8 @@ static void parse_keep(struct loader *ld, struct sect *s, const char *key, const
                 problem_key(ld, s, key, line, "'within' is given twice");
                 ok = false;
             } else if (str_to_duration(v, &k.within) || k.within <= 0) {
-                problem_key(ld, s, key, line,
-                            "within=%s is not a duration (use e.g. within=30d)", v);
+                problem_key(ld, s, key, line, "within=%s is not a duration (use e.g. within=30d)",
+                            v);
                 ok = false;
             }
             continue;
@@ -877,8 +877,7 @@ static void parse_paths(struct loader *ld, struct sect *s, const char *key, cons
     (void)key;
     (void)line;
     split_words(val, &words);
-    vec_foreach(&words, i, w)
-    {
+    vec_foreach(&words, i, w) {
         vec_push(&j->paths, resolve_path(ld->cfg, w));
     }
     vec_release(&words);
@@ -915,6 +914,25 @@ static void parse_copy(struct loader *ld, struct sect *s, const char *key, const
     free(dst);
 }
 
+/* schedule = a systemd calendar event, checked with the engine the runner uses */
+static void parse_schedule(struct loader *ld, struct sect *s, const char *key, const char *val,
+                           int line)
+{
+    struct job_cfg *j = s->obj;
+    struct lb_err e = { 0 };
+    struct cal_event *ev = cal_parse(val, CAL_SYSTEMD, &e);
+
+    if (!ev) {
+        problem_key(ld, s, key, line,
+                    "'%s' is not a calendar event: %s (see systemd.time(7); try lifeboat "
+                    "calendar '%s')",
+                    val, e.msg, val);
+        return;
+    }
+    cal_free(ev);
+    j->schedule = xstrdup(val);
+}
+
 static const char subset_rule[] = "use read-data-subset=N% such as 2%, or n/t such as 1/52";
 
 static bool subset_ok(const char *v)
@@ -927,8 +945,8 @@ static bool subset_ok(const char *v)
     if (slash) {
         char *n = xstrndup(v, (size_t)(slash - v));
         int64_t a, b;
-        bool ok = !str_to_i64(n, 1, 1000000, &a) && !str_to_i64(slash + 1, 1, 1000000, &b) &&
-                  a <= b;
+        bool ok =
+            !str_to_i64(n, 1, 1000000, &a) && !str_to_i64(slash + 1, 1, 1000000, &b) && a <= b;
 
         free(n);
         return ok;
@@ -948,8 +966,7 @@ static void parse_check(struct loader *ld, struct sect *s, const char *key, cons
     char *w;
 
     split_words(val, &words);
-    vec_foreach(&words, i, w)
-    {
+    vec_foreach(&words, i, w) {
         if (str_starts_with(w, "read-data-subset=")) {
             const char *v = w + strlen("read-data-subset=");
 
@@ -1002,8 +1019,8 @@ static int parse_hhmm(const char *s, size_t n)
     return h * 60 + m;
 }
 
-static void parse_quiet_window(struct loader *ld, struct sect *s, const char *key,
-                               const char *val, int line)
+static void parse_quiet_window(struct loader *ld, struct sect *s, const char *key, const char *val,
+                               int line)
 {
     struct console_cfg *c = s->obj;
     const char *dash = strchr(val, '-');
@@ -1052,8 +1069,8 @@ static void parse_vmid(struct loader *ld, struct sect *s, const char *key, const
         d->rollback_vmid = (int)n;
 }
 
-static void parse_vmid_range(struct loader *ld, struct sect *s, const char *key,
-                             const char *val, int line)
+static void parse_vmid_range(struct loader *ld, struct sect *s, const char *key, const char *val,
+                             int line)
 {
     struct drill_cfg *d = s->obj;
     const char *dash = strchr(val, '-');
@@ -1075,9 +1092,10 @@ static void parse_vmid_range(struct loader *ld, struct sect *s, const char *key,
 }
 
 static const char *const smart_types[] = {
-    "auto",       "ata",        "scsi",       "nvme",     "sat",     "usbcypress", "usbjmicron",
-    "usbprolific", "usbsunplus", "sntasmedia", "sntjmicron", "sntrealtek", "marvell", "megaraid",
-    "areca",      "3ware",      "cciss",      "hpt",      "aacraid",
+    "auto",       "ata",        "scsi",        "nvme",       "sat",
+    "usbcypress", "usbjmicron", "usbprolific", "usbsunplus", "sntasmedia",
+    "sntjmicron", "sntrealtek", "marvell",     "megaraid",   "areca",
+    "3ware",      "cciss",      "hpt",         "aacraid",
 };
 
 static void parse_disk_type(struct loader *ld, struct sect *s, const char *key, const char *val,
@@ -1104,7 +1122,7 @@ static void parse_disk_type(struct loader *ld, struct sect *s, const char *key, 
     d->type = xstrdup(val);
 }
 
-static const char *const channel_names[] = { "console", "desktop", "ntfy",  "gotify",
+static const char *const channel_names[] = { "console", "desktop",      "ntfy", "gotify",
                                              "webhook", "healthchecks", "email" };
 
 static void parse_channels(struct loader *ld, struct sect *s, const char *key, const char *val,
@@ -1116,8 +1134,7 @@ static void parse_channels(struct loader *ld, struct sect *s, const char *key, c
     char *w;
 
     split_words(val, &words);
-    vec_foreach(&words, i, w)
-    {
+    vec_foreach(&words, i, w) {
         const char *name = !strcmp(w, "smtp") ? "email" : w;
         bool known = false, dup = false;
 
@@ -1225,10 +1242,16 @@ static void parse_address(struct loader *ld, struct sect *s, const char *key, co
 
 /* ---- the schema -------------------------------------------------------- */
 
-#define KEY(n, t, st, f, ex) { n, t, offsetof(struct st, f), ex, NULL, 0 }
-#define KEYFN(n, fn, flags) { n, KT_FN, 0, NULL, fn, flags }
-#define DUR_EX "a duration such as 90s, 15m, 26h or 8d"
-#define PCT_EX "a percentage such as 80%"
+#define KEY(n, t, st, f, ex)                      \
+    {                                             \
+        n, t, offsetof(struct st, f), ex, NULL, 0 \
+    }
+#define KEYFN(n, fn, flags)          \
+    {                                \
+        n, KT_FN, 0, NULL, fn, flags \
+    }
+#define DUR_EX       "a duration such as 90s, 15m, 26h or 8d"
+#define PCT_EX       "a percentage such as 80%"
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 static const struct key_spec console_keys[] = {
@@ -1270,7 +1293,7 @@ static const struct key_spec repo_keys[] = {
 };
 
 static const struct key_spec job_keys[] = {
-    KEY("schedule", KT_STR, job_cfg, schedule, "a systemd calendar event such as *-*-* 03:00"),
+    KEYFN("schedule", parse_schedule, 0),
     KEYFN("repos", parse_repo_names, 0),
     KEYFN("paths", parse_paths, 0),
     KEY("exclude", KT_LIST, job_cfg, exclude, "restic exclude patterns"),
@@ -1316,7 +1339,10 @@ static void disk_finish(struct loader *ld, struct sect *s);
 static void drill_finish(struct loader *ld, struct sect *s);
 static void alerts_finish(struct loader *ld, struct sect *s);
 
-#define SECT(kind, named, keys, create, finish) { kind, named, keys, ARRAY_LEN(keys), create, finish }
+#define SECT(kind, named, keys, create, finish)            \
+    {                                                      \
+        kind, named, keys, ARRAY_LEN(keys), create, finish \
+    }
 
 static const struct sect_spec sect_specs[] = {
     SECT("console", false, console_keys, console_create, NULL),
@@ -1547,7 +1573,10 @@ static void disk_finish(struct loader *ld, struct sect *s)
     need_key(ld, s, "device", d->device, "/dev/disk/by-id/...");
     if (d->fill_warn >= d->fill_crit && !sect_key_bad(s, "fill_warn") &&
         !sect_key_bad(s, "fill_crit"))
-        problem_at(ld, lw > lc ? lw : lc ? lc : s->line,
+        problem_at(ld,
+                   lw > lc ? lw
+                   : lc    ? lc
+                           : s->line,
                    "%s fill_warn (%g%%) must be below fill_crit (%g%%)", s->label, d->fill_warn,
                    d->fill_crit);
 }
@@ -1598,8 +1627,8 @@ static void alerts_finish(struct loader *ld, struct sect *s)
             problem_at(ld, line, "%s channels: '%s' needs %s = %s", s->label, needs[i].channel,
                        needs[i].key, needs[i].example);
     }
-    if (has_channel(a, "healthchecks") && !a->healthchecks_url && !sect_key_line(s, "healthchecks.url") &&
-        !a->healthchecks_job_urls.len)
+    if (has_channel(a, "healthchecks") && !a->healthchecks_url &&
+        !sect_key_line(s, "healthchecks.url") && !a->healthchecks_job_urls.len)
         problem_at(ld, line,
                    "%s channels: 'healthchecks' needs healthchecks.url = https://HOST/ping/UUID "
                    "(or healthchecks.url.JOB = ... per job)",
@@ -1618,8 +1647,7 @@ static void need_repo(struct loader *ld, const struct sect *s, const char *key, 
 
     if (config_repo(ld->cfg, name))
         return;
-    vec_foreach(&ld->cfg->repos, i, r)
-    {
+    vec_foreach(&ld->cfg->repos, i, r) {
         int d = edit_distance(name, r->name);
 
         if (d < best_d) {
@@ -1640,8 +1668,7 @@ static void cross_check(struct loader *ld)
     size_t i;
     struct sect *s;
 
-    vec_foreach(&ld->sects, i, s)
-    {
+    vec_foreach(&ld->sects, i, s) {
         if (s->skip || strcmp(s->spec->kind, "job"))
             continue;
         struct job_cfg *j = s->obj;
@@ -1650,18 +1677,15 @@ static void cross_check(struct loader *ld)
         struct job_copy *c;
         struct job_check *ck;
 
-        vec_foreach(&j->repos, k, name)
-        {
+        vec_foreach(&j->repos, k, name) {
             if (name_ok(name))
                 need_repo(ld, s, "repos", sect_key_line(s, "repos"), name);
         }
-        vec_foreach(&j->copies, k, c)
-        {
+        vec_foreach(&j->copies, k, c) {
             need_repo(ld, s, "copy", c->line, c->src);
             need_repo(ld, s, "copy", c->line, c->dst);
         }
-        vec_foreach(&j->checks, k, ck)
-        {
+        vec_foreach(&j->checks, k, ck) {
             if (ck->repo)
                 need_repo(ld, s, "check", ck->line, ck->repo);
             else if (!j->repos.len)
@@ -1670,19 +1694,17 @@ static void cross_check(struct loader *ld)
                             "e.g. check = NAME read-data-subset=2%%");
         }
     }
-    vec_foreach(&ld->sects, i, s)
-    {
+    vec_foreach(&ld->sects, i, s) {
         if (s->skip || strcmp(s->spec->kind, "alerts"))
             continue;
         struct alerts_cfg *a = s->obj;
         size_t k;
         struct cfg_kv *kv;
 
-        vec_foreach(&a->healthchecks_job_urls, k, kv)
-        {
+        vec_foreach(&a->healthchecks_job_urls, k, kv) {
             if (!config_job(ld->cfg, kv->key))
-                problem_at(ld, kv->line, "%s healthchecks.url.%s: no job '%s' is defined",
-                           s->label, kv->key, kv->key);
+                problem_at(ld, kv->line, "%s healthchecks.url.%s: no job '%s' is defined", s->label,
+                           kv->key, kv->key);
         }
     }
 }
@@ -1695,8 +1717,7 @@ static void sect_free(void *p)
     size_t i;
     struct seen_key *k;
 
-    vec_foreach(&s->seen, i, k)
-    {
+    vec_foreach(&s->seen, i, k) {
         free(k->key);
         free(k);
     }
@@ -1745,7 +1766,7 @@ static void scan_header(struct loader *ld, const char *text, size_t n, int line)
     if (ld->sects.len > MAX_SECTIONS) {
         s->label = xstrdup("[?]");
         if (ld->sects.len == MAX_SECTIONS + 1)
-            problem_at(ld, line, "more than %d sections: the rest of the file is ignored",
+            problem_at(ld, line, "more than %d sections: the sections from here on are ignored",
                        MAX_SECTIONS);
         return;
     }
@@ -1753,7 +1774,9 @@ static void scan_header(struct loader *ld, const char *text, size_t n, int line)
         char *q = quote_line(text, n);
 
         s->label = xstrdup("[?]");
-        problem_at(ld, line, "'%s' is not a section header (use [KIND] or [KIND NAME], e.g. [repo usb-ssd])", q);
+        problem_at(ld, line,
+                   "'%s' is not a section header (use [KIND] or [KIND NAME], e.g. [repo usb-ssd])",
+                   q);
         free(q);
         return;
     }
@@ -1814,11 +1837,12 @@ static void scan_header(struct loader *ld, const char *text, size_t n, int line)
         size_t i;
         struct sect *o;
 
-        vec_foreach(&ld->sects, i, o)
-        {
+        vec_foreach(&ld->sects, i, o) {
             if (o != s && o->spec == s->spec && !strcmp(o->label, s->label)) {
-                problem_at(ld, line, "duplicate section %s (first on line %d): merge them or "
-                           "rename one", s->label, o->line);
+                problem_at(ld, line,
+                           "duplicate section %s (first on line %d): merge them or "
+                           "rename one",
+                           s->label, o->line);
                 goto out;
             }
         }
@@ -1910,8 +1934,7 @@ static void scan(struct loader *ld, const char *text, size_t len, struct buf *in
     }
 }
 
-static int on_pair(void *user, const char *section, const char *name, const char *value,
-                   int lineno)
+static int on_pair(void *user, const char *section, const char *name, const char *value, int lineno)
 {
     struct loader *ld = user;
     int line;
@@ -2099,8 +2122,7 @@ struct config *config_load(const char *path, bool check_perms, struct vec *probl
     if (text) {
         scan(&ld, text, len, &ini_in);
         parse_pairs(&ld, buf_cstr(&ini_in));
-        vec_foreach(&ld.sects, i, s)
-        {
+        vec_foreach(&ld.sects, i, s) {
             if (!s->skip && s->spec->finish)
                 s->spec->finish(&ld, s);
         }
@@ -2127,8 +2149,7 @@ struct repo_cfg *config_repo(const struct config *cfg, const char *name)
     size_t i;
     struct repo_cfg *r;
 
-    vec_foreach(&cfg->repos, i, r)
-    {
+    vec_foreach(&cfg->repos, i, r) {
         if (!strcmp(r->name, name))
             return r;
     }
@@ -2140,8 +2161,7 @@ struct job_cfg *config_job(const struct config *cfg, const char *name)
     size_t i;
     struct job_cfg *j;
 
-    vec_foreach(&cfg->jobs, i, j)
-    {
+    vec_foreach(&cfg->jobs, i, j) {
         if (!strcmp(j->name, name))
             return j;
     }
@@ -2153,8 +2173,7 @@ struct disk_cfg *config_disk(const struct config *cfg, const char *name)
     size_t i;
     struct disk_cfg *d;
 
-    vec_foreach(&cfg->disks, i, d)
-    {
+    vec_foreach(&cfg->disks, i, d) {
         if (!strcmp(d->name, name))
             return d;
     }

@@ -102,16 +102,14 @@ out:
 }
 
 /* Proxmox VE / PBS endpoints: reachability and TLS come with the app layer. */
-static void check_pve(const struct config *cfg, const struct pve_cfg *pve,
-                      struct check_report *rep)
+static void check_pve(const struct config *cfg, const struct pve_cfg *pve, struct check_report *rep)
 {
     (void)cfg;
     (void)pve;
     (void)rep;
 }
 
-static void check_pbs(const struct config *cfg, const struct pbs_cfg *pbs,
-                      struct check_report *rep)
+static void check_pbs(const struct config *cfg, const struct pbs_cfg *pbs, struct check_report *rep)
 {
     (void)cfg;
     (void)pbs;
@@ -134,8 +132,7 @@ static void print_repos(const struct config *cfg)
     if (!cfg->repos.len)
         return;
     out_line("repos");
-    vec_foreach(&cfg->repos, i, r)
-    {
+    vec_foreach(&cfg->repos, i, r) {
         struct buf pw = BUF_INIT(0);
 
         if (r->password_file)
@@ -144,8 +141,7 @@ static void print_repos(const struct config *cfg)
             buf_printf(&pw, "password from a command");
         if (r->env_file)
             buf_printf(&pw, ", environment from %s", r->env_file);
-        out_line("  %-12s %-8s %s", r->name, r->tier == TIER_OFFSITE ? "offsite" : "local",
-                 r->url);
+        out_line("  %-12s %-8s %s", r->name, r->tier == TIER_OFFSITE ? "offsite" : "local", r->url);
         out_line("  %-12s %-8s %s", "", "", buf_cstr(&pw));
         buf_release(&pw);
     }
@@ -159,8 +155,7 @@ static void print_jobs(const struct config *cfg)
     if (!cfg->jobs.len)
         return;
     out_line("jobs");
-    vec_foreach(&cfg->jobs, i, j)
-    {
+    vec_foreach(&cfg->jobs, i, j) {
         struct buf what = BUF_INIT(0);
         size_t k;
         struct job_copy *c;
@@ -172,12 +167,10 @@ static void print_jobs(const struct config *cfg)
             buf_puts(&what, " to ");
             join_words(&what, &j->repos);
         }
-        vec_foreach(&j->copies, k, c)
-        {
+        vec_foreach(&j->copies, k, c) {
             buf_printf(&what, "%scopy %s -> %s", what.len ? "; " : "", c->src, c->dst);
         }
-        vec_foreach(&j->checks, k, ck)
-        {
+        vec_foreach(&j->checks, k, ck) {
             buf_printf(&what, "%scheck %s", what.len ? "; " : "",
                        ck->repo ? ck->repo : "its repos");
             if (ck->subset)
@@ -197,8 +190,7 @@ static void print_proxmox(const struct config *cfg)
     if (!cfg->pves.len && !cfg->pbss.len)
         return;
     out_line("proxmox");
-    vec_foreach(&cfg->pves, i, v)
-    {
+    vec_foreach(&cfg->pves, i, v) {
         char *label = xasprintf("pve %s", v->name);
 
         out_line("  %-16s %s, %s", label, v->url,
@@ -206,8 +198,7 @@ static void print_proxmox(const struct config *cfg)
                                 : "certificate checked against system CAs");
         free(label);
     }
-    vec_foreach(&cfg->pbss, i, b)
-    {
+    vec_foreach(&cfg->pbss, i, b) {
         char *label = xasprintf("pbs %s", b->name);
 
         out_line("  %-16s %s, datastore %s, %s", label, b->url, b->datastore,
@@ -225,8 +216,7 @@ static void print_disks(const struct config *cfg)
     if (!cfg->disks.len)
         return;
     out_line("disks");
-    vec_foreach(&cfg->disks, i, d)
-    {
+    vec_foreach(&cfg->disks, i, d) {
         out_line("  %-12s %s, type %s%s%s, fill warn %g%% crit %g%%", d->name, d->device, d->type,
                  d->mount ? ", mount " : "", d->mount ? d->mount : "", d->fill_warn, d->fill_crit);
     }
@@ -269,16 +259,13 @@ static int config_check(struct cli *cli)
     print_disks(cfg);
     print_alerts(cfg);
     out_line("checks");
-    vec_foreach(&cfg->repos, i, r)
-    {
+    vec_foreach(&cfg->repos, i, r) {
         check_repo(cfg, r, &rep);
     }
-    vec_foreach(&cfg->pves, i, v)
-    {
+    vec_foreach(&cfg->pves, i, v) {
         check_pve(cfg, v, &rep);
     }
-    vec_foreach(&cfg->pbss, i, b)
-    {
+    vec_foreach(&cfg->pbss, i, b) {
         check_pbs(cfg, b, &rep);
     }
     if (!rep.oks && !rep.warnings)
@@ -296,8 +283,7 @@ int cmd_config(struct cli *cli, int argc, char **argv)
     if (argc < 2)
         return cli_usage("config", "missing subcommand (use: lifeboat config check)");
     if (strcmp(argv[1], "check"))
-        return cli_usage("config", "unknown subcommand '%s' (use: lifeboat config check)",
-                         argv[1]);
+        return cli_usage("config", "unknown subcommand '%s' (use: lifeboat config check)", argv[1]);
     if (argc > 2)
         return cli_usage("config", "check takes no arguments (got '%s')", argv[2]);
     return config_check(cli);

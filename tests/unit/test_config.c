@@ -111,8 +111,7 @@ static char *top_path(const char *rel)
 }
 
 /* Load dir/name; fx->text gets the problems as "LINE: msg" lines. */
-static struct config *load(struct fx *fx, const char *name, bool check_perms,
-                           struct lb_err *err)
+static struct config *load(struct fx *fx, const char *name, bool check_perms, struct lb_err *err)
 {
     char *path = xasprintf("%s/%s", fx->dir, name);
     struct config *cfg;
@@ -122,8 +121,7 @@ static struct config *load(struct fx *fx, const char *name, bool check_perms,
 
     vec_clear(&fx->problems);
     cfg = config_load(path, check_perms, &fx->problems, err);
-    vec_foreach(&fx->problems, i, p)
-    {
+    vec_foreach(&fx->problems, i, p) {
         assert_string_equal(p->file, path);
         buf_printf(&b, "%d: %s\n", p->line, p->msg);
     }
@@ -161,7 +159,7 @@ static struct config *expect_ok(struct fx *fx, const char *content)
     return cfg;
 }
 
-static const char *const secrets[] = { "pve.token",  "pbs.token", "restic-usb.pass",
+static const char *const secrets[] = { "pve.token", "pbs.token",    "restic-usb.pass",
                                        "cloud.env", "gotify.token", "smtp.auth" };
 
 static void put_full(struct fx *fx)
@@ -181,11 +179,11 @@ static char *in_dir(struct fx *fx, const char *rel)
     return xasprintf("%s/%s", fx->dir, rel);
 }
 
-#define assert_path(fx, got, rel)                                                                  \
-    do {                                                                                           \
-        char *want_ = in_dir(fx, rel);                                                             \
-        assert_string_equal(got, want_);                                                           \
-        free(want_);                                                                               \
+#define assert_path(fx, got, rel)        \
+    do {                                 \
+        char *want_ = in_dir(fx, rel);   \
+        assert_string_equal(got, want_); \
+        free(want_);                     \
     } while (0)
 
 /* ---- every key of §3 --------------------------------------------------- */
@@ -601,7 +599,10 @@ static void test_job_references(void **state)
                     "schedule = daily\n"
                     "[job lost]\n"
                     "schedule = daily\n"
-                    "paths = /srv\n",
+                    "paths = /srv\n"
+                    "[job typo]\n"
+                    "schedule = Mox 03:00\n"
+                    "check = usb-ssd\n",
                     "6: [job daily] repos: no repo 'usb-sd' is defined (did you mean 'usb-ssd'?)\n"
                     "6: [job daily] repos: no repo 'offsite' is defined (add a [repo offsite] "
                     "section)\n"
@@ -616,7 +617,9 @@ static void test_job_references(void **state)
                     "read-data-subset=N% such as 2%, or n/t such as 1/52)\n"
                     "13: [job idle] has nothing to do: set repos and paths (backup), copy = SRC "
                     "-> DST, or check = ...\n"
-                    "17: [job lost] paths: there is no repos = ... to back them up into\n");
+                    "17: [job lost] paths: there is no repos = ... to back them up into\n"
+                    "19: [job typo] schedule: 'Mox 03:00' is not a calendar event: bad weekday "
+                    "'Mox' at column 1 (see systemd.time(7); try lifeboat calendar 'Mox 03:00')\n");
 }
 
 static void test_duplicates(void **state)
@@ -752,8 +755,8 @@ static void test_group_readable_config(void **state)
 {
     struct fx *fx = *state;
     char *path = put(fx, "lifeboat.conf", "[repo r]\nurl = /x\npassword_command = c\n", 0640);
-    char *want = xasprintf("0: %s is readable by its group (mode 0640): run chmod 600 %s\n", path,
-                           path);
+    char *want =
+        xasprintf("0: %s is readable by its group (mode 0640): run chmod 600 %s\n", path, path);
     struct lb_err err = { 0 };
     struct config *cfg = load(fx, "lifeboat.conf", true, &err);
 
@@ -787,8 +790,8 @@ static void test_secret_file_rule(void **state)
 
     assert_int_equal(config_check_secret_file(ok, "token file", &err), 0);
     assert_int_equal(config_check_secret_file(grp, "token file", &err), -LB_EPERM);
-    want = xasprintf("token file %s is writable by its group (mode 0620): run chmod 600 %s", grp,
-                     grp);
+    want =
+        xasprintf("token file %s is writable by its group (mode 0620): run chmod 600 %s", grp, grp);
     assert_string_equal(err.msg, want);
     free(want);
     assert_int_equal(config_check_secret_file(missing, "token file", &err), -LB_ENOTFOUND);
