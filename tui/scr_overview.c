@@ -195,6 +195,19 @@ static void draw_matrix(const struct overview *ov, struct rect r, const struct s
                    cols[c].right ? ALIGN_RIGHT : ALIGN_LEFT);
         x += w[c] + 2;
     }
+    {
+        int hidden = (int)ov->app->repos.len - (int)nrepos;
+
+        for (size_t i = 0; i < nrepos; i++)
+            if (!w[1 + i])
+                hidden++;
+        if (hidden > 0) {
+            /* copies not drawn are still counted: say that some are off screen */
+            snprintf(buf, sizeof(buf), " +%d repo%s not shown ", hidden, hidden == 1 ? "" : "s");
+            draw_text(r.y + r.h - 1, r.x + r.w - 2 - draw_width(buf), draw_width(buf),
+                      theme_attr(EL_BORDER), buf);
+        }
+    }
     for (size_t s = 0; s < nsets && (int)s < r.h - 3; s++) {
         int copies = 0;
         bool offsite = false;
@@ -717,7 +730,8 @@ static void overview_draw(void *st, struct rect area, const struct screen_ctx *c
     want[0] = nsets ? 3 + (int)nsets : 0;
     min[1] = 4;
     want[1] = 3 + (int)(nrows ? nrows : 1);
-    min[2] = 3;
+    /* room for a problem of two lines when there is one */
+    min[2] = app_problems(ov->app, ctx->now, NULL, 0) ? 4 : 3;
     want[2] = -1;
     layout_stack(area.h, 3, min, want, h);
     r = (struct rect){ area.y, area.x, h[0], area.w };

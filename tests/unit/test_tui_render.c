@@ -453,6 +453,32 @@ static void test_quit_asks_only_when_work_runs(void **state)
     assert_on_screen(w, "screen 3 (Runs) is not in this version yet");
 }
 
+static void test_many_repos_scroll_and_say_so(void **state)
+{
+    struct world *w = *state;
+    char name[32];
+
+    for (int i = 0; i < 12; i++) {
+        struct repo_cfg *rc;
+
+        snprintf(name, sizeof(name), "extra-%02d", i);
+        rc = repo_cfg(name, "/srv/extra", TIER_LOCAL);
+        vec_push(&w->cfg.repos, rc);
+        vec_push(&w->app.repos, view(rc, REPO_OK, NOW - HOUR));
+    }
+    render(w);
+    assert_tidy(w, 80, 24);
+    /* copies that do not fit the matrix are announced, rows below the table too */
+    assert_on_screen(w, "repos not shown");
+    assert_on_screen(w, "more \u2500");
+    assert_int_equal(find(w, "extra-11"), -1);
+    /* G goes to the last row: the table scrolls to show it */
+    screen_mgr_key(w->mgr, 'G', &w->ctx);
+    render(w);
+    assert_on_screen(w, "extra-11");
+    assert_tidy(w, 80, 24);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -464,6 +490,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_ascii_fallback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_filter_help_and_command_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_quit_asks_only_when_work_runs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_many_repos_scroll_and_say_so, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
