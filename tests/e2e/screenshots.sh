@@ -16,7 +16,12 @@ mkdir -p "$OUT"
 
 # Thursday 2026-11-26 10:00 UTC: a weekday morning after the nightly runs
 export LIFEBOAT_NOW=1795687200 TZ=UTC
-LAB=$T_TMP/demo-lab
+# a fixed path: the console shows it, and every run should give the same picture
+SHOTS_TMP=${TMPDIR:-/tmp}/lifeboat-screenshots
+LAB=$SHOTS_TMP/demo-lab
+rm -rf "$SHOTS_TMP"
+rm_shots_tmp() { rm -rf "$SHOTS_TMP"; }
+at_exit rm_shots_tmp
 
 # shot CAPTURE COLS ROWS OUT.png: HTML from the capture, then a 2x chromium screenshot
 shot() {

@@ -41,7 +41,7 @@ if [ $ok = 1 ]; then pass "80x24: the Overview lists os-ssd, usb-ssd and cloud";
     fail "80x24: the Overview lists os-ssd, usb-ssd and cloud"; fi
 lb=$(child_of "$(pane_pid app)")
 rcl=$(child_of "${lb:-0}")
-[ -n "$rcl" ] && at_exit "kill $rcl"
+[ -n "$rcl" ] && kill_at_exit "$rcl"
 check "the console runs rclone for the cloud" sh -c 'ps -o comm= -p "$1" | grep -q rclone' sh "${rcl:-0}"
 
 # each repo's row: an age once it was read, and the stale one flagged
@@ -90,7 +90,7 @@ for r in os-ssd usb-ssd cloud; do wait_for "$r" plain || ok=0; done
 if [ $ok = 1 ]; then pass "LANG=C: the Overview lists the repos"; else fail "LANG=C: the Overview lists the repos"; fi
 check "LANG=C: usb-ssd age shown and flagged" wait_for_row usb-ssd ' (4[4-7]h|2d) !' plain
 rcl2=$(child_of "$(child_of "$(pane_pid plain)")")
-[ -n "$rcl2" ] && at_exit "kill $rcl2"
+[ -n "$rcl2" ] && kill_at_exit "$rcl2"
 screen plain >"$T_TMP/plain.txt"
 check "LANG=C: no line-drawing garbage (lqqk, x borders)" sh -c '! grep -qE "lqq|qqk|mqq|qqj|tqq|qqu" "$1"' sh "$T_TMP/plain.txt"
 check "LANG=C: nothing but ASCII on screen" sh -c '! LC_ALL=C grep -q "[^ -~]" "$1"' sh "$T_TMP/plain.txt"

@@ -11,6 +11,7 @@
 #   keys NAME KEY...                                tmux key names: q Escape Enter Down C-c ...
 #   resize NAME COLS ROWS                           the program gets SIGWINCH / KEY_RESIZE
 #   pane_pid NAME                                   pid of the pane's first process
+#   kill_at_exit PID                                end this process when the test ends
 #
 # Pass the environment the program needs explicitly (tmux_start adds
 # LANG=C.UTF-8 and ESCDELAY=25 unless given): the server keeps the environment
@@ -21,7 +22,13 @@ TMUX_SOCK=$T_TMP/tmux.sock
 
 tm() { tmux -S "$TMUX_SOCK" -f /dev/null "$@"; }
 
-tmux_stop() { tm kill-server 2>/dev/null || true; }
+# kill_at_exit PID: processes the test started, ended by pid at exit
+E2E_PIDS=""
+kill_at_exit() { E2E_PIDS="$E2E_PIDS $1"; }
+tmux_stop() {
+    tm kill-server 2>/dev/null || true
+    for _p in $E2E_PIDS; do kill "$_p" 2>/dev/null; done
+}
 at_exit tmux_stop
 
 tmux_start() {

@@ -8,6 +8,9 @@ for t in restic rclone python3; do
     command -v $t >/dev/null || { skip "demo: $t not installed"; exit 0; }
 done
 LAB=$T_TMP/lab
+PIDS="" # processes this test starts, ended by pid at exit
+kill_pids() { for p in $PIDS; do kill "$p" 2>/dev/null; done; }
+at_exit kill_pids
 
 run "$LIFEBOAT" demo "$LAB" --setup-only
 expect_rc "demo --setup-only exits 0" 0
@@ -84,12 +87,12 @@ expect_rc "--setup-only with --serve is a usage error" 64
 # --serve: rclone serves the cloud until SIGTERM; status then reads all three repos
 "$LIFEBOAT" demo "$LAB" --serve >"$T_TMP/serve.out" 2>"$T_TMP/serve.err" &
 srv=$!
-at_exit "kill $srv"
+PIDS="$PIDS $srv"
 i=0
 until grep -q "serving the demo cloud" "$T_TMP/serve.out" 2>/dev/null || [ $i -ge 200 ]; do sleep 0.1; i=$((i + 1)); done
 check "--serve says it is serving" grep -q "serving the demo cloud on rest:http://127.0.0.1:" "$T_TMP/serve.out"
 rcl=$(ps -o pid= --ppid "$srv" | tr -d ' ' | head -n 1)
-[ -n "$rcl" ] && at_exit "kill $rcl"
+PIDS="$PIDS $rcl"
 check "cloud over HTTP: restic lists its $cloud_n snapshots" test "$(snaps "$(sed -n 's/^url = \(rest:.*\)/\1/p' "$conf")" "$LAB/secrets/cloud.pass" | count)" -eq "$cloud_n"
 
 run "$LIFEBOAT" -c "$conf" status --json
@@ -114,7 +117,7 @@ python3 -c '
 import socket,sys,time
 s=socket.socket(); s.bind(("127.0.0.1",int(sys.argv[1]))); s.listen(); print("bound", flush=True); time.sleep(60)' "$port" >"$T_TMP/squat.out" 2>&1 &
 squat=$!
-at_exit "kill $squat"
+PIDS="$PIDS $squat"
 i=0
 until grep -q bound "$T_TMP/squat.out" 2>/dev/null || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
 run "$LIFEBOAT" demo "$LAB" --serve
