@@ -498,7 +498,11 @@ static void draw_problems(const struct overview *ov, struct rect r, const struct
         return;
     }
     for (size_t i = 0; i < n; i++) {
-        int sww = draw_width(probs[i].subject);
+        int sww;
+
+        str_sanitize(probs[i].subject);
+        str_sanitize(probs[i].text);
+        sww = draw_width(probs[i].subject);
 
         if (sww > sw)
             sw = sww;
