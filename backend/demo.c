@@ -36,12 +36,12 @@
 #include "backend/restic.h"
 #include "backend/spawn.h"
 
-#define HISTORY_DAYS 42    /* six weeks */
-#define DAILY_DAYS 10      /* dailies this far back, Sundays only before */
-#define USB_STOPPED_DAYS 2 /* the USB SSD "was unplugged": its newest is 48-72 h old */
-#define DEMO_HOST "docker-srv"
+#define HISTORY_DAYS      42 /* six weeks */
+#define DAILY_DAYS        10 /* dailies this far back, Sundays only before */
+#define USB_STOPPED_DAYS  2  /* the USB SSD "was unplugged": its newest is 48-72 h old */
+#define DEMO_HOST         "docker-srv"
 #define RESTIC_TIMEOUT_MS (180 * 1000)
-#define RCLONE_READY_MS (20 * 1000)
+#define RCLONE_READY_MS   (20 * 1000)
 
 static const char *const repo_names[DEMO_NREPOS] = { "os-ssd", "usb-ssd", "cloud" };
 
@@ -88,8 +88,7 @@ static int write_file_atomic(const char *path, const char *text, mode_t mode, st
     int rc = write_file(tmp, text, strlen(text), mode, err);
 
     if (!rc && rename(tmp, path) < 0)
-        rc = lb_err_set(err, LB_EIO, "cannot rename '%s' to '%s': %s", tmp, path,
-                        strerror(errno));
+        rc = lb_err_set(err, LB_EIO, "cannot rename '%s' to '%s': %s", tmp, path, strerror(errno));
     if (rc)
         unlink(tmp);
     free(tmp);
@@ -99,14 +98,12 @@ static int write_file_atomic(const char *path, const char *text, mode_t mode, st
 static int make_dir(const char *path, unsigned mode, struct lb_err *err)
 {
     if (path_mkdirs(path, mode) < 0)
-        return lb_err_set(err, LB_EIO, "cannot create directory '%s': %s", path,
-                          strerror(errno));
+        return lb_err_set(err, LB_EIO, "cannot create directory '%s': %s", path, strerror(errno));
     return 0;
 }
 
 /* Write dir/rel (making its parent directories). */
-static int put(const char *dir, const char *rel, const void *data, size_t len,
-               struct lb_err *err)
+static int put(const char *dir, const char *rel, const void *data, size_t len, struct lb_err *err)
 {
     char *path = xasprintf("%s/%s", dir, rel);
     char *slash = strrchr(path, '/');
@@ -157,8 +154,7 @@ static int dir_is_empty(const char *path)
 /* A random password: 40 characters of [A-Za-z0-9] from the kernel's generator. */
 static int random_secret(char *out, size_t n, struct lb_err *err)
 {
-    static const char alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     unsigned char raw[64];
     size_t k = 0;
 
@@ -250,9 +246,9 @@ static time_t local_at(const struct tm *base, int back, int hh, int mm)
     return mktime(&tm);
 }
 
-#define VAULT_BLOCK 4096
+#define VAULT_BLOCK  4096
 #define VAULT_BLOCKS 24
-#define PHOTO_SIZE (48 * 1024)
+#define PHOTO_SIZE   (48 * 1024)
 
 /*
  * The tree as it was on day `day` (0 = the oldest of the history ending
@@ -359,8 +355,7 @@ static int write_tree(const char *data, const struct tm *today, int day, time_t 
         for (int j = 0; j <= day; j++)
             prng_fill(bin + (size_t)(j % VAULT_BLOCKS) * VAULT_BLOCK, VAULT_BLOCK,
                       1000 + (uint64_t)j);
-        rc = put(data, "srv/docker/vaultwarden/db.sqlite3", bin, VAULT_BLOCK * VAULT_BLOCKS,
-                 err);
+        rc = put(data, "srv/docker/vaultwarden/db.sqlite3", bin, VAULT_BLOCK * VAULT_BLOCKS, err);
     }
     buf_release(&b);
     free(bin);
@@ -648,8 +643,8 @@ static int write_secrets(const char *dir, struct lb_err *err)
         rc = random_secret(secret2, sizeof(secret2), err);
     if (!rc) {
         /* the lab's rest server takes no credentials; a real S3/B2 repo keeps its keys here */
-        text = xasprintf("AWS_ACCESS_KEY_ID=LBDEMO%.14s\nAWS_SECRET_ACCESS_KEY=%s\n", secret,
-                         secret2);
+        text =
+            xasprintf("AWS_ACCESS_KEY_ID=LBDEMO%.14s\nAWS_SECRET_ACCESS_KEY=%s\n", secret, secret2);
         path = xasprintf("%s/secrets/cloud.env", dir);
         rc = write_file(path, text, strlen(text), 0600, err);
         explicit_bzero(text, strlen(text));
@@ -756,9 +751,9 @@ static int build_repos(struct build *b, const char *dir, const struct demo_opts 
 
 static int check_existing(const char *dir, bool *complete, struct lb_err *err)
 {
-    static const char *const parts[] = { "repos/os-ssd/config", "repos/usb-ssd/config",
+    static const char *const parts[] = { "repos/os-ssd/config",      "repos/usb-ssd/config",
                                          "cloud-store/cloud/config", "secrets/os-ssd.pass",
-                                         "secrets/usb-ssd.pass", "secrets/cloud.pass" };
+                                         "secrets/usb-ssd.pass",     "secrets/cloud.pass" };
     char *conf = xasprintf("%s/lifeboat.conf", dir);
     int rc = 0;
 
@@ -936,8 +931,8 @@ struct demo_cloud *demo_cloud_start(struct loop *loop, const char *store_dir, in
 {
     struct demo_cloud *c = xcalloc(1, sizeof(*c));
     char addr[32];
-    const char *argv[] = { "rclone", "serve", "restic", "--config", "/dev/null",
-                           "--addr", addr, store_dir, NULL };
+    const char *argv[] = { "rclone", "serve", "restic",  "--config", "/dev/null",
+                           "--addr", addr,    store_dir, NULL };
     struct spawn_opts o = { 0 };
 
     snprintf(addr, sizeof(addr), "127.0.0.1:%d", port);

@@ -32,9 +32,9 @@ struct loop;
 enum { DEMO_OS_SSD, DEMO_USB_SSD, DEMO_CLOUD, DEMO_NREPOS };
 
 struct demo_lab {
-    char *dir;         /* absolute (new) */
-    char *config_path; /* DIR/lifeboat.conf (new) */
-    bool reused;       /* an existing lab was found: nothing was built */
+    char *dir;                  /* absolute (new) */
+    char *config_path;          /* DIR/lifeboat.conf (new) */
+    bool reused;                /* an existing lab was found: nothing was built */
     int snapshots[DEMO_NREPOS]; /* made by this build (0 when reused) */
     double build_seconds;
 };

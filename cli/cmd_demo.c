@@ -42,8 +42,8 @@ static int serve_until_signal(struct loop *loop, struct demo_cloud *cloud, const
 
     for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
         loop_watch_signal(loop, signals[i], on_stop_signal, &stop);
-    printf("serving the demo cloud on rest:http://127.0.0.1:%d/cloud for %s (Ctrl-C stops)\n",
-           port, config_path);
+    printf("serving the demo cloud on rest:http://127.0.0.1:%d/cloud for %s (Ctrl-C stops)\n", port,
+           config_path);
     fflush(stdout);
     while (!stop && !demo_cloud_exited(cloud))
         loop_run_once(loop, -1);

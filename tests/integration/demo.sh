@@ -14,6 +14,7 @@ at_exit kill_pids
 
 run "$LIFEBOAT" demo "$LAB" --setup-only
 expect_rc "demo --setup-only exits 0" 0
+[ "$T_RC" -eq 0 ] || exit 1 # nothing else can be checked without a lab
 conf=$LAB/lifeboat.conf
 "$LIFEBOAT" demo "$LAB" --setup-only >"$T_TMP/stdout" 2>/dev/null
 check "stdout is exactly the config path, one line" test "$(cat "$T_TMP/stdout")" = "$conf"
@@ -81,6 +82,13 @@ run "$LIFEBOAT" demo "$T_TMP/busy" --setup-only
 expect_rc "a non-empty directory without a lab is refused" 2
 expect_out "the refusal names the directory" "$T_TMP/busy"
 check "its files are untouched" test "$(ls "$T_TMP/busy")" = "notes.txt"
+# restic missing: a clear error, no config written, and the half-built lab is not reused
+LIFEBOAT_RESTIC=$T_TMP/no-such-restic run "$LIFEBOAT" demo "$T_TMP/norestic" --setup-only
+expect_rc "restic missing: exit 2" 2
+expect_out "restic missing: says so" "restic is not installed"
+check "restic missing: no lifeboat.conf written" test ! -e "$T_TMP/norestic/lifeboat.conf"
+run "$LIFEBOAT" demo "$T_TMP/norestic" --setup-only
+expect_out "an unfinished lab is named as such, not reused" "unfinished lab"
 run "$LIFEBOAT" demo "$LAB" --setup-only --serve
 expect_rc "--setup-only with --serve is a usage error" 64
 
