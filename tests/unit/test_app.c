@@ -26,6 +26,7 @@ static struct repo_view view(time_t now, int64_t age)
     rv.rpo = 26 * H;
     rv.newest = age < 0 ? 0 : now - age;
     rv.snapshot_count = age < 0 ? 0 : 5;
+    rv.fetched_at = now - 60;
     return rv;
 }
 
@@ -67,6 +68,20 @@ static void test_errors_and_locks_raise_health(void **state)
     assert_int_equal(app_repo_health(&rv, now), HEALTH_CRIT);
 }
 
+static void test_never_read_repo_is_judged_by_its_error(void **state)
+{
+    time_t now = 1795658412;
+    struct repo_view rv = view(now, -1);
+
+    (void)state;
+    rv.fetched_at = 0;
+    rv.state = REPO_ERROR;
+    rv.error.code = LB_EUNREACHABLE; /* the cloud is down: we do not know its age */
+    assert_int_equal(app_repo_health(&rv, now), HEALTH_WARN);
+    rv.error.code = LB_ENOREPO;
+    assert_int_equal(app_repo_health(&rv, now), HEALTH_CRIT);
+}
+
 static void test_problems_say_what_to_do(void **state)
 {
     time_t now = 1795658412;
@@ -98,6 +113,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_health_against_rpo),
         cmocka_unit_test(test_errors_and_locks_raise_health),
+        cmocka_unit_test(test_never_read_repo_is_judged_by_its_error),
         cmocka_unit_test(test_problems_say_what_to_do),
     };
 
