@@ -18,12 +18,18 @@ T_FAILED=0
 T_CLEANUPS=""
 
 t_cleanup() {
-    for c in $T_CLEANUPS; do eval "$c" >/dev/null 2>&1 || true; done
+    # one command a line, the latest registered first
+    printf '%s' "$T_CLEANUPS" | while IFS= read -r c; do
+        [ -n "$c" ] && { eval "$c" >/dev/null 2>&1 || true; }
+    done
     [ -n "${KEEP_TMP:-}" ] || rm -rf "$T_TMP"
 }
 trap t_cleanup EXIT
-# at_exit 'command': run at the end (before the temp dir goes).
-at_exit() { T_CLEANUPS="$1 $T_CLEANUPS"; }
+# at_exit 'command args...': run at the end (before the temp dir goes), newest first.
+at_exit() {
+    T_CLEANUPS="$1
+$T_CLEANUPS"
+}
 
 pass() { echo "PASS: $*"; }
 fail() { echo "FAIL: $*"; T_FAILED=$((T_FAILED + 1)); }

@@ -180,9 +180,10 @@ static void test_overview_columns_80_and_200(void **state)
     assert_true(sum_shown(w, 12, 2) <= 76);
     for (int i = 0; i < 12; i++) {
         /* the columns an operator needs at any size */
-        if (!strcmp(titles[i], "repo") || !strcmp(titles[i], "newest") ||
-            !strcmp(titles[i], "state") || !strcmp(titles[i], "RPO") ||
-            !strcmp(titles[i], "size") || !strcmp(titles[i], "checked"))
+        if (!strcmp(titles[i], "repo") || !strcmp(titles[i], "tier") ||
+            !strcmp(titles[i], "newest") || !strcmp(titles[i], "snaps") ||
+            !strcmp(titles[i], "state") || !strcmp(titles[i], "size") ||
+            !strcmp(titles[i], "checked"))
             assert_true(w[i] > 0);
         if (!strcmp(titles[i], "state"))
             assert_true(w[i] >= 16); /* "refreshing ⟳ 12s" fits */
