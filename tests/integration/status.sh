@@ -80,7 +80,7 @@ assert r["state"]=="error" and r["snapshots"]==2 and r["from_cache"], r' "$T_OUT
 mv "$L/good.away" "$L/good"
 
 # A stale lock left by a backup that was killed.
-(sleep 60 | RESTIC_PASSWORD_FILE=$L/pass setsid restic -q -r "$L/good" backup --stdin --stdin-filename x >/dev/null 2>&1) &
+(sleep 60 | RESTIC_PASSWORD_FILE=$L/pass setsid restic -q -r "$L/good" backup --stdin --stdin-filename x >/dev/null 2>&1) 2>/dev/null &
 i=0
 until [ -n "$(ls "$L/good/locks" 2>/dev/null)" ] || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
 pkill -KILL -f "restic -q -r $L/good backup --stdin" || true
@@ -89,6 +89,33 @@ wait 2>/dev/null
 run "$LIFEBOAT" -c "$L/ok.conf" status
 expect_rc "stale lock: exit 1 (warning)" 1
 expect_out "stale lock: reported with the restic unlock hint" "restic unlock"
+
+# restic killed mid-output, and restic printing something that is not JSON:
+# a clear error naming the repo, and the cached figures are kept.
+cat >"$L/restic-killed" <<'SH'
+#!/bin/sh
+printf '[{"time":"2026-11-2'
+kill -KILL $$
+SH
+cat >"$L/restic-garbage" <<'SH'
+#!/bin/sh
+echo "this is not JSON"
+SH
+chmod +x "$L/restic-killed" "$L/restic-garbage"
+run env LIFEBOAT_RESTIC="$L/restic-killed" "$LIFEBOAT" -c "$L/ok.conf" status --json
+expect_rc "restic killed mid-output: exit 1 (a warning: the repo cannot be read now)" 1
+check "restic killed mid-output: says restic was killed; cached figures kept" python3 -c '
+import json,sys
+r=json.loads(sys.argv[1])["repos"][0]
+assert r["state"]=="error" and "killed" in r["error"] and "good" in r["error"], r
+assert r["snapshots"]==2 and r["from_cache"], r' "$T_OUT"
+run env LIFEBOAT_RESTIC="$L/restic-garbage" "$LIFEBOAT" -c "$L/ok.conf" status --json
+expect_rc "restic output not JSON: exit 1" 1
+check "restic output not JSON: says the output was malformed; cached figures kept" python3 -c '
+import json,sys
+r=json.loads(sys.argv[1])["repos"][0]
+assert r["state"]=="error" and r["snapshots"]==2, r
+assert "JSON" in r["error"] or "json" in r["error"] or "malformed" in r["error"], r' "$T_OUT"
 
 run env PATH=/nonexistent "$LIFEBOAT" -c "$L/ok.conf" status
 expect_rc "restic not installed: exit 2" 2
