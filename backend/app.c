@@ -96,9 +96,9 @@ static void refresh_done(int rc, const struct restic_repo_info *info, const stru
         rv->from_cache = false;
         lb_err_clear(&rv->error);
         if (app->store) {
-            if (store_put_repo_info(app->store, rv->cfg->name, info, now, &serr) < 0)
+            if (store_put_repo_info(app->store, rv->cache_key, info, now, &serr) < 0)
                 log_warn("cannot cache repo '%s': %s", rv->cfg->name, serr.msg);
-            store_put_repo_error(app->store, rv->cfg->name, 0, NULL, now, NULL);
+            store_put_repo_error(app->store, rv->cache_key, 0, NULL, now, NULL);
         }
         log_info("refreshed repo '%s': %d snapshots", rv->cfg->name, rv->snapshot_count);
     } else {
@@ -106,7 +106,8 @@ static void refresh_done(int rc, const struct restic_repo_info *info, const stru
         rv->error = *err;
         str_sanitize(rv->error.msg);
         if (app->store)
-            store_put_repo_error(app->store, rv->cfg->name, (int)err->code, err->msg, now, NULL);
+            store_put_repo_error(app->store, rv->cache_key, (int)err->code, err->msg, now,
+                                 NULL);
         log_warn("refresh of repo '%s' failed: %s", rv->cfg->name, err->msg);
     }
     for (size_t i = 0; i < app->ops.len; i++) {
@@ -130,7 +131,7 @@ static void load_cache(struct app *app, struct repo_view *rv)
     memset(&info, 0, sizeof(info));
     vec_init(&info.snapshots, restic_snapshot_free);
     vec_init(&info.locks, restic_lock_free);
-    if (app->store && store_get_repo_info(app->store, rv->cfg->name, &info, &fetched_at, &err) == 0) {
+    if (app->store && store_get_repo_info(app->store, rv->cache_key, &info, &fetched_at, &err) == 0) {
         view_fill(rv, &info, fetched_at);
         rv->state = REPO_OK;
         rv->from_cache = true;
@@ -164,16 +165,19 @@ struct app *app_new(struct loop *loop, struct config *cfg, const char *db_path)
         struct repo_view *rv = xcalloc(1, sizeof(*rv));
 
         rv->cfg = rc;
+        restic_repo_key(rc, rv->cache_key, sizeof(rv->cache_key));
         rv->rpo = config_repo_rpo(cfg, rc);
         rv->state = REPO_UNKNOWN;
         vec_push(&app->repos, rv);
         load_cache(app, rv);
     }
+    app_disks_init(app);
     return app;
 }
 
 void app_cancel_all(struct app *app)
 {
+    app_disks_cancel(app);
     /* Cancelling makes each op call refresh_done, which removes it from ops. */
     while (app->ops.len) {
         struct refresh *r = app->ops.items[app->ops.len - 1];
@@ -198,6 +202,7 @@ void app_free(struct app *app)
     app_cancel_all(app);
     vec_release(&app->ops);
     vec_release(&app->repos);
+    app_disks_release(app);
     if (app->store)
         store_close(app->store);
     config_free(app->cfg);
@@ -229,6 +234,7 @@ void app_refresh(struct app *app)
     }
     if (started)
         notify(app, APP_CHANGED_BUSY);
+    app_refresh_disks(app, false);
 }
 
 static void auto_refresh(struct loop *loop, void *arg)
@@ -288,6 +294,7 @@ enum health app_overall_health(const struct app *app, time_t now)
     enum health worst = HEALTH_OK;
     size_t i;
     struct repo_view *rv;
+    struct disk_view *dv;
 
     vec_foreach(&app->repos, i, rv)
     {
@@ -296,6 +303,13 @@ enum health app_overall_health(const struct app *app, time_t now)
         if (h == HEALTH_UNKNOWN)
             h = HEALTH_WARN;
         if (h > worst)
+            worst = h;
+    }
+    vec_foreach(&app->disks, i, dv)
+    {
+        enum health h = app_disk_health(dv);
+
+        if (h != HEALTH_UNKNOWN && h > worst)
             worst = h;
     }
     return worst;
@@ -364,6 +378,7 @@ size_t app_problems(const struct app *app, time_t now, struct app_problem *out, 
                         rv->lock_count, rv->lock_count == 1 ? "" : "s", age, rv->lock_holder);
         }
     }
+    app_disks_problems(app, now, out, max, &n);
     if (out && n)
         qsort(out, n < max ? n : max, sizeof(*out), problem_cmp);
     return n;

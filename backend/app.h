@@ -7,6 +7,7 @@
 
 #include "backend/base/err.h"
 #include "backend/base/vec.h"
+#include "backend/smart_history.h"
 
 /*
  * The engine both front ends drive: owns the config, the store, the loop and
@@ -29,6 +30,7 @@ enum repo_state {
 /* What the Overview shows for one restic repo. */
 struct repo_view {
     const struct repo_cfg *cfg; /* borrowed from the config */
+    char cache_key[96];     /* restic_repo_key(): the repo's rows in the store */
     enum repo_state state;
     struct lb_err error;    /* when state == REPO_ERROR */
     bool refreshing;        /* a refresh is in flight */
@@ -59,6 +61,50 @@ enum app_change {
     APP_CHANGED_REPOS = 1 << 0,
     APP_CHANGED_BUSY = 1 << 1, /* work started/ended (spinner) */
     APP_CHANGED_MESSAGE = 1 << 2,
+    APP_CHANGED_DISKS = 1 << 3,
+};
+
+struct disk_cfg;
+
+/* A short self-test the console started and follows (app_disk_selftest_start). */
+enum disk_selftest {
+    DISK_SELFTEST_IDLE,     /* none started from this console */
+    DISK_SELFTEST_STARTING, /* smartctl -t short is running */
+    DISK_SELFTEST_RUNNING,  /* the drive tests; polled every few seconds */
+    DISK_SELFTEST_DONE,     /* finished: selftest_text says how */
+    DISK_SELFTEST_FAILED,   /* could not start, failed, or aborted */
+};
+
+/*
+ * What the Disks screen shows for one [disk]: the latest reading (live, or
+ * the latest stored one: a console run as a normal user shows what the root
+ * timer job read), its verdict and findings, 90 days of samples, the mount.
+ */
+struct disk_view {
+    const struct disk_cfg *cfg;     /* borrowed from the config */
+    struct smart_reading *reading;  /* latest reading with its report; NULL: none yet */
+    bool from_store;                /* the reading comes from the database */
+    struct vec history;             /* struct smart_sample *, last 90 days, oldest first */
+    bool refreshing;
+    int64_t refresh_started_ms;
+    time_t tried_at;                /* last live attempt (0: none) */
+    enum smart_state live_state;    /* its state (SMART_STATE_DATA when it read the drive) */
+    char live_error[320];           /* when the last live attempt read nothing: why */
+    char live_hint[320];            /* and what to do (may be empty) */
+    /* the mount (cfg->mount): present = a mounted file system, not a bare directory */
+    bool mount_checked;
+    bool mount_present;
+    char mount_error[160];
+    uint64_t mount_size, mount_avail;
+    double fill_pct;                /* used / (used + avail), as df shows it */
+    /* self-test */
+    enum disk_selftest selftest;
+    int selftest_remaining;         /* percent, -1 unknown */
+    time_t selftest_started;
+    char selftest_text[200];
+    /* private */
+    struct smart_sampler *sampler;
+    void *selftest_op;
 };
 
 struct app {
@@ -66,6 +112,7 @@ struct app {
     struct config *cfg;
     struct store *store; /* NULL when the database could not be opened (message says why) */
     struct vec repos;    /* struct repo_view * in config order */
+    struct vec disks;    /* struct disk_view * in config order */
     time_t last_refresh; /* wall time the last refresh finished */
     int busy;            /* operations in flight */
     char message[512];   /* latest notice for the status line (empty: none) */
@@ -113,5 +160,29 @@ size_t app_problems(const struct app *app, time_t now, struct app_problem *out, 
 
 /* Worst health over every repo. */
 enum health app_overall_health(const struct app *app, time_t now);
+
+/* ---- disks (backend/app_disks.c) ---- */
+
+/* Health of a disk: its SMART verdict (a failing live read is a warning) and its mount. */
+enum health app_disk_health(const struct disk_view *dv);
+/* Mount fill against fill_warn / fill_crit (HEALTH_UNKNOWN: no mount configured or not known). */
+enum health app_disk_fill_health(const struct disk_view *dv);
+/* Read every disk now (force), or those not read for the disk interval (30 min). */
+void app_refresh_disks(struct app *app, bool force);
+/*
+ * Start `smartctl -t short` on the disk and follow it until it ends (the
+ * caller asked the operator first). 0, or negative with err (a saved capture
+ * has no drive to test; one is already running ...).
+ */
+int app_disk_selftest_start(struct app *app, struct disk_view *dv, struct lb_err *err);
+/* The disk the Overview shows first: the one called or built like a USB SSD, else the first. */
+const struct disk_view *app_main_disk(const struct app *app);
+
+/* For app.c: set up, load from the store, cancel, release, problems. */
+void app_disks_init(struct app *app);
+void app_disks_cancel(struct app *app);
+void app_disks_release(struct app *app);
+void app_disks_problems(const struct app *app, time_t now, struct app_problem *out, size_t max,
+                        size_t *n);
 
 #endif

@@ -1046,3 +1046,318 @@ void restic_op_cancel(struct restic_op *op)
     if (op->sp)
         spawn_cancel(op->sp);
 }
+
+/* ---- runner additions: backup --json lines, forget --json, version, argv, copy env ---- */
+
+static uint64_t json_u64(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+
+    if (json_is_integer(v) && json_integer_value(v) > 0)
+        return (uint64_t)json_integer_value(v);
+    if (json_is_real(v) && json_real_value(v) > 0)
+        return (uint64_t)json_real_value(v);
+    return 0;
+}
+
+static double json_num(json_t *o, const char *key, double dflt)
+{
+    json_t *v = json_object_get(o, key);
+
+    return json_is_number(v) ? json_number_value(v) : dflt;
+}
+
+static void copy_sanitized(char *dst, size_t n, const char *src)
+{
+    str_copy(dst, n, src ? src : "");
+    str_sanitize(dst);
+}
+
+/* restic 0.14 prints the raw Go error ({"Op":"open","Path":..,"Err":13}); 0.18+ {"message":..}. */
+static void backup_error_text(json_t *e, char *out, size_t n)
+{
+    json_t *m = json_object_get(e, "message"), *op = json_object_get(e, "Op"),
+           *path = json_object_get(e, "Path"), *no = json_object_get(e, "Err");
+
+    if (json_is_string(e)) {
+        copy_sanitized(out, n, json_string_value(e));
+    } else if (json_is_string(m)) {
+        copy_sanitized(out, n, json_string_value(m));
+    } else if (json_is_string(op) && json_is_integer(no)) {
+        snprintf(out, n, "%s %s: %s", json_string_value(op),
+                 json_is_string(path) ? json_string_value(path) : "?",
+                 strerror((int)json_integer_value(no)));
+        str_sanitize(out);
+    } else {
+        str_copy(out, n, "unreadable (restic gave no detail)");
+    }
+}
+
+int restic_parse_backup_line(const char *line, size_t len, struct restic_backup_msg *msg)
+{
+    json_t *root, *t;
+    const char *type;
+
+    memset(msg, 0, sizeof(*msg));
+    msg->seconds_remaining = -1;
+    if (!len || line[0] != '{')
+        return -LB_EPARSE;
+    root = json_loadb(line, len, 0, NULL);
+    if (!json_is_object(root)) {
+        json_decref(root);
+        return -LB_EPARSE;
+    }
+    t = json_object_get(root, "message_type");
+    type = json_is_string(t) ? json_string_value(t) : "";
+    /* 0.14-0.15 send scan_finished as a "status" with an "action" (a bug): not progress */
+    if (!strcmp(type, "status") && !json_object_get(root, "action")) {
+        double pct = json_num(root, "percent_done", 0) * 100.0;
+
+        msg->kind = RESTIC_MSG_STATUS;
+        msg->percent = pct < 0 ? 0 : pct > 100 ? 100 : pct;
+        msg->files_done = json_u64(root, "files_done");
+        msg->total_files = json_u64(root, "total_files");
+        msg->bytes_done = json_u64(root, "bytes_done");
+        msg->total_bytes = json_u64(root, "total_bytes");
+        msg->error_count = json_u64(root, "error_count");
+        msg->seconds_elapsed = (int64_t)json_u64(root, "seconds_elapsed");
+        if (json_object_get(root, "seconds_remaining"))
+            msg->seconds_remaining = (int64_t)json_u64(root, "seconds_remaining");
+    } else if (!strcmp(type, "summary")) {
+        json_t *id = json_object_get(root, "snapshot_id");
+
+        msg->kind = RESTIC_MSG_SUMMARY;
+        msg->files_new = json_u64(root, "files_new");
+        msg->files_changed = json_u64(root, "files_changed");
+        msg->files_unmodified = json_u64(root, "files_unmodified");
+        msg->dirs_new = json_u64(root, "dirs_new");
+        msg->dirs_changed = json_u64(root, "dirs_changed");
+        msg->data_added = json_u64(root, "data_added");
+        msg->total_files_processed = json_u64(root, "total_files_processed");
+        msg->total_bytes_processed = json_u64(root, "total_bytes_processed");
+        msg->total_duration = json_num(root, "total_duration", 0);
+        msg->dry_run = json_is_true(json_object_get(root, "dry_run"));
+        if (json_is_string(id) && is_hex(json_string_value(id), 1, 64))
+            str_copy(msg->snapshot_id, sizeof(msg->snapshot_id), json_string_value(id));
+    } else if (!strcmp(type, "error")) {
+        json_t *item = json_object_get(root, "item");
+
+        msg->kind = RESTIC_MSG_ERROR;
+        backup_error_text(json_object_get(root, "error"), msg->error, sizeof(msg->error));
+        copy_sanitized(msg->item, sizeof(msg->item), json_is_string(item) ? json_string_value(item)
+                                                                          : "");
+    } else {
+        msg->kind = RESTIC_MSG_OTHER;
+    }
+    json_decref(root);
+    return 0;
+}
+
+static int forget_ids(json_t *arr, struct vec *out)
+{
+    json_t *s;
+    size_t i;
+
+    if (!arr || json_is_null(arr))
+        return 0;
+    if (!json_is_array(arr))
+        return -1;
+    json_array_foreach(arr, i, s) {
+        json_t *sid = json_object_get(s, "short_id"), *id = json_object_get(s, "id");
+
+        if (json_is_string(sid) && is_hex(json_string_value(sid), 1, 16))
+            vec_push(out, xstrdup(json_string_value(sid)));
+        else if (json_is_string(id) && is_hex(json_string_value(id), 8, 64))
+            vec_push(out, xstrndup(json_string_value(id), 8));
+        else
+            return -1;
+    }
+    return 0;
+}
+
+int restic_parse_forget(const char *json, size_t len, struct vec *keep, struct vec *remove,
+                        struct lb_err *err)
+{
+    json_t *root, *g;
+    size_t i, k;
+    int rc = 0;
+
+    for (k = 0; k < len && (json[k] == ' ' || json[k] == '\n' || json[k] == '\r'); k++)
+        ;
+    if (k == len)
+        return 0; /* no groups: restic prints nothing */
+    if (!(root = load_json("forget", json, len, err)))
+        return -LB_EPARSE;
+    if (json_is_null(root))
+        goto out;
+    if (!json_is_array(root)) {
+        rc = lb_err_set(err, LB_EPARSE, "restic forget printed JSON that is not a list of groups");
+        goto out;
+    }
+    json_array_foreach(root, i, g) {
+        if (!json_is_object(g) || forget_ids(json_object_get(g, "keep"), keep) < 0 ||
+            forget_ids(json_object_get(g, "remove"), remove) < 0) {
+            rc = lb_err_set(err, LB_EPARSE,
+                            "restic forget printed a group (#%zu) without valid keep/remove lists",
+                            i + 1);
+            goto out;
+        }
+    }
+out:
+    json_decref(root);
+    return rc;
+}
+
+int restic_parse_version(const char *text, int *version)
+{
+    const char *p = text ? strstr(text, "restic ") : NULL;
+    char *end;
+    long major, minor;
+
+    if (!p)
+        return -1;
+    p += 7;
+    major = strtol(p, &end, 10);
+    if (end == p || *end != '.' || major < 0 || major > 99)
+        return -1;
+    p = end + 1;
+    minor = strtol(p, &end, 10);
+    if (end == p || minor < 0 || minor > 999)
+        return -1;
+    *version = (int)(major * 1000 + minor);
+    return 0;
+}
+
+void restic_keep_args(const struct keep_policy *keep, int restic_version, struct vec *args)
+{
+    const struct {
+        const char *flag;
+        int n;
+    } rules[] = {
+        { "--keep-last", keep->last },       { "--keep-hourly", keep->hourly },
+        { "--keep-daily", keep->daily },     { "--keep-weekly", keep->weekly },
+        { "--keep-monthly", keep->monthly }, { "--keep-yearly", keep->yearly },
+    };
+
+    for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+        if (!rules[i].n)
+            continue;
+        vec_push(args, xstrdup(rules[i].flag));
+        if (rules[i].n > 0)
+            vec_push(args, xasprintf("%d", rules[i].n));
+        else if (restic_version >= 16)
+            vec_push(args, xstrdup("unlimited"));
+        else
+            vec_push(args, xstrdup("1000000"));
+    }
+    if (keep->within > 0) {
+        vec_push(args, xstrdup("--keep-within"));
+        if (keep->within % 86400 == 0)
+            vec_push(args, xasprintf("%lldd", (long long)(keep->within / 86400)));
+        else
+            vec_push(args, xasprintf("%lldh", (long long)((keep->within + 3599) / 3600)));
+    }
+}
+
+/* "NAME=value" -> "NEWNAME=value" (new) when entry starts with "NAME=". */
+static char *rename_var(const char *entry, const char *name, const char *newname)
+{
+    size_t n = strlen(name);
+
+    if (strncmp(entry, name, n) || entry[n] != '=')
+        return NULL;
+    return xasprintf("%s%s", newname, entry + n);
+}
+
+static bool env_has_name(const struct vec *env, const char *entry)
+{
+    size_t n = strcspn(entry, "=");
+
+    for (size_t i = 0; i < env->len; i++) {
+        const char *e = env->items[i];
+
+        if (e && !strncmp(e, entry, n) && e[n] == '=')
+            return true;
+    }
+    return false;
+}
+
+int restic_build_copy_env(const struct repo_cfg *src, const struct repo_cfg *dst,
+                          const char *config_dir, struct vec *env_out, struct lb_err *err)
+{
+    static const char *const names[][2] = {
+        { "RESTIC_REPOSITORY", "RESTIC_FROM_REPOSITORY" },
+        { "RESTIC_PASSWORD_FILE", "RESTIC_FROM_PASSWORD_FILE" },
+        { "RESTIC_PASSWORD_COMMAND", "RESTIC_FROM_PASSWORD_COMMAND" },
+    };
+    struct vec d = VEC_INIT(free), s = VEC_INIT(free);
+    int rc;
+
+    if (!env_out->free_item)
+        env_out->free_item = free;
+    if ((rc = restic_build_env(dst, config_dir, &d, err)) < 0 ||
+        (rc = restic_build_env(src, config_dir, &s, err)) < 0)
+        goto out;
+    vec_pop(&d); /* the NULL terminators */
+    vec_pop(&s);
+    for (size_t i = 0; i < s.len; i++) {
+        const char *e = s.items[i];
+        char *renamed = NULL;
+
+        for (size_t k = 0; k < 3 && !renamed; k++)
+            renamed = rename_var(e, names[k][0], names[k][1]);
+        if (renamed)
+            vec_push(&d, renamed);
+        else if (!env_has_name(&d, e))
+            vec_push(&d, xstrdup(e));
+    }
+    for (size_t i = 0; i < d.len; i++)
+        vec_push(env_out, d.items[i]);
+    d.len = 0;
+    vec_push(env_out, NULL);
+out:
+    vec_release(&d);
+    vec_release(&s);
+    return rc;
+}
+
+const char *const *restic_unset_env_copy(void)
+{
+    static const char *const names[] = { "RESTIC_PASSWORD",
+                                         "RESTIC_PASSWORD_FILE",
+                                         "RESTIC_PASSWORD_COMMAND",
+                                         "RESTIC_REPOSITORY",
+                                         "RESTIC_REPOSITORY_FILE",
+                                         "RESTIC_HOST",
+                                         "RESTIC_FROM_REPOSITORY",
+                                         "RESTIC_FROM_REPOSITORY_FILE",
+                                         "RESTIC_FROM_PASSWORD",
+                                         "RESTIC_FROM_PASSWORD_FILE",
+                                         "RESTIC_FROM_PASSWORD_COMMAND",
+                                         NULL };
+
+    return names;
+}
+
+void restic_repo_key(const struct repo_cfg *repo, char *out, size_t n)
+{
+    const char *url = repo->url ? repo->url : "";
+    const char *scheme = strstr(url, "://");
+    const char *at = NULL;
+    uint64_t h = 1469598103934665603ull;
+
+    /* skip "user:password@" after a scheme, up to the first '/' of the path */
+    if (scheme) {
+        const char *host = scheme + 3;
+        const char *slash = strchr(host, '/');
+
+        at = memchr(host, '@', slash ? (size_t)(slash - host) : strlen(host));
+    }
+    for (const char *p = url; *p; p++) {
+        if (at && p == scheme + 3)
+            p = at + 1;
+        h ^= (unsigned char)*p;
+        h *= 1099511628211ull;
+    }
+    snprintf(out, n, "%s@%016llx", repo->name, (unsigned long long)h);
+}

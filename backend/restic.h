@@ -98,6 +98,14 @@ int restic_build_env(const struct repo_cfg *repo, const char *config_dir, struct
  */
 const char *const *restic_unset_env(void);
 
+/*
+ * The key under which a repo's cache is stored: "NAME@HASH", where HASH is a
+ * 64-bit FNV-1a of the url without any user:password part. Renaming a repo or
+ * pointing it elsewhere starts a fresh cache instead of showing another
+ * repo's figures; the url itself (which may hold credentials) is never stored.
+ */
+void restic_repo_key(const struct repo_cfg *repo, char *out, size_t n);
+
 /* The restic program: $LIFEBOAT_RESTIC if set, else "restic". */
 const char *restic_program(void);
 
@@ -116,5 +124,63 @@ struct restic_op *restic_refresh_start(struct loop *loop, const struct repo_cfg 
                                                     const struct lb_err *err, void *arg),
                                        void *arg);
 void restic_op_cancel(struct restic_op *op);
+
+/* ---- runner additions (backend/jobs.c): backup progress, forget decisions, argv ---- */
+
+enum restic_msg_kind { RESTIC_MSG_OTHER, RESTIC_MSG_STATUS, RESTIC_MSG_SUMMARY, RESTIC_MSG_ERROR };
+
+/* One line of `restic backup --json` (stdout: status/summary; stderr: error). */
+struct restic_backup_msg {
+    enum restic_msg_kind kind;
+    /* status (fields restic leaves out are 0; seconds_remaining -1 when absent) */
+    double percent; /* 0..100 */
+    uint64_t files_done, total_files, bytes_done, total_bytes, error_count;
+    int64_t seconds_elapsed, seconds_remaining;
+    /* summary */
+    uint64_t files_new, files_changed, files_unmodified, dirs_new, dirs_changed, data_added,
+        total_files_processed, total_bytes_processed;
+    double total_duration;
+    char snapshot_id[65];
+    bool dry_run;
+    /* error: "open /x: permission denied" style text and the item (sanitized) */
+    char error[256];
+    char item[256];
+};
+
+/*
+ * Parse one line of `restic backup --json`. Returns 0 with msg filled (kind
+ * RESTIC_MSG_OTHER for JSON of another type, e.g. verbose_status), or -LB_EPARSE
+ * when the line is not a JSON object (restic's plain-text warnings on stderr).
+ */
+int restic_parse_backup_line(const char *line, size_t len, struct restic_backup_msg *msg);
+
+/*
+ * Parse `restic forget --json`: the short ids (8 hex, new strings) kept and
+ * removed over every group. Empty output (no groups) is not an error.
+ */
+int restic_parse_forget(const char *json, size_t len, struct vec *keep, struct vec *remove,
+                        struct lb_err *err);
+
+/* "restic 0.14.0 compiled with ..." -> RETENTION_RESTIC_VERSION(0, 14) style number (14). 0 or -1. */
+int restic_parse_version(const char *text, int *version);
+
+struct keep_policy;
+/*
+ * The forget flags of a keep policy, pushed as new strings ("--keep-daily",
+ * "5", ...). Unlimited (-1) is passed as a count of 1000000 on restic < 0.16
+ * (where -1 would remove everything); keep.within as "Nd" or "Nh".
+ */
+void restic_keep_args(const struct keep_policy *keep, int restic_version, struct vec *args);
+
+/*
+ * The environment for `restic copy` and `restic init --copy-chunker-params`
+ * (restic 0.14+: -r is the destination): dst's variables as restic_build_env
+ * gives them, plus src's repository and password source as RESTIC_FROM_*.
+ * src's env_file variables are added only when dst does not set the same name.
+ */
+int restic_build_copy_env(const struct repo_cfg *src, const struct repo_cfg *dst,
+                          const char *config_dir, struct vec *env_out, struct lb_err *err);
+/* restic_unset_env() plus the inherited RESTIC_FROM_* variables (static, NULL-terminated). */
+const char *const *restic_unset_env_copy(void);
 
 #endif

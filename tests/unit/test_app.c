@@ -9,6 +9,7 @@
 
 #include "backend/app.h"
 #include "backend/config.h"
+#include "backend/restic.h"
 
 #define H 3600
 #define D 86400
@@ -108,6 +109,26 @@ static void test_problems_say_what_to_do(void **state)
     vec_release(&app.repos);
 }
 
+static void test_cache_key_follows_the_url_not_its_password(void **state)
+{
+    char u1[] = "rest:https://user:hunter2@cloud.example/restic";
+    char u2[] = "rest:https://user:other@cloud.example/restic";
+    char u3[] = "rest:https://cloud.example/elsewhere";
+    char name[] = "cloud";
+    struct repo_cfg a = { .name = name, .url = u1 }, b = { .name = name, .url = u2 },
+                    c = { .name = name, .url = u3 };
+    char ka[96], kb[96], kc[96];
+
+    (void)state;
+    restic_repo_key(&a, ka, sizeof(ka));
+    restic_repo_key(&b, kb, sizeof(kb));
+    restic_repo_key(&c, kc, sizeof(kc));
+    assert_string_equal(ka, kb); /* a new password is the same repo */
+    assert_string_not_equal(ka, kc); /* another place is another repo: no stale figures */
+    assert_null(strstr(ka, "hunter2"));
+    assert_true(strncmp(ka, "cloud@", 6) == 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -115,6 +136,7 @@ int main(void)
         cmocka_unit_test(test_errors_and_locks_raise_health),
         cmocka_unit_test(test_never_read_repo_is_judged_by_its_error),
         cmocka_unit_test(test_problems_say_what_to_do),
+        cmocka_unit_test(test_cache_key_follows_the_url_not_its_password),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
