@@ -702,6 +702,12 @@ void spawn_cancel(struct spawn *sp)
     terminate(sp);
 }
 
+void spawn_signal(struct spawn *sp, int signo)
+{
+    if (sp)
+        signal_group(sp, signo);
+}
+
 int spawn_pid(const struct spawn *sp)
 {
     return (int)sp->pid;

@@ -64,6 +64,12 @@ struct spawn_opts {
 struct spawn *spawn_start(struct loop *loop, const struct spawn_opts *opts, struct lb_err *err);
 /* Ask the job to stop: SIGTERM now, SIGKILL after the grace period. on_exit still runs. */
 void spawn_cancel(struct spawn *sp);
+/*
+ * Send signo to the job's process group now (e.g. SIGINT, which restic handles
+ * by removing its lock and exiting 130). Nothing else changes: no timer, and
+ * on_exit reports the exit as it happens. Use spawn_cancel() to make sure.
+ */
+void spawn_signal(struct spawn *sp, int signo);
 int spawn_pid(const struct spawn *sp);
 /* Captured output so far (borrowed, valid until on_exit returns). */
 const struct buf *spawn_stdout(const struct spawn *sp);

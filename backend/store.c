@@ -85,6 +85,18 @@ static const char *const migrations[] = {
     "  username TEXT,"
     "  pid INTEGER,"
     "  PRIMARY KEY (repo, id));",
+    /* 2: the runner: live progress and heartbeat, step messages, check subset rotation */
+    "ALTER TABLE runs ADD COLUMN updated INTEGER;" /* last heartbeat (progress write) */
+    "ALTER TABLE steps ADD COLUMN progress TEXT;"  /* JSON object, while running */
+    "ALTER TABLE steps ADD COLUMN message TEXT;"   /* warning / error / skip reason */
+    "CREATE TABLE check_subsets ("
+    "  repo TEXT NOT NULL,"
+    "  total INTEGER NOT NULL," /* t of read-data-subset=n/t */
+    "  subset INTEGER NOT NULL," /* n */
+    "  read_at INTEGER NOT NULL,"
+    "  ok INTEGER NOT NULL,"
+    "  run_id INTEGER,"
+    "  PRIMARY KEY (repo, total, subset));",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -799,10 +811,12 @@ void store_step_free(void *p)
     free(s->target);
     free(s->figures_json);
     free(s->log_excerpt);
+    free(s->progress_json);
+    free(s->message);
     free(s);
 }
 
-#define RUN_COLS "id, job, started, ended, outcome, pid, summary"
+#define RUN_COLS "id, job, started, ended, outcome, pid, summary, updated"
 
 static struct store_run *run_from_row(sqlite3_stmt *q)
 {
@@ -815,6 +829,7 @@ static struct store_run *run_from_row(sqlite3_stmt *q)
     r->outcome = outcome_parse((const char *)sqlite3_column_text(q, 4));
     r->pid = sqlite3_column_int(q, 5);
     r->summary = col_text(q, 6);
+    r->updated = (time_t)sqlite3_column_int64(q, 7);
     return r;
 }
 
@@ -847,7 +862,7 @@ int store_run_get(struct store *st, int64_t run_id, struct store_run **run, stru
         goto out;
     if ((rc = prepare(st,
                       "SELECT id, run_id, kind, target, started, ended, outcome, figures,"
-                      " log_excerpt FROM steps WHERE run_id = ?1 ORDER BY id",
+                      " log_excerpt, progress, message FROM steps WHERE run_id = ?1 ORDER BY id",
                       &q, err)) < 0)
         goto out;
     sqlite3_bind_int64(q, 1, run_id);
@@ -863,6 +878,8 @@ int store_run_get(struct store *st, int64_t run_id, struct store_run **run, stru
         s->outcome = outcome_parse((const char *)sqlite3_column_text(q, 6));
         s->figures_json = col_text(q, 7);
         s->log_excerpt = col_text(q, 8);
+        s->progress_json = col_text(q, 9);
+        s->message = col_text(q, 10);
         vec_push(steps, s);
     }
     if (step != SQLITE_DONE)
@@ -895,6 +912,185 @@ int store_runs_recent(struct store *st, const char *job, int limit, struct vec *
     while ((step = sqlite3_step(q)) == SQLITE_ROW)
         vec_push(out, run_from_row(q));
     rc = step == SQLITE_DONE ? 0 : db_fail(st, err, "read recent runs");
+    sqlite3_finalize(q);
+    return rc;
+}
+
+/* ---- runner additions ---- */
+
+int store_step_progress(struct store *st, int64_t run_id, int64_t step_id,
+                        const char *progress_json, time_t at, struct lb_err *err)
+{
+    sqlite3_stmt *q = NULL;
+    int rc;
+
+    if ((rc = exec1(st, "BEGIN IMMEDIATE", "record progress", err)) < 0)
+        return rc;
+    if ((rc = prepare(st, "UPDATE runs SET updated = ?2 WHERE id = ?1", &q, err)) < 0)
+        goto out;
+    sqlite3_bind_int64(q, 1, run_id);
+    sqlite3_bind_int64(q, 2, (sqlite3_int64)at);
+    if (sqlite3_step(q) != SQLITE_DONE) {
+        rc = db_fail(st, err, "record progress");
+        goto out;
+    }
+    sqlite3_finalize(q);
+    q = NULL;
+    if (step_id > 0) {
+        if ((rc = prepare(st, "UPDATE steps SET progress = ?2 WHERE id = ?1", &q, err)) < 0)
+            goto out;
+        sqlite3_bind_int64(q, 1, step_id);
+        bind_text(q, 2, progress_json);
+        if (sqlite3_step(q) != SQLITE_DONE) {
+            rc = db_fail(st, err, "record progress");
+            goto out;
+        }
+    }
+    rc = exec1(st, "COMMIT", "record progress", err);
+out:
+    sqlite3_finalize(q);
+    if (rc < 0)
+        rollback(st);
+    return rc;
+}
+
+int store_step_message(struct store *st, int64_t step_id, const char *message, struct lb_err *err)
+{
+    sqlite3_stmt *q;
+    int rc;
+
+    if ((rc = prepare(st, "UPDATE steps SET message = ?2 WHERE id = ?1", &q, err)) < 0)
+        return rc;
+    sqlite3_bind_int64(q, 1, step_id);
+    bind_text(q, 2, message);
+    return update_one(st, q, "record a step's message", "step", step_id, err);
+}
+
+int store_runs_interrupt(struct store *st, const char *job, struct vec *marked, struct lb_err *err)
+{
+    sqlite3_stmt *q = NULL;
+    int rc, step;
+    static const char *const updates[] = {
+        "UPDATE steps SET outcome = 'interrupted', ended = COALESCE(ended,"
+        " (SELECT COALESCE(r.updated, steps.started) FROM runs r WHERE r.id = steps.run_id))"
+        " WHERE outcome = 'running' AND run_id IN"
+        " (SELECT id FROM runs WHERE job = ?1 AND outcome = 'running')",
+        "UPDATE runs SET outcome = 'interrupted', ended = COALESCE(updated, started)"
+        " WHERE job = ?1 AND outcome = 'running'",
+    };
+
+    if ((rc = exec1(st, "BEGIN IMMEDIATE", "mark interrupted runs", err)) < 0)
+        return rc;
+    if ((rc = prepare(st,
+                      "SELECT " RUN_COLS " FROM runs WHERE job = ?1 AND outcome = 'running'"
+                      " ORDER BY started, id",
+                      &q, err)) < 0)
+        goto out;
+    sqlite3_bind_text(q, 1, job, -1, SQLITE_TRANSIENT);
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        struct store_run *r = run_from_row(q);
+
+        r->outcome = RUN_INTERRUPTED;
+        if (marked)
+            vec_push(marked, r);
+        else
+            store_run_free(r);
+    }
+    sqlite3_finalize(q);
+    q = NULL;
+    if (step != SQLITE_DONE) {
+        rc = db_fail(st, err, "mark interrupted runs");
+        goto out;
+    }
+    for (size_t i = 0; i < 2; i++) {
+        if ((rc = prepare(st, updates[i], &q, err)) < 0)
+            goto out;
+        sqlite3_bind_text(q, 1, job, -1, SQLITE_TRANSIENT);
+        step = sqlite3_step(q);
+        sqlite3_finalize(q);
+        q = NULL;
+        if (step != SQLITE_DONE) {
+            rc = db_fail(st, err, "mark interrupted runs");
+            goto out;
+        }
+    }
+    rc = exec1(st, "COMMIT", "mark interrupted runs", err);
+out:
+    sqlite3_finalize(q);
+    if (rc < 0)
+        rollback(st);
+    return rc;
+}
+
+int store_check_next_subset(struct store *st, const char *repo, int total, int first, int *subset,
+                            struct lb_err *err)
+{
+    sqlite3_stmt *q;
+    int rc, step;
+
+    *subset = first >= 1 && first <= total ? first : 1;
+    if ((rc = prepare(st,
+                      "SELECT subset FROM check_subsets WHERE repo = ?1 AND total = ?2"
+                      " ORDER BY read_at DESC, rowid DESC LIMIT 1",
+                      &q, err)) < 0)
+        return rc;
+    sqlite3_bind_text(q, 1, repo, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(q, 2, total);
+    step = sqlite3_step(q);
+    if (step == SQLITE_ROW)
+        *subset = sqlite3_column_int(q, 0) % total + 1;
+    rc = step == SQLITE_ROW || step == SQLITE_DONE ? 0 : db_fail(st, err, "read check rotation");
+    sqlite3_finalize(q);
+    return rc;
+}
+
+int store_check_record(struct store *st, const char *repo, int total, int subset, time_t at,
+                       bool ok, int64_t run_id, struct lb_err *err)
+{
+    sqlite3_stmt *q;
+    int rc;
+
+    if ((rc = prepare(st,
+                      "INSERT OR REPLACE INTO check_subsets (repo, total, subset, read_at, ok,"
+                      " run_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                      &q, err)) < 0)
+        return rc;
+    sqlite3_bind_text(q, 1, repo, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(q, 2, total);
+    sqlite3_bind_int(q, 3, subset);
+    sqlite3_bind_int64(q, 4, (sqlite3_int64)at);
+    sqlite3_bind_int(q, 5, ok ? 1 : 0);
+    if (run_id > 0)
+        sqlite3_bind_int64(q, 6, run_id);
+    rc = sqlite3_step(q) == SQLITE_DONE ? 0 : db_fail(st, err, "record a checked subset");
+    sqlite3_finalize(q);
+    return rc;
+}
+
+int store_check_coverage(struct store *st, const char *repo, int total, int *covered,
+                         time_t *oldest, struct lb_err *err)
+{
+    sqlite3_stmt *q;
+    int rc;
+
+    *covered = 0;
+    if (oldest)
+        *oldest = 0;
+    if ((rc = prepare(st,
+                      "SELECT COUNT(*), MIN(read_at) FROM check_subsets"
+                      " WHERE repo = ?1 AND total = ?2 AND ok = 1 AND subset BETWEEN 1 AND ?2",
+                      &q, err)) < 0)
+        return rc;
+    sqlite3_bind_text(q, 1, repo, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(q, 2, total);
+    if (sqlite3_step(q) == SQLITE_ROW) {
+        *covered = sqlite3_column_int(q, 0);
+        if (oldest)
+            *oldest = (time_t)sqlite3_column_int64(q, 1);
+        rc = 0;
+    } else {
+        rc = db_fail(st, err, "read check coverage");
+    }
     sqlite3_finalize(q);
     return rc;
 }

@@ -69,6 +69,7 @@ struct store_run {
     enum run_outcome outcome;
     int pid;
     char *summary;
+    time_t updated; /* last progress heartbeat (0: none) */
 };
 
 /* One step of a run (target, figures_json and log_excerpt NULL when none). */
@@ -82,6 +83,8 @@ struct store_step {
     enum run_outcome outcome;
     char *figures_json;
     char *log_excerpt;
+    char *progress_json; /* live progress while running (JSON object), NULL when none */
+    char *message;       /* the warning, error or skip reason, NULL when none */
 };
 
 void store_run_free(void *run);
@@ -96,5 +99,35 @@ int store_run_get(struct store *st, int64_t run_id, struct store_run **run, stru
 /* The most recent runs (newest first), of one job or of all (job NULL): struct store_run *, new. */
 int store_runs_recent(struct store *st, const char *job, int limit, struct vec *out,
                       struct lb_err *err);
+
+/* ---- runner additions (backend/jobs.c) ---- */
+
+/*
+ * Live progress of a running step (JSON object, or NULL) and the run's
+ * heartbeat (runs.updated = at), in one transaction. step_id 0: heartbeat only.
+ */
+int store_step_progress(struct store *st, int64_t run_id, int64_t step_id,
+                        const char *progress_json, time_t at, struct lb_err *err);
+/* The warning, error or skip reason of a step (one line). */
+int store_step_message(struct store *st, int64_t step_id, const char *message, struct lb_err *err);
+/*
+ * Mark every run of job still recorded as running (its process is gone: the
+ * caller holds the job's run lock) as interrupted, with its running steps; the
+ * end time is the last heartbeat. The runs marked are pushed to marked
+ * (struct store_run *, new) when non-NULL.
+ */
+int store_runs_interrupt(struct store *st, const char *job, struct vec *marked, struct lb_err *err);
+/*
+ * Check subset rotation (read-data-subset=n/t): the subset to read next for
+ * repo (the one after the last read; first when none was read yet).
+ */
+int store_check_next_subset(struct store *st, const char *repo, int total, int first, int *subset,
+                            struct lb_err *err);
+/* Remember that subset n of total was read (ok: no error found). */
+int store_check_record(struct store *st, const char *repo, int total, int subset, time_t at,
+                       bool ok, int64_t run_id, struct lb_err *err);
+/* How many of the total subsets have been read without error, and when the oldest of them was. */
+int store_check_coverage(struct store *st, const char *repo, int total, int *covered,
+                         time_t *oldest, struct lb_err *err);
 
 #endif

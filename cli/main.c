@@ -34,6 +34,16 @@ static const struct cli_command commands[] = {
       "keep/remove decision for a snapshot list", cmd_retention },
     { "smart", "[DISK] [--from-file FILE] [--json]",
       "SMART verdict of a configured disk, or of a saved smartctl --json output", cmd_smart },
+    { "run", "JOB [--dry-run] [--wait]",
+      "run a configured restic job headless and record it; exit 0 ok, 1 warnings, 2 failed; "
+      "--dry-run: print the steps and restic commands; --wait: wait for a running one",
+      cmd_run },
+    { "history", "[--job J] [--limit N] [--json]", "past runs, newest first, with their steps",
+      cmd_history },
+    { "timers", "install [--dir D]",
+      "write systemd service+timer units for the configured jobs (default: /etc/systemd/system "
+      "as root, else ~/.config/systemd/user)",
+      cmd_timers },
 };
 
 static void usage(FILE *out)
