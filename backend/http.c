@@ -78,6 +78,7 @@ struct http_req {
     bool pinned;
     unsigned char pin[32];
     bool insecure;
+    bool connect_only;
     int retries_left;
     int attempt;
 
@@ -86,6 +87,7 @@ struct http_req {
     bool pin_mismatch;
     char errbuf[CURL_ERROR_SIZE];
     char fingerprint[96];
+    char reason[128];
     char message[512];
     int64_t start_ms;
     struct http_response res;
@@ -195,7 +197,7 @@ static int cert_verify(X509_STORE_CTX *x, void *arg)
         return 0;
     }
     fingerprint_fmt(md, req->fingerprint);
-    if (CRYPTO_memcmp(md, req->pin, 32) == 0) {
+    if (!req->pinned || CRYPTO_memcmp(md, req->pin, 32) == 0) { /* !pinned: a connect-only probe */
         X509_STORE_CTX_set_error(x, X509_V_OK);
         return 1;
     }
@@ -227,6 +229,27 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *arg)
     return n;
 }
 
+/* Keep the reason phrase of the last status line ("HTTP/1.1 500 Configuration file ..."). */
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+    struct http_req *req = arg;
+    size_t n = size * nmemb, i = 0, k = 0;
+
+    if (n < 12 || strncmp(ptr, "HTTP/", 5))
+        return n;
+    while (i < n && ptr[i] != ' ')
+        i++;
+    i++;
+    while (i < n && ptr[i] != ' ' && ptr[i] != '\r' && ptr[i] != '\n')
+        i++; /* the code */
+    if (i < n && ptr[i] == ' ')
+        i++;
+    for (; i < n && ptr[i] != '\r' && ptr[i] != '\n' && k + 1 < sizeof(req->reason); i++)
+        req->reason[k++] = ptr[i];
+    req->reason[k] = '\0';
+    return n;
+}
+
 static bool method_is(const struct http_req *req, const char *m)
 {
     return !strcmp(req->method, m);
@@ -253,6 +276,8 @@ static CURL *easy_build(struct http_req *req, struct lb_err *err)
     SET(CURLOPT_ERRORBUFFER, req->errbuf);
     SET(CURLOPT_WRITEFUNCTION, on_body);
     SET(CURLOPT_WRITEDATA, req);
+    SET(CURLOPT_HEADERFUNCTION, on_header);
+    SET(CURLOPT_HEADERDATA, req);
     SET(CURLOPT_CONNECTTIMEOUT_MS, req->connect_timeout_ms);
     SET(CURLOPT_TIMEOUT_MS, req->timeout_ms);
     SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)req->max_body);
@@ -272,7 +297,17 @@ static CURL *easy_build(struct http_req *req, struct lb_err *err)
             SET(CURLOPT_POSTFIELDS, req->body ? req->body : "");
         }
     }
-    if (req->insecure) {
+    if (req->connect_only) {
+        SET(CURLOPT_CONNECT_ONLY, 1L);
+        SET(CURLOPT_FRESH_CONNECT, 1L);
+        SET(CURLOPT_FORBID_REUSE, 1L);
+        SET(CURLOPT_SSL_SESSIONID_CACHE, 0L);
+        /* a probe sends nothing: look at whatever certificate comes (the pin, if any, still holds) */
+        SET(CURLOPT_SSL_VERIFYPEER, req->pinned ? 1L : 0L);
+        SET(CURLOPT_SSL_VERIFYHOST, 0L);
+        SET(CURLOPT_SSL_CTX_FUNCTION, ssl_ctx_setup);
+        SET(CURLOPT_SSL_CTX_DATA, req);
+    } else if (req->insecure) {
         SET(CURLOPT_SSL_VERIFYPEER, 0L);
         SET(CURLOPT_SSL_VERIFYHOST, 0L);
     } else if (req->pinned) {
@@ -307,6 +342,7 @@ static int attempt_start(struct http_req *req, struct lb_err *err)
     req->pin_mismatch = false;
     req->errbuf[0] = '\0';
     req->fingerprint[0] = '\0';
+    req->reason[0] = '\0';
     req->easy = easy_build(req, err);
     if (!req->easy)
         return -1;
@@ -363,6 +399,7 @@ static void deliver(struct http_req *req)
     req->res.body = buf_cstr(&req->resp);
     req->res.body_len = req->resp.len;
     memcpy(req->res.peer_fingerprint, req->fingerprint, sizeof(req->fingerprint));
+    req->res.reason = req->reason;
     req->res.duration_ms = clock_mono_ms() - req->start_ms;
     req->state = REQ_DELIVERING;
     /* Nothing touches http after this: on_done may free it. */
@@ -681,6 +718,7 @@ struct http_req *http_start(struct http *http, const struct http_request_opts *o
         req->pinned = true;
     }
     req->insecure = opts->insecure;
+    req->connect_only = opts->connect_only;
     req->headers = curl_slist_append(NULL, "Expect:"); /* no 100-continue round trip */
     for (i = 0; opts->headers && opts->headers[i]; i++)
         req->headers = curl_slist_append(req->headers, opts->headers[i]);

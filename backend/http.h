@@ -27,6 +27,7 @@ struct http_response {
     size_t body_len;
     char peer_fingerprint[96]; /* "AA:BB:..." of the leaf cert seen, when pinning was requested */
     int64_t duration_ms;
+    const char *reason; /* reason phrase of the status line ("" when none; borrowed like body) */
 };
 
 struct http_request_opts {
@@ -41,6 +42,13 @@ struct http_request_opts {
     const char *pin_sha256;          /* "AA:BB:.." / hex without colons; NULL: system CAs */
     bool insecure;                   /* no verification at all (operator's explicit choice) */
     int retries;                     /* extra attempts for idempotent GETs on connect/5xx failures */
+    /*
+     * Only connect and finish the TLS handshake; send no request byte. The
+     * leaf's SHA-256 fingerprint lands in peer_fingerprint whatever it is
+     * (with a pin, a mismatch still fails with LB_ETLS). For showing the
+     * fingerprint an endpoint presents (trust on first use is the operator's call).
+     */
+    bool connect_only;
     void (*on_done)(struct http_req *req, const struct http_response *res, void *arg);
     void *arg;
 };

@@ -41,6 +41,7 @@ int cmd_demo(struct cli *cli, int argc, char **argv);
 int cmd_calendar(struct cli *cli, int argc, char **argv);
 int cmd_retention(struct cli *cli, int argc, char **argv);
 int cmd_smart(struct cli *cli, int argc, char **argv);
+int cmd_guests(struct cli *cli, int argc, char **argv);
 int cmd_run(struct cli *cli, int argc, char **argv);
 int cmd_history(struct cli *cli, int argc, char **argv);
 int cmd_timers(struct cli *cli, int argc, char **argv);
@@ -64,6 +65,16 @@ struct loop;
  * Returns the exit code.
  */
 int cli_run_console(struct loop *loop, struct config *cfg);
+
+/*
+ * config check of one Proxmox endpoint (cli/proxmox_check.c): report(ok, what,
+ * message) once per finding (certificate vs pin, API and token, datastore).
+ * product: PMX_PVE or PMX_PBS (backend/proxmox_model.h); datastore NULL for PVE.
+ */
+void cli_check_proxmox(int product, const char *name, const char *url, const char *token_file,
+                       const char *pin, const char *datastore,
+                       void (*report)(bool ok, const char *what, const char *msg, void *arg),
+                       void *arg);
 
 /* Does argv hold flag (e.g. "--json")? Also true when cli->json. */
 bool cli_has_flag(int argc, char **argv, const char *flag);

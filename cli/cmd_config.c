@@ -21,6 +21,7 @@
 #include "backend/base/str.h"
 #include "backend/base/xalloc.h"
 #include "backend/config.h"
+#include "backend/proxmox_model.h"
 
 enum check_level { CHECK_OK, CHECK_WARN };
 
@@ -101,19 +102,28 @@ out:
     free(what);
 }
 
-/* Proxmox VE / PBS endpoints: reachability and TLS come with the app layer. */
+/*
+ * Proxmox VE / PBS endpoints (cli/proxmox_check.c): the certificate each
+ * presents and whether it matches the pin, the API with the token, the PBS
+ * datastore.
+ */
+static void on_proxmox_finding(bool ok, const char *what, const char *msg, void *arg)
+{
+    report(arg, ok ? CHECK_OK : CHECK_WARN, what, "%s", msg);
+}
+
 static void check_pve(const struct config *cfg, const struct pve_cfg *pve, struct check_report *rep)
 {
     (void)cfg;
-    (void)pve;
-    (void)rep;
+    cli_check_proxmox(PMX_PVE, pve->name, pve->url, pve->token_file, pve->fingerprint, NULL,
+                      on_proxmox_finding, rep);
 }
 
 static void check_pbs(const struct config *cfg, const struct pbs_cfg *pbs, struct check_report *rep)
 {
     (void)cfg;
-    (void)pbs;
-    (void)rep;
+    cli_check_proxmox(PMX_PBS, pbs->name, pbs->url, pbs->token_file, pbs->fingerprint,
+                      pbs->datastore, on_proxmox_finding, rep);
 }
 
 /* ---- summary ----------------------------------------------------------- */

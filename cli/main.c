@@ -32,6 +32,10 @@ static const struct cli_command commands[] = {
       cmd_calendar },
     { "retention", "plan --engine restic|proxmox [--keep-* N] [--input FILE|-] [--json]",
       "keep/remove decision for a snapshot list", cmd_retention },
+    { "guests", "[--json] [--timeout DURATION]",
+      "Proxmox guests: snapshots (count, newest, oldest), newest PBS backup, verify state, "
+      "covered by a backup job or not",
+      cmd_guests },
     { "smart", "[DISK] [--from-file FILE] [--json]",
       "SMART verdict of a configured disk, or of a saved smartctl --json output", cmd_smart },
     { "run", "JOB [--dry-run] [--wait]",

@@ -24,7 +24,9 @@ fi
 cp -a "$C/repos/usb-ssd" "$C/repos/os-ssd"
 
 run "$LIFEBOAT" -c "$C/lifeboat.conf" config check
-expect_rc "full config: config check exits 0" 0
+# its Proxmox endpoints are placeholders (token files not in the token form): two warnings
+expect_rc "full config: config check exits 1 (the Proxmox endpoints warn)" 1
+expect_out "full config: the pve token file is checked" "warning  pve main: PVE 'main': the PVE token file $C/pve.token is not one line USER@REALM!TOKENID=SECRET"
 expect_out "full config: says it is ok" "$C/lifeboat.conf: ok (3 repos, 2 jobs, 1 pve, 1 pbs, 1 disk)"
 expect_out "full config: lists the offsite repo with its url" "cloud        offsite  s3:https://s3.example.com/bucket/restic"
 expect_out "full config: names the password file, not the password" "password from file $C/restic-usb.pass"
@@ -42,7 +44,7 @@ mv "$C/repos/usb-ssd" "$C/repos/usb-ssd.away"
 run "$LIFEBOAT" -c "$C/lifeboat.conf" config check
 expect_rc "unmounted repo: exit 1" 1
 expect_out "unmounted repo: says what is missing and why" "warning  repo usb-ssd: $C/repos/usb-ssd is missing: is the disk mounted?"
-expect_out "unmounted repo: counts the warning" "1 warning"
+expect_out "unmounted repo: counts the warning (and the two Proxmox ones)" "3 warnings"
 mkdir "$C/repos/usb-ssd"
 run "$LIFEBOAT" -c "$C/lifeboat.conf" config check
 expect_rc "empty directory instead of a repo: exit 1" 1
@@ -96,7 +98,8 @@ expect_out "missing config: names the path tried" "$T_TMP/nowhere.conf: no such 
 expect_out "missing config: points at the example and the demo" "docs/lifeboat.conf.example"
 expect_out "missing config: mentions lifeboat demo" "lifeboat demo"
 LIFEBOAT_CONFIG=$C/lifeboat.conf run "$LIFEBOAT" config check
-expect_rc "\$LIFEBOAT_CONFIG is read" 0
+expect_rc "\$LIFEBOAT_CONFIG is read (Proxmox placeholders warn)" 1
+expect_out "\$LIFEBOAT_CONFIG is read: its summary" "$C/lifeboat.conf: ok"
 run "$LIFEBOAT" config check
 expect_rc "no config anywhere: exit 78" 78
 expect_out "no config anywhere: names the user's config path" "$XDG_CONFIG_HOME/lifeboat/lifeboat.conf: no such config file"

@@ -1,0 +1,36 @@
+#ifndef LIFEBOAT_BACKEND_PROXMOX_JSON_H
+#define LIFEBOAT_BACKEND_PROXMOX_JSON_H
+
+/*
+ * Private to the Proxmox parsers (proxmox.c, pve.c, pbs.c): lenient field
+ * readers over jansson. PVE sends numbers as strings in places and booleans
+ * as 0/1 (reference 1.3): every reader accepts int, integral real, numeric
+ * string and, for booleans, true/false.
+ */
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "backend/base/err.h"
+
+/*
+ * Parse a body and find its "data". *root is new (json_decref it), *data
+ * borrowed from it. what names the answer for messages ("the guest list").
+ */
+int pj_envelope(const char *body, size_t len, const char *what, json_t **root, json_t **data,
+                struct lb_err *err);
+/* data must be an array: else an LB_EPARSE message naming what. */
+int pj_want_array(json_t *data, const char *what, struct lb_err *err);
+int pj_want_object(json_t *data, const char *what, struct lb_err *err);
+
+bool pj_int(json_t *obj, const char *key, int64_t *out);
+bool pj_u64(json_t *obj, const char *key, uint64_t *out);
+bool pj_bool(json_t *obj, const char *key, bool *out);
+/* New sanitized string (numbers become their decimal text); NULL when absent or null. */
+char *pj_str(json_t *obj, const char *key);
+/* Copy a string field into a fixed buffer (sanitized); false when absent or too long. */
+bool pj_copy(json_t *obj, const char *key, char *buf, size_t n);
+
+#endif
