@@ -8,6 +8,7 @@
  * at once through the loop.
  */
 #include "backend/demo.h"
+#include "backend/demo_smart.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -584,7 +585,32 @@ static char *config_text(const char *dir, int port)
                "[drill]\n"
                "scratch = %s/drills\n",
                dir, dir, dir);
-    /* later: [pve ...], [pbs ...] (the Proxmox simulator) and [disk ...] (SMART captures) */
+    /* later: [pve ...], [pbs ...] (the Proxmox simulator) */
+    {
+        /* SMART: saved smartctl captures (source = FILE, demo and tests only) */
+        char *mnt = demo_smart_mount_of(dir);
+
+        buf_printf(&b,
+                   "\n"
+                   "; SMART from saved smartctl --json captures (source = FILE is for demos and\n"
+                   "; tests only; a real disk names its device and smartctl reads it).\n"
+                   "; usb-ssd: a healthy USB SSD; its mount is the file system holding this lab.\n"
+                   "[disk usb-ssd]\n"
+                   "device = /dev/disk/by-id/usb-SanDisk_Portable_SSD-0:0\n"
+                   "type = sat\n"
+                   "mount = %s\n"
+                   "fill_warn = 80%%\n"
+                   "fill_crit = 90%%\n"
+                   "source = %s/%s\n"
+                   "\n"
+                   "; os-ssd: a worn SATA SSD, 85%% of its rated life used (a warning)\n"
+                   "[disk os-ssd]\n"
+                   "device = /dev/disk/by-id/ata-INTEL_SSDSC2BB016T4\n"
+                   "mount = /\n"
+                   "source = %s/%s\n",
+                   mnt, dir, DEMO_SMART_USB_SSD, dir, DEMO_SMART_OS_SSD);
+        free(mnt);
+    }
     return buf_detach(&b);
 }
 
@@ -606,6 +632,8 @@ static const char readme_text[] =
     "                       breaks the 26 h local RPO and the console warns\n"
     "  cloud-store/cloud    restic repository, tier offsite: weekly snapshots,\n"
     "                       served over HTTP on 127.0.0.1 by `rclone serve restic`\n"
+    "  smart-*.json         saved smartctl --json captures the [disk] sections read\n"
+    "                       (a healthy USB SSD, a worn SATA SSD): the Disks screen\n"
     "\n"
     "The history covers six weeks up to the moment the lab was built: dailies\n"
     "for the last days, Sundays before that, as the retention policy leaves them.\n"
@@ -851,6 +879,8 @@ int demo_lab_prepare(struct loop *loop, const char *dir, const struct demo_opts 
         rc = write_file(path, readme_text, sizeof(readme_text) - 1, 0644, err);
         free(path);
     }
+    if (!rc)
+        rc = demo_smart_write(real, err);
     if (!rc) { /* last: its presence marks a complete lab */
         text = config_text(real, port);
         rc = write_file_atomic(lab->config_path, text, 0600, err);

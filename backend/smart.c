@@ -176,6 +176,7 @@ void smart_data_free(struct smart_data **dp)
     free(d->serial);
     free(d->firmware);
     free(d->chosen_type);
+    free(d->json);
     vec_release(&d->attrs);
     vec_release(&d->devstats);
     vec_release(&d->selftests);
@@ -729,6 +730,10 @@ int smart_parse(const char *json, size_t len, struct smart_data **out, struct lb
         smart_data_free(&d);
         return rc;
     }
+    d->json = xmalloc(len + 1);
+    memcpy(d->json, json, len);
+    d->json[len] = '\0';
+    d->json_len = len;
     *out = d;
     return 0;
 }

@@ -165,6 +165,10 @@ struct smart_data {
     int64_t selftest_errors;  /* error_count_total */
     int64_t selftest_outdated; /* error_count_outdated */
 
+    /* the document as smartctl printed it (owned; what the history keeps of the latest reading) */
+    char *json;
+    size_t json_len;
+
     /* filled by smart_probe */
     char *chosen_type;   /* owned: the -d value that gave this result ("auto" = none) */
     struct vec attempts; /* struct smart_attempt *, owned, in the order tried */

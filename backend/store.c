@@ -17,6 +17,7 @@
 #include "backend/base/str.h"
 #include "backend/base/xalloc.h"
 #include "backend/restic.h"
+#include "backend/smart_history.h"
 
 #define BUSY_TIMEOUT_MS 100
 
@@ -97,6 +98,27 @@ static const char *const migrations[] = {
     "  ok INTEGER NOT NULL,"
     "  run_id INTEGER,"
     "  PRIMARY KEY (repo, total, subset));",
+    /* 3: SMART history: samples per disk, the latest document, the -d type that worked */
+    "CREATE TABLE smart_samples ("
+    "  id INTEGER PRIMARY KEY,"
+    "  disk TEXT NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  verdict TEXT NOT NULL,"
+    "  reallocated INTEGER, pending INTEGER, offline_unc INTEGER, reported_unc INTEGER,"
+    "  cmd_timeout INTEGER, realloc_events INTEGER, spin_retry INTEGER, crc_errors INTEGER,"
+    "  error_log INTEGER, selftest_errors INTEGER, media_errors INTEGER, nvme_err_log INTEGER,"
+    "  unsafe_shutdowns INTEGER, warning_temp_time INTEGER, critical_comp_time INTEGER,"
+    "  power_on_hours INTEGER, temperature INTEGER, life_used INTEGER);"
+    "CREATE INDEX smart_samples_by_disk ON smart_samples(disk, at);"
+    "CREATE TABLE smart_docs ("
+    "  disk TEXT PRIMARY KEY,"
+    "  sample_id INTEGER NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  doc TEXT NOT NULL);" /* the latest smartctl --json document */
+    "CREATE TABLE disk_types ("
+    "  disk TEXT PRIMARY KEY,"
+    "  type TEXT NOT NULL,"
+    "  at INTEGER NOT NULL);",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -1091,6 +1113,248 @@ int store_check_coverage(struct store *st, const char *repo, int total, int *cov
     } else {
         rc = db_fail(st, err, "read check coverage");
     }
+    sqlite3_finalize(q);
+    return rc;
+}
+
+/* ---- SMART history ---- */
+
+/* The counters of struct smart_counters, in the column order of smart_samples. */
+#define SMART_COUNTERS(X)                                                                          \
+    X(reallocated) X(pending) X(offline_unc) X(reported_unc) X(cmd_timeout) X(realloc_events)      \
+    X(spin_retry) X(crc_errors) X(error_log) X(selftest_errors) X(media_errors) X(nvme_err_log)   \
+    X(unsafe_shutdowns) X(warning_temp_time) X(critical_comp_time) X(power_on_hours)              \
+    X(temperature) X(life_used)
+
+#define SMART_COL(f) ", " #f
+#define SMART_QM(f)  ", ?"
+#define SAMPLE_COLS  "id, at, verdict" SMART_COUNTERS(SMART_COL)
+
+#define SMART_KEEP_ALL_S (30 * 86400)  /* every sample for 30 days */
+#define SMART_KEEP_S     (730 * 86400) /* then one a day, for two years */
+
+static const char *const verdict_texts[] = {
+    [SMART_VERDICT_OK] = "ok",
+    [SMART_VERDICT_WARN] = "warn",
+    [SMART_VERDICT_CRIT] = "crit",
+    [SMART_VERDICT_ERROR] = "error",
+    [SMART_VERDICT_STANDBY] = "standby",
+    [SMART_VERDICT_UNAVAILABLE] = "unavailable",
+};
+
+static enum smart_verdict verdict_parse(const char *s)
+{
+    for (size_t i = 0; i < sizeof(verdict_texts) / sizeof(verdict_texts[0]); i++)
+        if (s && !strcmp(s, verdict_texts[i]))
+            return (enum smart_verdict)i;
+    return SMART_VERDICT_ERROR;
+}
+
+static void bind_counter(sqlite3_stmt *q, int i, int64_t v)
+{
+    if (v < 0)
+        sqlite3_bind_null(q, i);
+    else
+        sqlite3_bind_int64(q, i, v);
+}
+
+static int64_t col_counter(sqlite3_stmt *q, int i)
+{
+    return sqlite3_column_type(q, i) == SQLITE_NULL ? -1 : (int64_t)sqlite3_column_int64(q, i);
+}
+
+static void sample_from_row(sqlite3_stmt *q, struct smart_sample *s)
+{
+    int i = 3;
+
+    memset(s, 0, sizeof(*s));
+    s->id = sqlite3_column_int64(q, 0);
+    s->at = (time_t)sqlite3_column_int64(q, 1);
+    s->verdict = verdict_parse((const char *)sqlite3_column_text(q, 2));
+#define SMART_GET(f) s->c.f = col_counter(q, i++);
+    SMART_COUNTERS(SMART_GET)
+#undef SMART_GET
+}
+
+int store_put_smart_sample(struct store *st, const char *disk, const struct smart_sample *s,
+                           const char *doc, struct lb_err *err)
+{
+    sqlite3_stmt *q = NULL;
+    int rc, i = 4;
+    int64_t id;
+    const char *vt = (unsigned)s->verdict < sizeof(verdict_texts) / sizeof(verdict_texts[0])
+                         ? verdict_texts[s->verdict]
+                         : "error";
+
+    if ((rc = exec1(st, "BEGIN IMMEDIATE", "keep a SMART sample", err)) < 0)
+        return rc;
+    if ((rc = prepare(st,
+                      "INSERT INTO smart_samples (disk, at, verdict" SMART_COUNTERS(SMART_COL)
+                      ") VALUES (?, ?, ?" SMART_COUNTERS(SMART_QM) ")",
+                      &q, err)) < 0)
+        goto out;
+    sqlite3_bind_text(q, 1, disk, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q, 2, (sqlite3_int64)s->at);
+    sqlite3_bind_text(q, 3, vt, -1, SQLITE_STATIC);
+#define SMART_BIND(f) bind_counter(q, i++, s->c.f);
+    SMART_COUNTERS(SMART_BIND)
+#undef SMART_BIND
+    if (sqlite3_step(q) != SQLITE_DONE) {
+        rc = db_fail(st, err, "keep a SMART sample");
+        goto out;
+    }
+    id = sqlite3_last_insert_rowid(st->db);
+    sqlite3_finalize(q);
+    q = NULL;
+    if (doc) {
+        if ((rc = prepare(st,
+                          "INSERT INTO smart_docs (disk, sample_id, at, doc) VALUES (?1, ?2, ?3, ?4)"
+                          " ON CONFLICT(disk) DO UPDATE SET sample_id = ?2, at = ?3, doc = ?4",
+                          &q, err)) < 0)
+            goto out;
+        sqlite3_bind_text(q, 1, disk, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(q, 2, id);
+        sqlite3_bind_int64(q, 3, (sqlite3_int64)s->at);
+        sqlite3_bind_text(q, 4, doc, -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(q) != SQLITE_DONE) {
+            rc = db_fail(st, err, "keep a SMART document");
+            goto out;
+        }
+    }
+    rc = exec1(st, "COMMIT", "keep a SMART sample", err);
+out:
+    sqlite3_finalize(q);
+    if (rc < 0)
+        rollback(st);
+    return rc;
+}
+
+int store_get_smart_samples(struct store *st, const char *disk, time_t since, struct vec *out,
+                            struct lb_err *err)
+{
+    sqlite3_stmt *q;
+    int rc, step;
+
+    if ((rc = prepare(st,
+                      "SELECT " SAMPLE_COLS " FROM smart_samples WHERE disk = ?1 AND at >= ?2"
+                      " ORDER BY at, id",
+                      &q, err)) < 0)
+        return rc;
+    sqlite3_bind_text(q, 1, disk, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q, 2, (sqlite3_int64)since);
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        struct smart_sample *s = xmalloc(sizeof(*s));
+
+        sample_from_row(q, s);
+        vec_push(out, s);
+    }
+    if (step != SQLITE_DONE)
+        rc = db_fail(st, err, "read SMART samples");
+    sqlite3_finalize(q);
+    return rc;
+}
+
+int store_get_smart_last(struct store *st, const char *disk, int64_t before_id,
+                         struct smart_sample *out, char **doc, struct lb_err *err)
+{
+    sqlite3_stmt *q;
+    int rc, step;
+
+    if (doc)
+        *doc = NULL;
+    if ((rc = prepare(st,
+                      "SELECT " SAMPLE_COLS ", (SELECT d.doc FROM smart_docs d WHERE d.disk = ?1"
+                      " AND d.sample_id = smart_samples.id) FROM smart_samples WHERE disk = ?1"
+                      " AND (?2 = 0 OR id < ?2) ORDER BY at DESC, id DESC LIMIT 1",
+                      &q, err)) < 0)
+        return rc;
+    sqlite3_bind_text(q, 1, disk, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q, 2, before_id);
+    step = sqlite3_step(q);
+    if (step == SQLITE_ROW) {
+        sample_from_row(q, out);
+        if (doc)
+            *doc = col_text(q, 3 + 18);
+    } else if (step == SQLITE_DONE) {
+        rc = lb_err_set(err, LB_ENOTFOUND, "no SMART sample of disk '%s' yet", disk);
+    } else {
+        rc = db_fail(st, err, "read the last SMART sample");
+    }
+    sqlite3_finalize(q);
+    return rc;
+}
+
+int store_thin_smart_samples(struct store *st, const char *disk, time_t now, struct lb_err *err)
+{
+    static const char *const sql[] = {
+        "DELETE FROM smart_samples WHERE disk = ?1 AND at < ?2",
+        /* older than 30 days: the last sample of each (UTC) day stays */
+        "DELETE FROM smart_samples WHERE disk = ?1 AND at < ?3 AND id NOT IN"
+        " (SELECT id FROM (SELECT id, max(at) FROM smart_samples WHERE disk = ?1 AND at < ?3"
+        " GROUP BY at / 86400))",
+    };
+    sqlite3_stmt *q = NULL;
+    int rc;
+
+    if ((rc = exec1(st, "BEGIN IMMEDIATE", "thin the SMART samples", err)) < 0)
+        return rc;
+    for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+        if ((rc = prepare(st, sql[i], &q, err)) < 0)
+            goto out;
+        sqlite3_bind_text(q, 1, disk, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(q, 2, (sqlite3_int64)(now - SMART_KEEP_S));
+        sqlite3_bind_int64(q, 3, (sqlite3_int64)(now - SMART_KEEP_ALL_S));
+        if (sqlite3_step(q) != SQLITE_DONE) {
+            rc = db_fail(st, err, "thin the SMART samples");
+            goto out;
+        }
+        sqlite3_finalize(q);
+        q = NULL;
+    }
+    rc = exec1(st, "COMMIT", "thin the SMART samples", err);
+out:
+    sqlite3_finalize(q);
+    if (rc < 0)
+        rollback(st);
+    return rc;
+}
+
+int store_put_disk_type(struct store *st, const char *disk, const char *type, time_t at,
+                        struct lb_err *err)
+{
+    sqlite3_stmt *q;
+    int rc;
+
+    if ((rc = prepare(st,
+                      "INSERT INTO disk_types (disk, type, at) VALUES (?1, ?2, ?3)"
+                      " ON CONFLICT(disk) DO UPDATE SET type = ?2, at = ?3",
+                      &q, err)) < 0)
+        return rc;
+    sqlite3_bind_text(q, 1, disk, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 2, type, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q, 3, (sqlite3_int64)at);
+    if (sqlite3_step(q) != SQLITE_DONE)
+        rc = db_fail(st, err, "remember a disk's device type");
+    sqlite3_finalize(q);
+    return rc;
+}
+
+int store_get_disk_type(struct store *st, const char *disk, char **type, struct lb_err *err)
+{
+    sqlite3_stmt *q;
+    int rc, step;
+
+    *type = NULL;
+    if ((rc = prepare(st, "SELECT type FROM disk_types WHERE disk = ?1", &q, err)) < 0)
+        return rc;
+    sqlite3_bind_text(q, 1, disk, -1, SQLITE_TRANSIENT);
+    step = sqlite3_step(q);
+    if (step == SQLITE_ROW)
+        *type = col_text(q, 0);
+    else if (step == SQLITE_DONE)
+        rc = lb_err_set(err, LB_ENOTFOUND, "no device type remembered for disk '%s'", disk);
+    else
+        rc = db_fail(st, err, "read a disk's device type");
     sqlite3_finalize(q);
     return rc;
 }

@@ -130,4 +130,30 @@ int store_check_record(struct store *st, const char *repo, int total, int subset
 int store_check_coverage(struct store *st, const char *repo, int total, int *covered,
                          time_t *oldest, struct lb_err *err);
 
+/* ---- SMART history (backend/smart_history.h) ---- */
+
+struct smart_sample;
+/*
+ * Keep one sample of disk (doc, the smartctl document it came from, replaces
+ * the kept document of the disk when non-NULL), in one transaction.
+ */
+int store_put_smart_sample(struct store *st, const char *disk, const struct smart_sample *s,
+                           const char *doc, struct lb_err *err);
+/* The samples of disk taken at or after since, oldest first (struct smart_sample *, new). */
+int store_get_smart_samples(struct store *st, const char *disk, time_t since, struct vec *out,
+                            struct lb_err *err);
+/*
+ * The newest sample of disk (before_id > 0: the newest with a smaller id)
+ * into *out; *doc (when doc is non-NULL) new: the kept document when it
+ * belongs to that sample, else NULL. -LB_ENOTFOUND when there is none.
+ */
+int store_get_smart_last(struct store *st, const char *disk, int64_t before_id,
+                         struct smart_sample *out, char **doc, struct lb_err *err);
+/* Drop samples of disk older than two years, and keep one a day of those older than 30 days. */
+int store_thin_smart_samples(struct store *st, const char *disk, time_t now, struct lb_err *err);
+/* The smartctl -d type that worked for disk (*type new), -LB_ENOTFOUND when none. */
+int store_put_disk_type(struct store *st, const char *disk, const char *type, time_t at,
+                        struct lb_err *err);
+int store_get_disk_type(struct store *st, const char *disk, char **type, struct lb_err *err);
+
 #endif

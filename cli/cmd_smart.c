@@ -17,7 +17,9 @@
 #include "backend/config.h"
 #include "backend/loop.h"
 #include "backend/smart.h"
+#include "backend/smart_history.h"
 #include "backend/smart_rules.h"
+#include "backend/store.h"
 #include "cli/cli.h"
 
 static void print_human(const struct smart_data *d, const struct smart_report *r,
@@ -73,13 +75,14 @@ static void print_human(const struct smart_data *d, const struct smart_report *r
 }
 
 /* Evaluate and print one record; returns its exit code. */
-static int report(const struct smart_data *d, const char *disk, const char *device,
-                  const char *label, bool json, bool in_array, bool first)
+static int report(const struct smart_data *d, const struct smart_counters *prev,
+                  const char *disk, const char *device, const char *label, bool json,
+                  bool in_array, bool first)
 {
     struct smart_report r;
     int rc;
 
-    smart_rules_eval(d, NULL, NULL, &r);
+    smart_rules_eval(d, prev, NULL, &r);
     rc = smart_verdict_exit(r.verdict);
     if (json) {
         char *s = smart_report_json(d, &r, disk, device);
@@ -95,34 +98,40 @@ static int report(const struct smart_data *d, const char *disk, const char *devi
     return rc;
 }
 
-/* The record of one configured disk: its source file, or smartctl. New. */
+/*
+ * Read one configured disk through the history (smart_history.h): the -d type
+ * that worked last time first, the previous sample for the growth rules (into
+ * *prev, *have_prev), the reading kept as a sample. Without a state database
+ * it reads without history. New record.
+ */
 static struct smart_data *read_disk(const struct config *cfg, const struct disk_cfg *dk,
-                                    struct loop **loop)
+                                    struct loop **loop, struct store **st, bool *tried_store,
+                                    struct smart_counters *prev, bool *have_prev)
 {
     struct smart_data *d = NULL;
     struct lb_err err = { 0 };
 
-    if (dk->source) {
-        char *path = dk->source[0] == '/' || !cfg->dir ?
-                         xstrdup(dk->source) :
-                         xasprintf("%s/%s", cfg->dir, dk->source);
-
-        if (smart_parse_file(path, &d, &err) < 0)
-            d = smart_data_new_state(SMART_STATE_BAD_OUTPUT, err.msg);
-        free(path);
-        return d;
+    *have_prev = false;
+    if (!*tried_store) {
+        *tried_store = true;
+        *st = store_open(NULL, &err);
+        if (!*st)
+            cli_error("smart: no SMART history (growth rules off): %s", err.msg);
+        lb_err_clear(&err);
     }
     if (!*loop)
         *loop = loop_new();
     {
-        struct smart_probe_opts o = {
-            .device = dk->device,
-            .type = dk->type,
-            .usb_vendor = SMART_NONE,
-        };
+        struct smart_reading *rd = NULL;
 
-        if (smart_probe_sync(*loop, &o, &d, &err) < 0)
-            d = smart_data_new_state(SMART_STATE_OPEN_FAILED, err.msg);
+        if (smart_sample_disk_sync(*loop, *st, cfg->dir, dk, &rd, &err) < 0)
+            return smart_data_new_state(SMART_STATE_OPEN_FAILED, err.msg);
+        d = rd->data;
+        rd->data = NULL;
+        *have_prev = rd->have_prev;
+        if (rd->have_prev)
+            *prev = rd->prev.c;
+        smart_reading_free(rd);
     }
     return d;
 }
@@ -139,6 +148,9 @@ int cmd_smart(struct cli *cli, int argc, char **argv)
     bool json = cli->json;
     struct config *cfg = NULL;
     struct loop *loop = NULL;
+    struct store *st = NULL;
+    bool tried_store = false, have_prev = false;
+    struct smart_counters prev;
     int rc = EXIT_OK_;
 
     for (int i = 1; i < argc; i++) {
@@ -171,7 +183,7 @@ int cmd_smart(struct cli *cli, int argc, char **argv)
                 return EXIT_FAIL; /* nothing read: no verdict to print */
             d = smart_data_new_state(SMART_STATE_BAD_OUTPUT, err.msg);
         }
-        rc = report(d, NULL, NULL, d->device ? d->device : file, json, false, true);
+        rc = report(d, NULL, NULL, NULL, d->device ? d->device : file, json, false, true);
         smart_data_free(&d);
         return rc;
     }
@@ -188,8 +200,9 @@ int cmd_smart(struct cli *cli, int argc, char **argv)
             config_free(cfg);
             return EXIT_CONFIG;
         }
-        d = read_disk(cfg, dk, &loop);
-        rc = report(d, dk->name, dk->device, dk->name, json, false, true);
+        d = read_disk(cfg, dk, &loop, &st, &tried_store, &prev, &have_prev);
+        rc = report(d, have_prev ? &prev : NULL, dk->name, dk->device, dk->name, json, false,
+                    true);
         smart_data_free(&d);
     } else if (!cfg->disks.len) {
         cli_error("smart: no [disk NAME] section in '%s': add one, or use --from-file FILE",
@@ -203,9 +216,10 @@ int cmd_smart(struct cli *cli, int argc, char **argv)
             printf("[");
         vec_foreach(&cfg->disks, i, dk)
         {
-            struct smart_data *d = read_disk(cfg, dk, &loop);
+            struct smart_data *d = read_disk(cfg, dk, &loop, &st, &tried_store, &prev, &have_prev);
 
-            rc = worse(rc, report(d, dk->name, dk->device, dk->name, json, true, i == 0));
+            rc = worse(rc, report(d, have_prev ? &prev : NULL, dk->name, dk->device, dk->name,
+                                  json, true, i == 0));
             smart_data_free(&d);
         }
         if (json)
@@ -213,6 +227,7 @@ int cmd_smart(struct cli *cli, int argc, char **argv)
     }
     if (loop)
         loop_free(loop);
+    store_close(st);
     config_free(cfg);
     return rc;
 }

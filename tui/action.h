@@ -48,7 +48,9 @@
     X(SCREEN_5, "screen-5", "global", NULL, "screen 5", '5')                                      \
     X(SCREEN_6, "screen-6", "global", NULL, "screen 6", '6')                                      \
     X(SCREEN_7, "screen-7", "global", NULL, "screen 7", '7')                                      \
-    X(REDRAW, "redraw", "global", NULL, "redraw the whole screen", KEYC('l'))
+    X(REDRAW, "redraw", "global", NULL, "redraw the whole screen", KEYC('l'))                     \
+    X(SELFTEST, "self-test", "disks", "self-test", "start a short SMART self-test (asks first)",   \
+      's')
 
 enum action {
     ACTION_NONE = 0,

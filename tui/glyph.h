@@ -29,7 +29,16 @@
     X(ULCORNER, "\u250c", "+")  /* ┌ */                           \
     X(URCORNER, "\u2510", "+")  /* ┐ */                           \
     X(LLCORNER, "\u2514", "+")  /* └ */                           \
-    X(LRCORNER, "\u2518", "+")  /* ┘ */
+    X(LRCORNER, "\u2518", "+")  /* ┘ */                           \
+    X(SPARK1, "\u2581", "_")    /* ▁ sparkline levels, low to high */ \
+    X(SPARK2, "\u2582", "_")                                       \
+    X(SPARK3, "\u2583", ".")                                       \
+    X(SPARK4, "\u2584", "-")                                       \
+    X(SPARK5, "\u2585", "=")                                       \
+    X(SPARK6, "\u2586", "+")                                       \
+    X(SPARK7, "\u2587", "*")                                       \
+    X(SPARK8, "\u2588", "#")    /* █ */                           \
+    X(DEGREE_C, "\u00b0C", "C") /* °C */
 
 enum glyph {
 #define X(id, u, a) G_##id,

@@ -20,6 +20,7 @@
 #include "tui/layout.h"
 #include "tui/prompt.h"
 #include "tui/scr_overview.h"
+#include "tui/scr_disks.h"
 #include "tui/screen.h"
 #include "tui/theme.h"
 
@@ -729,6 +730,11 @@ static void overview_draw(void *st, struct rect area, const struct screen_ctx *c
     struct rect r;
     struct repo_view *sel = selected_repo(ov);
 
+    /* the disks' health in one line at the bottom (scr_disks.c) */
+    if (ov->app->disks.len && area.h > 12) {
+        area.h--;
+        disks_draw_health_line(ov->app, area.y + area.h, area.x + 1, area.w - 2, ctx);
+    }
     /* matrix, repo table, problems (which take the rest) */
     min[0] = nsets ? 4 : 0;
     want[0] = nsets ? 3 + (int)nsets : 0;

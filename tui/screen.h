@@ -54,6 +54,7 @@ struct screen_ops {
 };
 
 extern const struct screen_ops scr_overview_ops;
+extern const struct screen_ops scr_disks_ops;
 
 struct screen_mgr;
 
