@@ -14,12 +14,12 @@
 #include "backend/base/xalloc.h"
 #include "backend/proxmox_json.h"
 
-#define BEGIN_LIST(what)                                                                           \
-    json_t *root, *d, *e;                                                                          \
-    size_t i;                                                                                      \
-    int rc = pj_envelope(body, len, what, &root, &d, err);                                         \
-    if (rc || (rc = pj_want_array(d, what, err)))                                                  \
-        goto out;                                                                                  \
+#define BEGIN_LIST(what)                                   \
+    json_t *root, *d, *e;                                  \
+    size_t i;                                              \
+    int rc = pj_envelope(body, len, what, &root, &d, err); \
+    if (rc || (rc = pj_want_array(d, what, err)))          \
+        goto out;                                          \
     json_array_foreach(d, i, e)
 
 static time_t time_of(json_t *e, const char *key)
@@ -165,10 +165,10 @@ int pbs_parse_snapshots(const char *body, size_t len, struct vec *out, struct lb
             goto out;
         }
         s->has_size = pj_u64(e, "size", &s->size);
-        json_array_foreach(files, k, f)
-        {
-            const char *name = json_is_string(f) ? json_string_value(f)
-                                                 : json_string_value(json_object_get(f, "filename"));
+        json_array_foreach(files, k, f) {
+            const char *name = json_is_string(f)
+                                   ? json_string_value(f)
+                                   : json_string_value(json_object_get(f, "filename"));
             const char *mode = json_string_value(json_object_get(f, "crypt-mode"));
 
             if (name && !strcmp(name, "index.json.blob"))
@@ -233,8 +233,7 @@ int pbs_parse_gc(const char *body, size_t len, struct vec *out, struct lb_err *e
     if (json_is_object(d)) {
         rc = gc_from(d, out, err);
     } else if (json_is_array(d)) {
-        json_array_foreach(d, i, e)
-        {
+        json_array_foreach(d, i, e) {
             if ((rc = gc_from(e, out, err)))
                 break;
         }
@@ -341,8 +340,12 @@ static struct pmx_call *call(struct pmx_client *c, const char *method, const cha
                              void (*item_free)(void *), pmx_result_fn done, void *arg,
                              struct lb_err *err)
 {
-    struct pmx_req r = { .method = method, .path = path, .form = form, .need = need,
-                         .parse = parse, .item_free = item_free };
+    struct pmx_req r = { .method = method,
+                         .path = path,
+                         .form = form,
+                         .need = need,
+                         .parse = parse,
+                         .item_free = item_free };
 
     return pmx_call_start(c, &r, done, arg, err);
 }
@@ -414,8 +417,8 @@ struct pmx_call *pbs_get_snapshots(struct pmx_client *c, const char *store, cons
     return cl;
 }
 
-struct pmx_call *pbs_get_gc(struct pmx_client *c, const char *store, pmx_result_fn done,
-                            void *arg, struct lb_err *err)
+struct pmx_call *pbs_get_gc(struct pmx_client *c, const char *store, pmx_result_fn done, void *arg,
+                            struct lb_err *err)
 {
     return store_call(c, NULL, store, "/gc", NULL, "Datastore.Audit", pbs_parse_gc, pbs_gc_free,
                       done, arg, err);
@@ -436,8 +439,8 @@ struct pmx_call *pbs_get_jobs(struct pmx_client *c, const char *kind, const char
         buf_puts(&path, "?store=");
         pmx_escape(&path, store);
     }
-    cl = call(c, NULL, buf_cstr(&path), NULL, "Datastore.Audit on /datastore/STORE",
-              pbs_parse_jobs, pbs_job_free, done, arg, err);
+    cl = call(c, NULL, buf_cstr(&path), NULL, "Datastore.Audit on /datastore/STORE", pbs_parse_jobs,
+              pbs_job_free, done, arg, err);
     buf_release(&path);
     return cl;
 }
@@ -453,8 +456,8 @@ struct pmx_call *pbs_get_tasks(struct pmx_client *c, int limit, pmx_result_fn do
 }
 
 struct pmx_call *pbs_prune_dry_run(struct pmx_client *c, const char *store, const char *type,
-                                   const char *id, const struct pmx_keep *keep,
-                                   pmx_result_fn done, void *arg, struct lb_err *err)
+                                   const char *id, const struct pmx_keep *keep, pmx_result_fn done,
+                                   void *arg, struct lb_err *err)
 {
     static const char *const keys[] = { "keep-last",   "keep-hourly",  "keep-daily",
                                         "keep-weekly", "keep-monthly", "keep-yearly" };

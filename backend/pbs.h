@@ -44,8 +44,8 @@ struct pmx_call *pbs_get_groups(struct pmx_client *c, const char *store, pmx_res
 struct pmx_call *pbs_get_snapshots(struct pmx_client *c, const char *store, const char *type,
                                    const char *id, pmx_result_fn done, void *arg,
                                    struct lb_err *err);
-struct pmx_call *pbs_get_gc(struct pmx_client *c, const char *store, pmx_result_fn done,
-                            void *arg, struct lb_err *err);
+struct pmx_call *pbs_get_gc(struct pmx_client *c, const char *store, pmx_result_fn done, void *arg,
+                            struct lb_err *err);
 /* kind: "verify", "prune" or "sync"; store NULL: all. */
 struct pmx_call *pbs_get_jobs(struct pmx_client *c, const char *kind, const char *store,
                               pmx_result_fn done, void *arg, struct lb_err *err);
@@ -55,8 +55,8 @@ struct pmx_call *pbs_get_tasks(struct pmx_client *c, int limit, pmx_result_fn do
 /* ---- actions ---- */
 /* The server's prune decision for one group, without removing anything. */
 struct pmx_call *pbs_prune_dry_run(struct pmx_client *c, const char *store, const char *type,
-                                   const char *id, const struct pmx_keep *keep,
-                                   pmx_result_fn done, void *arg, struct lb_err *err);
+                                   const char *id, const struct pmx_keep *keep, pmx_result_fn done,
+                                   void *arg, struct lb_err *err);
 /* Verify one snapshot (time != 0), a group (id set) or the datastore. */
 struct pmx_call *pbs_verify(struct pmx_client *c, const char *store, const char *type,
                             const char *id, time_t time, pmx_result_fn done, void *arg,

@@ -23,11 +23,11 @@
 
 #define DEFAULT_CONNECT_MS 5000
 #define DEFAULT_TIMEOUT_MS 20000
-#define MAX_BODY ((size_t)32 << 20)
-#define TOKEN_FILE_MAX 4096
-#define FOLLOW_POLL_MS 500
-#define FOLLOW_MAX_MS (3600 * 1000)
-#define FOLLOW_MAX_FAILS 3
+#define MAX_BODY           ((size_t)32 << 20)
+#define TOKEN_FILE_MAX     4096
+#define FOLLOW_POLL_MS     500
+#define FOLLOW_MAX_MS      (3600 * 1000)
+#define FOLLOW_MAX_FAILS   3
 
 /* ---- lenient JSON readers ---- */
 
@@ -235,8 +235,7 @@ static int read_token(struct pmx_client *c, const char *path, struct lb_err *err
     colon = bang ? strchr(bang, ':') : NULL;
     sep = eq && (!colon || eq < colon) ? eq : colon;
     if (!bang || !sep || sep == bang + 1 || !sep[1] || !strchr(line, '@') ||
-        strchr(line, '@') > bang || strpbrk(line, " \t") ||
-        (c->product == PMX_PVE && sep != eq)) {
+        strchr(line, '@') > bang || strpbrk(line, " \t") || (c->product == PMX_PVE && sep != eq)) {
         rc = lb_err_set(err, LB_ECONFIG,
                         "the %s token file %s is not one line %s: create an API token in %s "
                         "and write its id and secret there",
@@ -400,8 +399,7 @@ static void server_words(const struct pmx_client *c, const struct http_response 
             while (out->len && (out->data[out->len - 1] == '\n' || out->data[out->len - 1] == ' '))
                 out->data[--out->len] = '\0';
             if (json_is_object(errs)) {
-                json_object_foreach(errs, k, v)
-                {
+                json_object_foreach(errs, k, v) {
                     if (json_is_string(v))
                         buf_printf(out, "%s%s: %s", out->len ? "; " : "", k, json_string_value(v));
                 }
@@ -470,8 +468,8 @@ static int map_error(const struct pmx_call *call, const struct http_response *re
     } else if (res->status == 403) {
         rc = lb_err_set(
             err, LB_EPERM,
-            "%s '%s' denied %s %s to token '%s' (403 %s): the token lacks %s; grant it with %s",
-            L, c->name, call->method, call->path, c->token_id, buf_cstr(&words),
+            "%s '%s' denied %s %s to token '%s' (403 %s): the token lacks %s; grant it with %s", L,
+            c->name, call->method, call->path, c->token_id, buf_cstr(&words),
             call->need ? call->need : "a privilege this call needs",
             c->product == PMX_PVE
                 ? "'pveum acl modify PATH --tokens TOKEN --roles ROLE' (a privilege-separated "
@@ -479,8 +477,9 @@ static int map_error(const struct pmx_call *call, const struct http_response *re
                 : "'proxmox-backup-manager acl update PATH ROLE --auth-id TOKEN' (a new token "
                   "has no privileges of its own)");
     } else if (res->status == 404 || res->status == 501) {
-        rc = lb_err_set(err, LB_ENOTFOUND, "%s '%s' does not offer %s %s (%ld %s): too old a version?",
-                        L, c->name, call->method, call->path, res->status, buf_cstr(&words));
+        rc = lb_err_set(err, LB_ENOTFOUND,
+                        "%s '%s' does not offer %s %s (%ld %s): too old a version?", L, c->name,
+                        call->method, call->path, res->status, buf_cstr(&words));
     } else {
         rc = lb_err_set(err, res->status >= 500 ? LB_EFAIL : LB_EUSAGE, "%s '%s': %s %s: %s (%ld)",
                         L, c->name, call->method, call->path, buf_cstr(&words), res->status);
@@ -545,8 +544,8 @@ static void on_http_done(struct http_req *req, const struct http_response *res, 
     } else {
         rc = call->parse(res->body, res->body_len, &out, &err);
         if (rc < 0)
-            lb_err_prefix(&err, "%s '%s' sent a bad answer to %s %s", label(call->c),
-                          call->c->name, call->method, call->path);
+            lb_err_prefix(&err, "%s '%s' sent a bad answer to %s %s", label(call->c), call->c->name,
+                          call->method, call->path);
     }
     if (rc < 0)
         log_warn("%s", err.msg);
@@ -729,8 +728,7 @@ int pmx_parse_task_log(const char *body, size_t len, struct vec *out, struct lb_
 
     if (rc || (rc = pj_want_array(d, "the task log", err)))
         goto out;
-    json_array_foreach(d, i, e)
-    {
+    json_array_foreach(d, i, e) {
         int64_t n;
         struct pmx_log_line *l;
 
@@ -784,8 +782,10 @@ out:
 struct pmx_call *pmx_get_version(struct pmx_client *c, pmx_result_fn done, void *arg,
                                  struct lb_err *err)
 {
-    struct pmx_req r = { .path = "/version", .need = "a valid token (any privilege)",
-                         .parse = pmx_parse_version, .item_free = pmx_string_free };
+    struct pmx_req r = { .path = "/version",
+                         .need = "a valid token (any privilege)",
+                         .parse = pmx_parse_version,
+                         .item_free = pmx_string_free };
 
     return pmx_call_start(c, &r, done, arg, err);
 }
@@ -802,8 +802,8 @@ struct pmx_follow {
     struct pmx_call *call;
     uint64_t timer;
     int64_t started_ms;
-    int last_n;      /* highest log line seen */
-    bool stopped;    /* the status said so: read the rest of the log, then finish */
+    int last_n;   /* highest log line seen */
+    bool stopped; /* the status said so: read the rest of the log, then finish */
     char *exitstatus;
     int fails;
     bool finishing;
@@ -845,7 +845,8 @@ static bool follow_failed(struct pmx_follow *f, int rc, const struct lb_err *err
 {
     if (!rc)
         return false;
-    if (rc == -LB_ECANCELLED || rc == -LB_EAUTH || rc == -LB_EPERM || ++f->fails >= FOLLOW_MAX_FAILS) {
+    if (rc == -LB_ECANCELLED || rc == -LB_EAUTH || rc == -LB_EPERM ||
+        ++f->fails >= FOLLOW_MAX_FAILS) {
         follow_finish(f, rc, err);
         return true;
     }
@@ -930,9 +931,10 @@ static void follow_step(struct pmx_follow *f)
     char *path;
 
     if (loop_now_ms(f->loop) - f->started_ms > f->o.max_ms) {
-        lb_err_set(&err, LB_ETIMEOUT, "task %s is still running after %lld s: lifeboat stopped "
-                   "following it (it goes on on the server)", f->upid,
-                   (long long)(f->o.max_ms / 1000));
+        lb_err_set(&err, LB_ETIMEOUT,
+                   "task %s is still running after %lld s: lifeboat stopped "
+                   "following it (it goes on on the server)",
+                   f->upid, (long long)(f->o.max_ms / 1000));
         follow_finish(f, -LB_ETIMEOUT, &err);
         return;
     }

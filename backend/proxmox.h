@@ -30,10 +30,10 @@ struct pmx_call;
 
 struct pmx_client_opts {
     enum pmx_product product;
-    const char *name;        /* "main" (the config section's name) */
-    const char *url;         /* "https://host:8006" (an /api2/json suffix is accepted) */
-    const char *token_file;  /* one line USER@REALM!TOKENID=SECRET (PBS also NAME:SECRET) */
-    const char *fingerprint; /* SHA-256 pin, NULL: system CAs */
+    const char *name;           /* "main" (the config section's name) */
+    const char *url;            /* "https://host:8006" (an /api2/json suffix is accepted) */
+    const char *token_file;     /* one line USER@REALM!TOKENID=SECRET (PBS also NAME:SECRET) */
+    const char *fingerprint;    /* SHA-256 pin, NULL: system CAs */
     int64_t connect_timeout_ms; /* 0: 5 s */
     int64_t timeout_ms;         /* 0: 20 s per request */
 };
@@ -74,8 +74,8 @@ struct pmx_req {
 };
 
 /* Start a call; NULL with err when it cannot start. done runs once, from the loop. */
-struct pmx_call *pmx_call_start(struct pmx_client *c, const struct pmx_req *req,
-                                pmx_result_fn done, void *arg, struct lb_err *err);
+struct pmx_call *pmx_call_start(struct pmx_client *c, const struct pmx_req *req, pmx_result_fn done,
+                                void *arg, struct lb_err *err);
 /* Stop it: done still runs, with LB_ECANCELLED. */
 void pmx_call_cancel(struct pmx_call *call);
 
@@ -123,8 +123,7 @@ void pmx_follow_cancel(struct pmx_follow *f); /* on_done runs with LB_ECANCELLED
  * only): on_done gets rc 0 and the "AA:BB:.." fingerprint, or the error.
  * matches: a pin is configured and equals it.
  */
-typedef void (*pmx_probe_fn)(int rc, const struct lb_err *err, const char *fingerprint,
-                             void *arg);
+typedef void (*pmx_probe_fn)(int rc, const struct lb_err *err, const char *fingerprint, void *arg);
 int pmx_probe_certificate(struct pmx_client *c, pmx_probe_fn done, void *arg, struct lb_err *err);
 
 /* Turn the loop until *flag is true (the CLI's way to wait; never the console's). */

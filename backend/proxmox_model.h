@@ -39,7 +39,7 @@ struct pmx_upid {
     uint64_t task_id; /* PBS only */
     time_t starttime;
     char type[64];
-    char id[192];  /* worker id; PBS's systemd escaping undone ("usb-ssd:v-3f2a") */
+    char id[192];   /* worker id; PBS's systemd escaping undone ("usb-ssd:v-3f2a") */
     char user[192]; /* "root@pam", "lifeboat@pve!console" */
 };
 
@@ -110,7 +110,7 @@ struct pve_backup_job { /* /cluster/backup (3.6) */
     bool enabled;
     time_t next_run; /* 0: none */
     char *storage;
-    char *vmid;    /* "100,101" or NULL */
+    char *vmid; /* "100,101" or NULL */
     bool all;
     char *exclude; /* NULL */
     char *pool;    /* NULL */
@@ -178,7 +178,7 @@ struct pbs_usage { /* 4.4 */
 void pbs_usage_free(void *p);
 
 struct pbs_group { /* 4.6 */
-    char type[8]; /* "vm", "ct", "host" */
+    char type[8];  /* "vm", "ct", "host" */
     char *id;
     time_t last_backup;
     int count;
@@ -214,7 +214,7 @@ struct pbs_gc { /* 4.5 */
 };
 void pbs_gc_free(void *p);
 
-struct pbs_job { /* /admin/{verify,prune,sync} (4.10) */
+struct pbs_job {  /* /admin/{verify,prune,sync} (4.10) */
     char kind[8]; /* "verify", "prune", "sync" */
     char *id;
     char *store;

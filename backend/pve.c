@@ -72,8 +72,7 @@ int pve_parse_guests(const char *body, size_t len, struct vec *out, struct lb_er
 
     if (rc || (rc = pj_want_array(d, "the guest list", err)))
         goto out;
-    json_array_foreach(d, i, e)
-    {
+    json_array_foreach(d, i, e) {
         char type[16];
 
         if (!pj_copy(e, "type", type, sizeof(type)) || !guest_type_ok(type))
@@ -95,8 +94,7 @@ static int parse_node_list(const char *body, size_t len, const char *type, struc
 
     if (rc || (rc = pj_want_array(d, "the guest list", err)))
         goto out;
-    json_array_foreach(d, i, e)
-    {
+    json_array_foreach(d, i, e) {
         if ((rc = guest_from(e, type, i, out, err)))
             goto out;
     }
@@ -136,8 +134,7 @@ int pve_parse_snapshots(const char *body, size_t len, struct vec *out, struct lb
         goto out;
     l = xcalloc(1, sizeof(*l));
     vec_init(&l->snaps, pve_snapshot_free);
-    json_array_foreach(d, i, e)
-    {
+    json_array_foreach(d, i, e) {
         char *name = pj_str(e, "name");
         struct pve_snapshot *s;
         int64_t t;
@@ -180,8 +177,8 @@ out:
 /* prune-backups: an object of (string) numbers, or PVE's "keep-daily=7,..." text. */
 static void keep_from(json_t *v, struct pmx_keep *k)
 {
-    static const char *const keys[] = { "keep-last",    "keep-hourly",  "keep-daily",
-                                        "keep-weekly",  "keep-monthly", "keep-yearly" };
+    static const char *const keys[] = { "keep-last",   "keep-hourly",  "keep-daily",
+                                        "keep-weekly", "keep-monthly", "keep-yearly" };
     int *slots[] = { &k->last, &k->hourly, &k->daily, &k->weekly, &k->monthly, &k->yearly };
     json_t *obj = v, *tmp = NULL;
     int64_t n;
@@ -234,8 +231,7 @@ int pve_parse_backup_jobs(const char *body, size_t len, struct vec *out, struct 
 
     if (rc || (rc = pj_want_array(d, "the backup job list", err)))
         goto out;
-    json_array_foreach(d, i, e)
-    {
+    json_array_foreach(d, i, e) {
         struct pve_backup_job *j = xcalloc(1, sizeof(*j));
         bool b;
         int64_t t;
@@ -278,14 +274,12 @@ int pve_parse_unbacked(const char *body, size_t len, struct vec *out, struct lb_
 
     if (rc || (rc = pj_want_array(d, "the not-backed-up list", err)))
         goto out;
-    json_array_foreach(d, i, e)
-    {
+    json_array_foreach(d, i, e) {
         struct pve_unbacked *u = xcalloc(1, sizeof(*u));
 
         if (vmid_of(e, &u->vmid) < 0) {
             pve_unbacked_free(u);
-            rc = lb_err_set(err, LB_EPARSE, "not-backed-up entry %zu has no valid \"vmid\"",
-                            i + 1);
+            rc = lb_err_set(err, LB_EPARSE, "not-backed-up entry %zu has no valid \"vmid\"", i + 1);
             goto out;
         }
         pj_copy(e, "type", u->type, sizeof(u->type));
@@ -305,8 +299,7 @@ int pve_parse_backups(const char *body, size_t len, struct vec *out, struct lb_e
 
     if (rc || (rc = pj_want_array(d, "the storage content", err)))
         goto out;
-    json_array_foreach(d, i, e)
-    {
+    json_array_foreach(d, i, e) {
         struct pve_backup *b;
         char content[16] = "";
         int64_t t;
@@ -349,8 +342,7 @@ int pve_parse_storages(const char *body, size_t len, struct vec *out, struct lb_
 
     if (rc || (rc = pj_want_array(d, "the storage list", err)))
         goto out;
-    json_array_foreach(d, i, e)
-    {
+    json_array_foreach(d, i, e) {
         struct pve_storage *s = xcalloc(1, sizeof(*s));
         bool b;
 
@@ -382,8 +374,7 @@ int pve_parse_tasks(const char *body, size_t len, struct vec *out, struct lb_err
 
     if (rc || (rc = pj_want_array(d, "the task list", err)))
         goto out;
-    json_array_foreach(d, i, e)
-    {
+    json_array_foreach(d, i, e) {
         struct pmx_task_status *t = xcalloc(1, sizeof(*t));
         int64_t v;
 
@@ -424,8 +415,12 @@ static struct pmx_call *act(struct pmx_client *c, const char *method, const char
                             const char *form, const char *need, pmx_result_fn done, void *arg,
                             struct lb_err *err)
 {
-    struct pmx_req r = { .method = method, .path = path, .form = form, .need = need,
-                         .timeout_ms = 60000, .parse = pmx_parse_string,
+    struct pmx_req r = { .method = method,
+                         .path = path,
+                         .form = form,
+                         .need = need,
+                         .timeout_ms = 60000,
+                         .parse = pmx_parse_string,
                          .item_free = pmx_string_free };
 
     return pmx_call_start(c, &r, done, arg, err);
@@ -499,8 +494,8 @@ struct pmx_call *pve_get_backups(struct pmx_client *c, const char *node, const c
     if (vmid)
         buf_printf(&b, "&vmid=%d", vmid);
     buf_printf(&need, "Datastore.Audit on /storage/%s", storage);
-    call = get(c, buf_cstr(&b), buf_cstr(&need), pve_parse_backups, pve_backup_free, done, arg,
-               err);
+    call =
+        get(c, buf_cstr(&b), buf_cstr(&need), pve_parse_backups, pve_backup_free, done, arg, err);
     buf_release(&b);
     buf_release(&need);
     return call;
@@ -515,8 +510,8 @@ struct pmx_call *pve_get_storages(struct pmx_client *c, const char *node, pmx_re
     buf_puts(&b, "/nodes/");
     pmx_escape(&b, node);
     buf_puts(&b, "/storage");
-    call = get(c, buf_cstr(&b), "Datastore.Audit on /storage", pve_parse_storages,
-               pve_storage_free, done, arg, err);
+    call = get(c, buf_cstr(&b), "Datastore.Audit on /storage", pve_parse_storages, pve_storage_free,
+               done, arg, err);
     buf_release(&b);
     return call;
 }
@@ -530,8 +525,8 @@ struct pmx_call *pve_get_tasks(struct pmx_client *c, const char *node, int limit
     buf_puts(&b, "/nodes/");
     pmx_escape(&b, node);
     buf_printf(&b, "/tasks?source=archive&limit=%d", limit > 0 ? limit : 50);
-    call = get(c, buf_cstr(&b), "Sys.Audit on /nodes/NODE", pve_parse_tasks,
-               pmx_task_status_free, done, arg, err);
+    call = get(c, buf_cstr(&b), "Sys.Audit on /nodes/NODE", pve_parse_tasks, pmx_task_status_free,
+               done, arg, err);
     buf_release(&b);
     return call;
 }
@@ -554,8 +549,10 @@ int pve_check_snapname(const char *name, struct lb_err *err)
             goto bad;
     }
     if (!strcasecmp(name, "current") || !strcasecmp(name, "pending"))
-        return lb_err_set(err, LB_EUSAGE, "'%s' is reserved by Proxmox: choose another snapshot "
-                          "name", name);
+        return lb_err_set(err, LB_EUSAGE,
+                          "'%s' is reserved by Proxmox: choose another snapshot "
+                          "name",
+                          name);
     return 0;
 bad:
     return lb_err_set(err, LB_EUSAGE,
@@ -683,17 +680,17 @@ struct pmx_call *pve_vzdump(struct pmx_client *c, const char *node, const char *
     buf_puts(&path, "/nodes/");
     pmx_escape(&path, node);
     buf_puts(&path, "/vzdump");
-    call = act(c, "POST", buf_cstr(&path), buf_cstr(&form),
-               "VM.Backup on the guests and Datastore.AllocateSpace on the storage", done, arg,
-               err);
+    call =
+        act(c, "POST", buf_cstr(&path), buf_cstr(&form),
+            "VM.Backup on the guests and Datastore.AllocateSpace on the storage", done, arg, err);
     buf_release(&form);
     buf_release(&path);
     return call;
 }
 
 struct pmx_call *pve_backup_job_run(struct pmx_client *c, const char *node,
-                                    const struct pve_backup_job *job, pmx_result_fn done,
-                                    void *arg, struct lb_err *err)
+                                    const struct pve_backup_job *job, pmx_result_fn done, void *arg,
+                                    struct lb_err *err)
 {
     struct buf form = BUF_INIT(0), path = BUF_INIT(0);
     struct pmx_call *call;
@@ -715,9 +712,9 @@ struct pmx_call *pve_backup_job_run(struct pmx_client *c, const char *node,
     buf_puts(&path, "/nodes/");
     pmx_escape(&path, job->node && *job->node ? job->node : node);
     buf_puts(&path, "/vzdump");
-    call = act(c, "POST", buf_cstr(&path), buf_cstr(&form),
-               "VM.Backup on the guests and Datastore.AllocateSpace on the storage", done, arg,
-               err);
+    call =
+        act(c, "POST", buf_cstr(&path), buf_cstr(&form),
+            "VM.Backup on the guests and Datastore.AllocateSpace on the storage", done, arg, err);
     buf_release(&form);
     buf_release(&path);
     return call;

@@ -80,8 +80,8 @@ struct pmx_call *pve_vzdump(struct pmx_client *c, const char *node, const char *
                             struct lb_err *err);
 /* "Run now" of a backup job: its selection, storage, mode and notes, on node. */
 struct pmx_call *pve_backup_job_run(struct pmx_client *c, const char *node,
-                                    const struct pve_backup_job *job, pmx_result_fn done,
-                                    void *arg, struct lb_err *err);
+                                    const struct pve_backup_job *job, pmx_result_fn done, void *arg,
+                                    struct lb_err *err);
 /*
  * Restore a backup (a volid "STORAGE:backup/vm/100/...") into a NEW guest
  * vmid, which must lie in the drill range [from, to]; never overwrites (no

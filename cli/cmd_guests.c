@@ -31,10 +31,10 @@ struct gather {
     const struct pve_cfg *pve_cfg;
     const struct pbs_cfg *pbs_cfg;
     struct pmx_client *pve, *pbs;
-    struct vec guests;   /* struct pve_guest *, templates dropped */
-    struct vec jobs;     /* struct pve_backup_job * */
-    struct vec unbacked; /* struct pve_unbacked * */
-    struct vec backups;  /* struct pbs_snapshot * */
+    struct vec guests;                /* struct pve_guest *, templates dropped */
+    struct vec jobs;                  /* struct pve_backup_job * */
+    struct vec unbacked;              /* struct pve_unbacked * */
+    struct vec backups;               /* struct pbs_snapshot * */
     struct pve_snapshot_list **snaps; /* per guest */
     size_t next_snap;
     int pending;
@@ -126,8 +126,7 @@ static void on_guests(int rc, const struct lb_err *err, struct vec *out, void *a
     start_snapshots(g);
 }
 
-static void on_list(int rc, const struct lb_err *err, struct vec *out, void *arg,
-                    struct vec *dst)
+static void on_list(int rc, const struct lb_err *err, struct vec *out, void *arg, struct vec *dst)
 {
     struct gather *g = arg;
 
@@ -253,8 +252,8 @@ static void print_json(const struct gather *g, time_t now)
         if (r.last) {
             lb = json_object();
             json_object_set_new(lb, "time", time_or_null(r.last->time));
-            json_object_set_new(lb, "verify", json_string(r.last->verify[0] ? r.last->verify
-                                                                             : "none"));
+            json_object_set_new(lb, "verify",
+                                json_string(r.last->verify[0] ? r.last->verify : "none"));
             json_object_set_new(o, "last_backup", lb);
         } else {
             json_object_set_new(o, "last_backup", json_null());
@@ -279,8 +278,8 @@ static void print_text(const struct gather *g, time_t now)
 {
     char a[32], b[32], c[32], name[17];
 
-    printf("%-6s %-16s %-4s %-8s %-8s %5s %-7s %-8s %-8s %-7s %s\n", "VMID", "NAME", "TYPE",
-           "NODE", "STATUS", "SNAPS", "NEWEST", "OLDEST", "BACKUP", "VERIFY", "JOB");
+    printf("%-6s %-16s %-4s %-8s %-8s %5s %-7s %-8s %-8s %-7s %s\n", "VMID", "NAME", "TYPE", "NODE",
+           "STATUS", "SNAPS", "NEWEST", "OLDEST", "BACKUP", "VERIFY", "JOB");
     for (size_t i = 0; i < g->guests.len; i++) {
         struct row r;
         char oldest[40];
@@ -289,8 +288,8 @@ static void print_text(const struct gather *g, time_t now)
         str_copy(name, sizeof(name), r.g->name);
         snprintf(oldest, sizeof(oldest), "%s%s", age(r.oldest, now, b, sizeof(b)),
                  r.stale ? "!" : "");
-        printf("%-6d %-16s %-4s %-8s %-8s %5d %-7s %-8s %-8s %-7s %s\n", r.g->vmid, name,
-               r.g->type, r.g->node ? r.g->node : "-", r.g->status, r.snap_count,
+        printf("%-6d %-16s %-4s %-8s %-8s %5d %-7s %-8s %-8s %-7s %s\n", r.g->vmid, name, r.g->type,
+               r.g->node ? r.g->node : "-", r.g->status, r.snap_count,
                age(r.newest, now, a, sizeof(a)), oldest,
                r.last ? age(r.last->time, now, c, sizeof(c)) : "never",
                r.last ? (r.last->verify[0] ? r.last->verify : "none") : "-",
@@ -350,8 +349,10 @@ int cmd_guests(struct cli *cli, int argc, char **argv)
     g.loop = loop_new();
     http = http_new(g.loop);
     {
-        struct pmx_client_opts o = { .product = PMX_PVE, .name = g.pve_cfg->name,
-                                     .url = g.pve_cfg->url, .token_file = g.pve_cfg->token_file,
+        struct pmx_client_opts o = { .product = PMX_PVE,
+                                     .name = g.pve_cfg->name,
+                                     .url = g.pve_cfg->url,
+                                     .token_file = g.pve_cfg->token_file,
                                      .fingerprint = g.pve_cfg->fingerprint,
                                      .timeout_ms = timeout * 1000 };
 
@@ -360,8 +361,10 @@ int cmd_guests(struct cli *cli, int argc, char **argv)
             fail(&g, -(int)err.code, &err);
     }
     if (g.pbs_cfg && !g.rc) {
-        struct pmx_client_opts o = { .product = PMX_PBS, .name = g.pbs_cfg->name,
-                                     .url = g.pbs_cfg->url, .token_file = g.pbs_cfg->token_file,
+        struct pmx_client_opts o = { .product = PMX_PBS,
+                                     .name = g.pbs_cfg->name,
+                                     .url = g.pbs_cfg->url,
+                                     .token_file = g.pbs_cfg->token_file,
                                      .fingerprint = g.pbs_cfg->fingerprint,
                                      .timeout_ms = timeout * 1000 };
 
@@ -374,9 +377,10 @@ int cmd_guests(struct cli *cli, int argc, char **argv)
         started(&g, pve_get_backup_jobs(g.pve, on_jobs, &g, &err), &err);
         started(&g, pve_get_unbacked(g.pve, on_unbacked, &g, &err), &err);
         if (g.pbs)
-            started(&g, pbs_get_snapshots(g.pbs, g.pbs_cfg->datastore, NULL, NULL, on_backups,
-                                          &g, &err),
-                    &err);
+            started(
+                &g,
+                pbs_get_snapshots(g.pbs, g.pbs_cfg->datastore, NULL, NULL, on_backups, &g, &err),
+                &err);
     }
     while (g.pending > 0)
         loop_run_once(g.loop, 1000);

@@ -60,16 +60,20 @@ static bool same_fp(const char *a, const char *b)
     return a && b && !strcasecmp(a, b);
 }
 
-void cli_check_proxmox(int product, const char *name, const char *url,
-                       const char *token_file, const char *pin, const char *datastore,
+void cli_check_proxmox(int product, const char *name, const char *url, const char *token_file,
+                       const char *pin, const char *datastore,
                        void (*report)(bool ok, const char *what, const char *msg, void *arg),
                        void *arg)
 {
     struct loop *loop = loop_new();
     struct http *http = http_new(loop);
-    struct pmx_client_opts o = { .product = product, .name = name, .url = url,
-                                 .token_file = token_file, .fingerprint = pin,
-                                 .connect_timeout_ms = 5000, .timeout_ms = 10000 };
+    struct pmx_client_opts o = { .product = product,
+                                 .name = name,
+                                 .url = url,
+                                 .token_file = token_file,
+                                 .fingerprint = pin,
+                                 .connect_timeout_ms = 5000,
+                                 .timeout_ms = 10000 };
     struct pmx_client *c;
     struct pcheck p = { 0 };
     struct lb_err err;

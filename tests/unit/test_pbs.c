@@ -34,8 +34,8 @@ static char *fixture(const char *name, size_t *len)
 static void test_snapshot_capture(void **state)
 {
     size_t len;
-    char *body = fixture("pbs-GET-admin-datastore-store-snapshots--via-client-snapshot-list.json",
-                         &len);
+    char *body =
+        fixture("pbs-GET-admin-datastore-store-snapshots--via-client-snapshot-list.json", &len);
     struct vec v = VEC_INIT(pbs_snapshot_free);
     struct lb_err err;
     struct pbs_snapshot *s;
@@ -55,8 +55,9 @@ static void test_snapshot_capture(void **state)
     assert_string_equal(s->owner, "user");
     assert_string_equal(s->comment, "pfsense01");
     assert_string_equal(s->verify, "ok");
-    assert_string_equal(s->verify_upid, "UPID:pbs:000002C0:000007BA:00000001:67DE4FC4:"
-                                        "verificationjob:fs01\\x3av\\x2dee54fa7e\\x2d61f0:root@pam:");
+    assert_string_equal(s->verify_upid,
+                        "UPID:pbs:000002C0:000007BA:00000001:67DE4FC4:"
+                        "verificationjob:fs01\\x3av\\x2dee54fa7e\\x2d61f0:root@pam:");
     s = v.items[1];
     assert_int_equal(s->time, 1742890730);
     assert_true(s->size == 34359739269ULL);
@@ -122,8 +123,7 @@ static void test_datastores_usage_gc_jobs(void **state)
     assert_true(((struct pbs_usage *)v.items[0])->has_estimate);
     assert_int_equal(((struct pbs_usage *)v.items[0])->estimated_full, 1767225600);
     assert_false(((struct pbs_usage *)v.items[1])->known);
-    assert_string_equal(((struct pbs_usage *)v.items[1])->error,
-                        "datastore 'gone' is not mounted");
+    assert_string_equal(((struct pbs_usage *)v.items[1])->error, "datastore 'gone' is not mounted");
     vec_release(&v);
 
     vec_init(&v, pbs_gc_free);

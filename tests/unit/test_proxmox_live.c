@@ -26,7 +26,7 @@
 #include "backend/spawn.h"
 
 #define DRILL_FROM 9100
-#define DRILL_TO 9199
+#define DRILL_TO   9199
 
 struct env {
     struct loop *loop;
@@ -83,8 +83,8 @@ static int setup(void **state)
     snprintf(script, sizeof(script), "%s/tests/sim/run", E.top);
     E.loop = loop_new();
     {
-        const char *argv[] = { "sh", script, "--state-dir", E.dir, "--auth-delay", "0.2",
-                               "--task-seconds", "0.4", NULL };
+        const char *argv[] = { "sh",  script,           "--state-dir", E.dir, "--auth-delay",
+                               "0.2", "--task-seconds", "0.4",         NULL };
 
         assert_int_equal(run_cmd(argv, &out), 0);
     }
@@ -96,12 +96,18 @@ static int setup(void **state)
     take(buf_cstr(&out), "SIM_PID=", E.pid, sizeof(E.pid));
     buf_release(&out);
     E.http = http_new(E.loop);
-    o = (struct pmx_client_opts){ .product = PMX_PVE, .name = "lab", .url = E.pve_url,
-                                  .token_file = E.pve_token, .fingerprint = E.fp };
+    o = (struct pmx_client_opts){ .product = PMX_PVE,
+                                  .name = "lab",
+                                  .url = E.pve_url,
+                                  .token_file = E.pve_token,
+                                  .fingerprint = E.fp };
     E.pve = pmx_client_new(E.loop, E.http, &o, &err);
     assert_non_null(E.pve);
-    o = (struct pmx_client_opts){ .product = PMX_PBS, .name = "lab", .url = E.pbs_url,
-                                  .token_file = E.pbs_token, .fingerprint = E.fp };
+    o = (struct pmx_client_opts){ .product = PMX_PBS,
+                                  .name = "lab",
+                                  .url = E.pbs_url,
+                                  .token_file = E.pbs_token,
+                                  .fingerprint = E.fp };
     E.pbs = pmx_client_new(E.loop, E.http, &o, &err);
     assert_non_null(E.pbs);
     return 0;
@@ -182,8 +188,11 @@ static void on_followed(int rc, const struct lb_err *err, enum pmx_outcome oc,
 
 static void follow(struct pmx_client *c, struct res *r, struct followed *f)
 {
-    struct pmx_follow_opts o = { .upid = r->items.items[0], .poll_ms = 100, .on_line = on_line,
-                                 .on_done = on_followed, .arg = f };
+    struct pmx_follow_opts o = { .upid = r->items.items[0],
+                                 .poll_ms = 100,
+                                 .on_line = on_line,
+                                 .on_done = on_followed,
+                                 .arg = f };
     struct lb_err err;
 
     assert_int_equal(r->rc, 0);
@@ -240,9 +249,9 @@ static void test_snapshot_cycle(void **state)
 
     /* the same name again: PVE's refusal, in its words */
     memset(&r, 0, sizeof(r));
-    wait_for(pve_snapshot_create(E.pve, "pve", "qemu", 100, "lb-test", NULL, false, on_res, &r,
-                                 &err),
-             &r);
+    wait_for(
+        pve_snapshot_create(E.pve, "pve", "qemu", 100, "lb-test", NULL, false, on_res, &r, &err),
+        &r);
     assert_int_equal(r.rc, -LB_EFAIL);
     assert_non_null(strstr(r.err.msg, "snapshot name 'lb-test' already used"));
     vec_release(&r.items);
@@ -335,8 +344,8 @@ static void test_restore_and_destroy_in_drill_range(void **state)
     vec_release(&r.items);
 
     /* outside the drill range: refused before any request */
-    assert_null(pve_restore(E.pve, "pve", "qemu", 100, archive, NULL, DRILL_FROM, DRILL_TO,
-                            on_res, &r, &err));
+    assert_null(pve_restore(E.pve, "pve", "qemu", 100, archive, NULL, DRILL_FROM, DRILL_TO, on_res,
+                            &r, &err));
     assert_int_equal(err.code, LB_EPERM);
     assert_non_null(strstr(err.msg, "outside the drill range 9100-9199"));
     assert_null(pve_destroy(E.pve, "pve", "qemu", 101, DRILL_FROM, DRILL_TO, on_res, &r, &err));
@@ -422,8 +431,11 @@ static void on_tick(struct loop *loop, void *arg)
 
 static void test_hung_server_times_out_loop_alive(void **state)
 {
-    struct pmx_client_opts o = { .product = PMX_PVE, .name = "lab", .url = E.pve_url,
-                                 .token_file = E.pve_token, .fingerprint = E.fp,
+    struct pmx_client_opts o = { .product = PMX_PVE,
+                                 .name = "lab",
+                                 .url = E.pve_url,
+                                 .token_file = E.pve_token,
+                                 .fingerprint = E.fp,
                                  .timeout_ms = 1500 };
     struct lb_err err;
     struct pmx_client *c = pmx_client_new(E.loop, E.http, &o, &err);

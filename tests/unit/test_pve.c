@@ -165,8 +165,8 @@ static void test_storage_content(void **state)
     struct pve_backup *b;
 
     (void)state;
-    parse_fixture("pve-GET-nodes-node-storage-storage-content--pbs-storage.json",
-                  pve_parse_backups, &v);
+    parse_fixture("pve-GET-nodes-node-storage-storage-content--pbs-storage.json", pve_parse_backups,
+                  &v);
     assert_int_equal(v.len, 2);
     b = v.items[0];
     assert_string_equal(b->volid, "datastore:backup/vm/931/2023-12-14T04:34:34Z");
@@ -244,8 +244,12 @@ static void test_snapshots_unordered_current_last(void **state)
 static void test_bad_bodies(void **state)
 {
     static const char *const bodies[] = {
-        "", "<html>502 Bad Gateway</html>", "{\"data\":[{\"vmid\":100,",
-        "{\"nodata\":[]}", "{\"data\":{}}", "{\"data\":[{\"type\":\"qemu\",\"name\":\"x\"}]}",
+        "",
+        "<html>502 Bad Gateway</html>",
+        "{\"data\":[{\"vmid\":100,",
+        "{\"nodata\":[]}",
+        "{\"data\":{}}",
+        "{\"data\":[{\"type\":\"qemu\",\"name\":\"x\"}]}",
         "[1,2]",
     };
     struct lb_err err;
@@ -283,8 +287,7 @@ static void test_upid(void **state)
     assert_string_equal(u.user, "lifeboat@pve!console");
     /* pstart with 9 digits after long uptimes */
     assert_int_equal(
-        pmx_upid_parse("UPID:pve:00001234:1110A8027:6A11DD1B:qmstart:100:root@pam:", &u, &err),
-        0);
+        pmx_upid_parse("UPID:pve:00001234:1110A8027:6A11DD1B:qmstart:100:root@pam:", &u, &err), 0);
     assert_true(u.pstart == 0x1110A8027ULL);
     /* PBS: task_id field and systemd-escaped worker id (the real capture's) */
     assert_int_equal(pmx_upid_parse("UPID:pbs:000002C0:000007BA:00000001:67DE4FC4:"
@@ -305,12 +308,12 @@ static void test_upid(void **state)
     assert_int_equal(pmx_upid_parse("OK", &u, &err), -LB_EPARSE);
     assert_int_equal(pmx_upid_parse("UPID:pve:123:456:789:vzdump:1:root@pam:", &u, &err),
                      -LB_EPARSE); /* short hex */
-    assert_int_equal(pmx_upid_parse("UPID:pve:0033F5E7:110A8027:6A11DD1B:vzdump:103:root@pam",
-                                    &u, &err),
-                     -LB_EPARSE); /* no trailing colon */
-    assert_int_equal(pmx_upid_parse("UPID:pve:0033F5E7:110A8027:6A11DD1B:vz dump:103:root@pam:",
-                                    &u, &err),
-                     -LB_EPARSE);
+    assert_int_equal(
+        pmx_upid_parse("UPID:pve:0033F5E7:110A8027:6A11DD1B:vzdump:103:root@pam", &u, &err),
+        -LB_EPARSE); /* no trailing colon */
+    assert_int_equal(
+        pmx_upid_parse("UPID:pve:0033F5E7:110A8027:6A11DD1B:vz dump:103:root@pam:", &u, &err),
+        -LB_EPARSE);
     assert_int_equal(pmx_upid_parse(NULL, &u, &err), -LB_EPARSE);
 }
 
