@@ -13,14 +13,21 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
+#include "backend/app.h"
 #include "backend/base/buf.h"
 #include "backend/base/clock.h"
 #include "backend/base/str.h"
 #include "backend/base/xalloc.h"
+#include "backend/config.h"
 #include "backend/loop.h"
+#include "backend/restic.h"
 #include "backend/retention.h"
 #include "backend/retention_json.h"
+#include "backend/retview.h"
 #include "backend/spawn.h"
+#include "backend/store.h"
 
 #define INPUT_MAX ((size_t)1 << 30)
 
@@ -428,15 +435,299 @@ out:
     return rc;
 }
 
+/* ---- retention show: the plan of every configured tier ---- */
+
+static const char *const usage_show = "show [--json] [--cached] [--restic-version X.Y]";
+
+static const char *health_word(enum health h)
+{
+    return h == HEALTH_OK ? "ok" : h == HEALTH_WARN ? "warn" : h == HEALTH_CRIT ? "crit" : "unknown";
+}
+
+static json_t *time_or_null(time_t t)
+{
+    char buf[40];
+
+    return t ? json_string(clock_fmt_rfc3339(t, buf, sizeof(buf))) : json_null();
+}
+
+static const char *expiry_word(enum retview_expiry e)
+{
+    switch (e) {
+    case RV_EXPIRES:
+        return "date";
+    case RV_NEXT_RUN:
+        return "next-run";
+    case RV_KEPT_BEYOND:
+        return "beyond";
+    case RV_NO_NEW:
+        break;
+    }
+    return "no-new-snapshots";
+}
+
+/* One tier as read for show. */
+struct show_tier {
+    const struct repo_view *rv;
+    bool have;                 /* a cache exists */
+    struct retview view;
+    struct lb_err err;
+    struct buf policy;
+    struct retview_feeds feeds; /* for "fed by" */
+    uint64_t size;
+    bool size_known;
+};
+
+static void show_json(struct show_tier *t, size_t n, int ver, time_t now)
+{
+    json_t *root = json_object(), *tiers = json_array();
+    char buf[64];
+    char *text;
+
+    json_object_set_new(root, "generated", time_or_null(now));
+    snprintf(buf, sizeof(buf), "%d.%d", ver / 1000, ver % 1000);
+    json_object_set_new(root, "restic_version", json_string(buf));
+    for (size_t i = 0; i < n; i++) {
+        const struct repo_cfg *rc = t[i].rv->cfg;
+        const struct retview *v = &t[i].view;
+        json_t *o = json_object(), *gaps = json_array(), *plan = json_array();
+
+        json_object_set_new(o, "tier", json_string(rc->name));
+        json_object_set_new(o, "kind", json_string("restic"));
+        json_object_set_new(o, "class", json_string(rc->tier == TIER_OFFSITE ? "offsite" : "local"));
+        json_object_set_new(o, "policy", json_string(buf_cstr(&t[i].policy)));
+        json_object_set_new(o, "fed_by", t[i].feeds.jobs[0] ? json_string(t[i].feeds.jobs) : json_null());
+        json_object_set_new(o, "fetched_at", time_or_null(t[i].rv->fetched_at));
+        json_object_set_new(o, "from_cache", json_boolean(t[i].rv->from_cache || t[i].rv->state != REPO_OK));
+        json_object_set_new(o, "error", t[i].err.msg[0] ? json_string(t[i].err.msg)
+                                        : t[i].rv->state == REPO_ERROR ? json_string(t[i].rv->error.msg)
+                                                                       : json_null());
+        json_object_set_new(o, "rpo_seconds", json_integer(t[i].rv->rpo));
+        json_object_set_new(o, "rpo_status", json_string(health_word(app_repo_health(t[i].rv, now))));
+        json_object_set_new(o, "points", json_integer((json_int_t)v->n));
+        json_object_set_new(o, "kept", json_integer((json_int_t)v->kept));
+        json_object_set_new(o, "removed", json_integer((json_int_t)v->removed));
+        json_object_set_new(o, "oldest", time_or_null(v->n ? (time_t)v->pts[0].time : 0));
+        json_object_set_new(o, "newest", time_or_null(v->n ? (time_t)v->pts[v->n - 1].time : 0));
+        json_object_set_new(o, "next_forget", time_or_null(v->next_forget));
+        json_object_set_new(o, "size_bytes", t[i].size_known ? json_integer((json_int_t)t[i].size) : json_null());
+        json_object_set_new(o, "freed_bytes_estimate",
+                            t[i].size_known ? json_integer((json_int_t)retview_freed_estimate(t[i].size, v->n, v->removed))
+                                            : json_null());
+        json_object_set_new(o, "price_per_gib_month", rc->price_per_gib_month > 0 ? json_real(rc->price_per_gib_month) : json_null());
+        json_object_set_new(o, "cost_per_month",
+                            rc->price_per_gib_month > 0 && t[i].size_known
+                                ? json_real(retview_cost(t[i].size, rc->price_per_gib_month))
+                                : json_null());
+        for (size_t g = 0; g < v->n_gaps; g++)
+            json_array_append_new(gaps, time_or_null((time_t)v->gaps[g]));
+        json_object_set_new(o, "gaps", gaps);
+        for (size_t p = 0; p < v->n; p++) {
+            const struct retview_point *pt = &v->pts[p];
+            json_t *po = json_object(), *reasons = json_array();
+            char names[256], *tok, *comma;
+
+            json_object_set_new(po, "id", json_string(pt->id));
+            json_object_set_new(po, "time", time_or_null((time_t)pt->time));
+            json_object_set_new(po, "keep", json_boolean(pt->keep));
+            retview_reason_names(pt->reasons, ",", names, sizeof(names));
+            for (tok = names; *tok; tok = comma ? comma + 1 : tok + strlen(tok)) {
+                comma = strchr(tok, ',');
+                if (comma)
+                    *comma = '\0';
+                json_array_append_new(reasons, json_string(tok));
+            }
+            json_object_set_new(po, "reasons", reasons);
+            json_object_set_new(po, "expiry", json_string(expiry_word(pt->exp)));
+            json_object_set_new(po, "expires", time_or_null(pt->expires));
+            json_array_append_new(plan, po);
+        }
+        json_object_set_new(o, "plan", plan);
+        json_array_append_new(tiers, o);
+    }
+    json_object_set_new(root, "tiers", tiers);
+    text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (text)
+        puts(text);
+    free(text);
+    json_decref(root);
+}
+
+static void show_table(struct show_tier *t, size_t n, int ver, time_t now)
+{
+    printf("retention of every tier (restic %d.%d rules; nothing is deleted here)\n", ver / 1000,
+           ver % 1000);
+    for (size_t i = 0; i < n; i++) {
+        const struct repo_cfg *rc = t[i].rv->cfg;
+        const struct retview *v = &t[i].view;
+        char name[128], a[64], b[64], c[64];
+        enum health h = app_repo_health(t[i].rv, now);
+
+        str_copy(name, sizeof(name), rc->name);
+        str_sanitize(name);
+        printf("\ntier %s (restic, %s): %s\n", name, rc->tier == TIER_OFFSITE ? "off-site" : "local",
+               buf_cstr(&t[i].policy));
+        if (t[i].err.msg[0] || !t[i].have) {
+            str_copy(c, sizeof(c), t[i].err.msg[0] ? t[i].err.msg : "never read");
+            printf("  no snapshots known: %s\n", t[i].err.msg[0] ? t[i].err.msg : "the repo was never read");
+            continue;
+        }
+        if (t[i].feeds.jobs[0]) {
+            str_copy(c, sizeof(c), t[i].feeds.jobs);
+            str_sanitize(c);
+            if (v->next_forget)
+                printf("  fed by %s; the policy applies next at %s\n", c,
+                       clock_fmt_local(v->next_forget, a, sizeof(a)));
+            else
+                printf("  fed by %s\n", c);
+        } else {
+            printf("  no job writes into it: its points stay until the policy changes\n");
+        }
+        if (!v->n) {
+            printf("  no restore point\n");
+            continue;
+        }
+        clock_fmt_local((time_t)v->pts[0].time, a, sizeof(a));
+        a[16] = '\0';
+        printf("  %zu point%s (keep %zu, remove %zu), oldest %s (%s ago); newest %s ago, RPO %s: %s\n",
+               v->n, v->n == 1 ? "" : "s", v->kept, v->removed, a,
+               str_fmt_age((int64_t)(now - v->pts[0].time), b, sizeof(b)),
+               str_fmt_age((int64_t)(now - v->pts[v->n - 1].time), c, sizeof(c)),
+               str_fmt_age(t[i].rv->rpo, name, sizeof(name)), health_word(h));
+        if (t[i].size_known) {
+            str_fmt_bytes(t[i].size, a, sizeof(a));
+            if (rc->price_per_gib_month > 0)
+                printf("  size %s, about %.2f a month at %g per GiB-month\n", a,
+                       retview_cost(t[i].size, rc->price_per_gib_month), rc->price_per_gib_month);
+            else
+                printf("  size %s\n", a);
+        }
+        if (v->n_gaps) {
+            printf("  %zu gap%s (a point the policy would keep is missing):", v->n_gaps,
+                   v->n_gaps == 1 ? "" : "s");
+            for (size_t g = 0; g < v->n_gaps && g < 10; g++) {
+                clock_fmt_local((time_t)v->gaps[g], a, sizeof(a));
+                a[16] = '\0';
+                printf("%s %s", g ? "," : "", a);
+            }
+            printf("%s\n", v->n_gaps > 10 ? ", ..." : "");
+        }
+        printf("  %-16s  %-8s  %-6s  %-22s  %s\n", "point", "id", "action", "kept by", "expires");
+        for (size_t p = v->n; p-- > 0;) {
+            const struct retview_point *pt = &v->pts[p];
+            char id[17], why[128], exp[64];
+
+            clock_fmt_local((time_t)pt->time, a, sizeof(a));
+            a[16] = '\0';
+            str_copy(id, sizeof(id), pt->id);
+            str_sanitize(id);
+            retview_reason_names(pt->reasons, ", ", why, sizeof(why));
+            printf("  %-16s  %-8.8s  %-6s  %-22s  %s\n", a, id, pt->keep ? "keep" : "remove",
+                   pt->keep ? why : "-", retview_expiry_text(pt, now, exp, sizeof(exp)));
+        }
+    }
+}
+
+static int cmd_show(struct cli *cli, int argc, char **argv)
+{
+    bool json = cli->json, cached = false;
+    const char *version = NULL;
+    int ver = 0, rc = 0;
+    struct config *cfg;
+    struct loop *loop;
+    struct app *app;
+    struct show_tier *tiers;
+    size_t n;
+    time_t now;
+
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--json"))
+            json = true;
+        else if (!strcmp(argv[i], "--cached"))
+            cached = true;
+        else if (!strcmp(argv[i], "--restic-version") && i + 1 < argc)
+            version = argv[++i];
+        else
+            return cli_usage("retention", "unknown argument '%s' (usage: lifeboat retention %s)",
+                             argv[i], usage_show);
+    }
+    if (version) {
+        if (parse_version(version, &ver))
+            return cli_usage("retention", "--restic-version '%s': want X.Y (e.g. 0.14)", version);
+    } else {
+        char found[200];
+
+        if (detect_restic_version(&ver, found, sizeof(found))) {
+            ver = RETVIEW_RESTIC_DEFAULT;
+            cli_error("retention: following restic %d.%d's rules", ver / 1000, ver % 1000);
+        }
+    }
+    cfg = cli_load_config(cli, true);
+    if (!cfg)
+        return EXIT_CONFIG;
+    loop = loop_new();
+    app = app_new(loop, cfg, NULL);
+    if (!cached) {
+        app_refresh(app);
+        while (app->busy)
+            loop_run_once(loop, 1000);
+    }
+    now = clock_now();
+    n = app->repos.len;
+    tiers = xcalloc(n ? n : 1, sizeof(*tiers));
+    for (size_t i = 0; i < n; i++) {
+        struct show_tier *t = &tiers[i];
+        struct restic_repo_info info;
+        time_t fetched = 0;
+        struct retention_policy pol;
+
+        t->rv = vec_get(&app->repos, i);
+        buf_init(&t->policy, 0);
+        retview_policy_from_keep(&t->rv->cfg->keep, ver, &pol);
+        describe_policy(RETENTION_RESTIC, &pol, &t->policy);
+        retview_feeds_from_config(&t->feeds, cfg, t->rv->cfg->name);
+        memset(&info, 0, sizeof(info));
+        vec_init(&info.snapshots, restic_snapshot_free);
+        vec_init(&info.locks, restic_lock_free);
+        if (!app->store) {
+            str_copy(t->err.msg, sizeof(t->err.msg), "no state database");
+        } else if (store_get_repo_info(app->store, t->rv->cache_key, &info, &fetched, &t->err) == 0) {
+            t->have = true;
+            t->size = info.stats.total_size;
+            t->size_known = info.stats_known;
+            if (retview_build_repo(&t->view, cfg, t->rv->cfg, &info.snapshots, NULL, ver, now,
+                                   &t->err) < 0)
+                t->have = false;
+        } else {
+            lb_err_clear(&t->err);
+        }
+        restic_repo_info_release(&info);
+        if (!t->have || t->view.n_gaps || t->rv->state == REPO_ERROR)
+            rc = EXIT_WARN;
+    }
+    if (json)
+        show_json(tiers, n, ver, now);
+    else
+        show_table(tiers, n, ver, now);
+    for (size_t i = 0; i < n; i++) {
+        retview_release(&tiers[i].view);
+        retview_feeds_release(&tiers[i].feeds);
+        buf_release(&tiers[i].policy);
+    }
+    free(tiers);
+    app_free(app);
+    loop_free(loop);
+    return rc;
+}
+
 int cmd_retention(struct cli *cli, int argc, char **argv)
 {
     if (argc < 2)
-        return cli_usage("retention", "which one? usage: lifeboat retention %s", usage_plan);
+        return cli_usage("retention", "which one? usage: lifeboat retention %s\n   or: lifeboat retention %s",
+                         usage_plan, usage_show);
     if (!strcmp(argv[1], "plan"))
         return cmd_plan(cli, argc - 1, argv + 1);
-    if (!strcmp(argv[1], "show")) {
-        cli_error("retention show: not built yet (use 'lifeboat retention plan')");
-        return EXIT_FAIL;
-    }
+    if (!strcmp(argv[1], "show"))
+        return cmd_show(cli, argc - 1, argv + 1);
     return cli_usage("retention", "unknown subcommand '%s' (plan or show)", argv[1]);
 }

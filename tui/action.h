@@ -50,7 +50,17 @@
     X(SCREEN_7, "screen-7", "global", NULL, "screen 7", '7')                                      \
     X(REDRAW, "redraw", "global", NULL, "redraw the whole screen", KEYC('l'))                     \
     X(SELFTEST, "self-test", "disks", "self-test", "start a short SMART self-test (asks first)",   \
-      's')
+      's')                                                                                        \
+    X(WHATIF, "what-if", "retention", "what-if",                                                  \
+      "what-if editor: try other keep counts (nothing is deleted)", 'e')                          \
+    X(RULE_MORE, "rule-more", "retention", NULL, "what-if: keep one more of the selected rule",   \
+      '+', '=')                                                                                   \
+    X(RULE_LESS, "rule-less", "retention", NULL, "what-if: keep one fewer of the selected rule",  \
+      '-')                                                                                        \
+    X(PREV_ITEM, "prev-item", "retention", NULL, "previous tier (what-if: previous rule)",        \
+      KEYF(KEY_LEFT), 'h')                                                                        \
+    X(NEXT_ITEM, "next-item", "retention", NULL, "next tier (what-if: next rule)",                \
+      KEYF(KEY_RIGHT), 'l')
 
 enum action {
     ACTION_NONE = 0,

@@ -25,7 +25,9 @@
 /* Every screen, in tab order. A new screen is one scr_*.c and one line here. */
 static const struct screen_ops *const screen_table[] = {
     &scr_overview_ops,
+    &scr_schedule_ops,
     &scr_disks_ops,
+    &scr_retention_ops,
 };
 #define NSCREENS (sizeof(screen_table) / sizeof(screen_table[0]))
 

@@ -419,7 +419,7 @@ static void test_filter_help_and_command_line(void **state)
     render(w);
     assert_on_screen(w, "keys \u00b7 Overview");
     assert_on_screen(w, "refresh every repository now");
-    assert_int_equal(find(w, "screen 2"), -1);
+    assert_int_equal(find(w, "screen 3"), -1);
     screen_mgr_key(w->mgr, KEY_ESC, &w->ctx);
 
     /* : runs a command line through the command hook */

@@ -1,0 +1,261 @@
+/*
+ * lifeboat schedule [--json]: every job with its calendar event, its next
+ * runs, how its last run went and how long it took, and the runs that
+ * overlap in the coming week (inside the quiet window or not).
+ *
+ * Sources: lifeboat's own [job]s from the config and their runs from the
+ * state database. PVE backup jobs and PBS GC/prune/verify/sync jobs join
+ * through the same struct sched_source_job list once the Proxmox adapters
+ * (backend/pve.c, backend/pbs.c) can list them.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/base/clock.h"
+#include "backend/base/str.h"
+#include "backend/config.h"
+#include "backend/schedule.h"
+#include "backend/store.h"
+#include "cli/cli.h"
+
+static json_t *time_json(time_t t)
+{
+    char buf[40];
+
+    return t ? json_string(clock_fmt_rfc3339(t, buf, sizeof(buf))) : json_null();
+}
+
+static char *window_text(int from, int to, char *out, size_t n)
+{
+    if (from < 0 || to < 0)
+        snprintf(out, n, "none");
+    else
+        snprintf(out, n, "%02d:%02d-%02d:%02d", from / 60, from % 60, to / 60, to % 60);
+    return out;
+}
+
+static void print_json(const struct schedule *s)
+{
+    json_t *root = json_object(), *jobs = json_array(), *ovs = json_array();
+    char buf[64];
+    size_t i;
+    struct sched_job *j;
+    struct sched_overlap *o;
+    char *text;
+
+    json_object_set_new(root, "generated", time_json(s->now));
+    json_object_set_new(root, "quiet_window",
+                        s->quiet_from >= 0 ? json_string(window_text(s->quiet_from, s->quiet_to,
+                                                                     buf, sizeof(buf)))
+                                           : json_null());
+    vec_foreach(&s->jobs, i, j) {
+        json_t *jo = json_object(), *next = json_array(), *touches = json_array();
+        size_t k;
+        char *t;
+
+        json_object_set_new(jo, "job", json_string(j->name));
+        json_object_set_new(jo, "where", json_string(schedule_where_name(j->where)));
+        json_object_set_new(jo, "calendar", json_string(j->calendar));
+        json_object_set_new(jo, "error", j->ev ? json_null() : json_string(j->error));
+        for (int n = 0; n < j->n_next; n++)
+            json_array_append_new(next, time_json(j->next[n]));
+        json_object_set_new(jo, "next", next);
+        if (j->has_last) {
+            json_t *last = json_object();
+
+            json_object_set_new(last, "started", time_json(j->last_started));
+            json_object_set_new(last, "ended", time_json(j->last_ended));
+            json_object_set_new(last, "result",
+                                json_string(store_outcome_text((enum run_outcome)j->last_outcome)));
+            json_object_set_new(last, "duration_seconds",
+                                j->last_ended >= j->last_started && j->last_ended
+                                    ? json_integer((json_int_t)(j->last_ended - j->last_started))
+                                    : json_null());
+            json_object_set_new(jo, "last", last);
+        } else {
+            json_object_set_new(jo, "last", json_null());
+        }
+        json_object_set_new(jo, "duration_seconds", json_integer((json_int_t)j->duration));
+        json_object_set_new(jo, "duration_estimated", json_boolean(j->duration_estimated));
+        vec_foreach(&j->touches, k, t)
+            json_array_append_new(touches, json_string(t));
+        json_object_set_new(jo, "touches", touches);
+        json_object_set_new(jo, "outside_quiet_window", json_boolean(j->outside_quiet));
+        json_array_append_new(jobs, jo);
+    }
+    json_object_set_new(root, "jobs", jobs);
+    vec_foreach(&s->overlaps, i, o) {
+        json_t *oo = json_object(), *names = json_array();
+        struct sched_job *a = vec_get(&s->jobs, o->a), *b = vec_get(&s->jobs, o->b);
+
+        json_array_append_new(names, json_string(a->name));
+        json_array_append_new(names, json_string(b->name));
+        json_object_set_new(oo, "jobs", names);
+        json_object_set_new(oo, "from", time_json(o->from));
+        json_object_set_new(oo, "to", time_json(o->to));
+        json_object_set_new(oo, "in_quiet_window", json_boolean(o->in_quiet));
+        json_object_set_new(oo, "shared", o->shared[0] ? json_string(o->shared) : json_null());
+        json_array_append_new(ovs, oo);
+    }
+    json_object_set_new(root, "overlaps", ovs);
+    json_object_set_new(root, "overlaps_window_from", time_json(s->from));
+    json_object_set_new(root, "overlaps_window_to", time_json(s->to));
+    text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    if (text)
+        puts(text);
+    free(text);
+    json_decref(root);
+}
+
+/* "Sun 04:30" within a week, else "2026-12-01 04:30". */
+static char *when_text(time_t t, time_t now, char *out, size_t n)
+{
+    struct tm tm;
+
+    localtime_r(&t, &tm);
+    strftime(out, n, t - now < 6 * 86400 && t >= now ? "%a %H:%M" : "%Y-%m-%d %H:%M", &tm);
+    return out;
+}
+
+static void print_table(const struct schedule *s)
+{
+    char a[64], b[64], c[64], line[512];
+    size_t i;
+    struct sched_job *j;
+    struct sched_overlap *o;
+    int nw = 3, cw = 8;
+
+    vec_foreach(&s->jobs, i, j) {
+        if ((int)strlen(j->name) > nw)
+            nw = (int)strlen(j->name) > 24 ? 24 : (int)strlen(j->name);
+        if ((int)strlen(j->calendar) > cw)
+            cw = (int)strlen(j->calendar) > 28 ? 28 : (int)strlen(j->calendar);
+    }
+    printf("%-*s  %-8s  %-*s  %-16s  %-24s  %s\n", nw, "job", "where", cw, "calendar", "next",
+           "last", "took");
+    vec_foreach(&s->jobs, i, j) {
+        char name[64], cal[256];
+
+        str_copy(name, sizeof(name), j->name);
+        str_sanitize(name);
+        str_copy(cal, sizeof(cal), j->calendar);
+        str_sanitize(cal);
+        if (!j->ev)
+            snprintf(a, sizeof(a), "never (bad calendar)");
+        else if (j->n_next)
+            when_text(j->next[0], s->now, a, sizeof(a));
+        else
+            snprintf(a, sizeof(a), "never");
+        if (!j->has_last) {
+            snprintf(b, sizeof(b), "never ran");
+            snprintf(c, sizeof(c), "-");
+        } else if (j->last_outcome == RUN_RUNNING) {
+            snprintf(b, sizeof(b), "running for %s",
+                     str_fmt_age((int64_t)(s->now - j->last_started), c, sizeof(c)));
+            snprintf(c, sizeof(c), "-");
+        } else {
+            char ago[32];
+
+            snprintf(b, sizeof(b), "%s %s ago",
+                     store_outcome_text((enum run_outcome)j->last_outcome),
+                     str_fmt_age((int64_t)(s->now - j->last_started), ago, sizeof(ago)));
+            if (j->last_ended >= j->last_started)
+                str_fmt_duration((int64_t)(j->last_ended - j->last_started), c, sizeof(c));
+            else
+                snprintf(c, sizeof(c), "-");
+        }
+        printf("%-*.*s  %-8s  %-*.*s  %-16s  %-24s  %s\n", nw, nw, name,
+               schedule_where_name(j->where), cw, cw, cal, a, b, c);
+        if (!j->ev) {
+            str_copy(line, sizeof(line), j->error);
+            str_sanitize(line);
+            printf("%*s  %s\n", nw, "", line);
+        } else if (j->n_next > 1) {
+            size_t used = 0;
+
+            line[0] = '\0';
+            for (int n = 1; n < j->n_next; n++) {
+                int w = snprintf(line + used, sizeof(line) - used, "%s%s", n > 1 ? ", " : "",
+                                 when_text(j->next[n], s->now, a, sizeof(a)));
+
+                if (w > 0 && (size_t)w < sizeof(line) - used)
+                    used += (size_t)w;
+            }
+            printf("%*s  then %s\n", nw, "", line);
+        }
+    }
+    printf("\nquiet window: %s\n", window_text(s->quiet_from, s->quiet_to, a, sizeof(a)));
+    vec_foreach(&s->jobs, i, j) {
+        if (j->outside_quiet) {
+            str_copy(line, sizeof(line), j->name);
+            str_sanitize(line);
+            printf("  %s runs outside the quiet window\n", line);
+        }
+    }
+    if (!s->overlaps.len) {
+        printf("no runs overlap in the next %d days", SCHED_DAYS);
+        printf(" (run lengths: the longest of the last runs, else %s assumed)\n",
+               str_fmt_duration(SCHED_DEFAULT_DURATION, a, sizeof(a)));
+        return;
+    }
+    printf("overlaps in the next %d days:\n", SCHED_DAYS);
+    vec_foreach(&s->overlaps, i, o) {
+        struct sched_job *ja = vec_get(&s->jobs, o->a), *jb = vec_get(&s->jobs, o->b);
+        struct tm tm;
+        char na[64], nb[64];
+
+        localtime_r(&o->from, &tm);
+        strftime(a, sizeof(a), "%a %Y-%m-%d %H:%M", &tm);
+        localtime_r(&o->to, &tm);
+        strftime(b, sizeof(b), "%H:%M", &tm);
+        str_copy(na, sizeof(na), ja->name);
+        str_sanitize(na);
+        str_copy(nb, sizeof(nb), jb->name);
+        str_sanitize(nb);
+        str_copy(c, sizeof(c), o->shared);
+        str_sanitize(c);
+        printf("  %s-%s  %s and %s%s%s%s%s\n", a, b, na, nb, o->in_quiet ? "" : " (outside the quiet window)",
+               o->shared[0] ? ", both use " : "", c,
+               o->shared[0] ? ": the second waits for the first's lock" : "");
+    }
+    if (s->overlaps_total > s->overlaps.len)
+        printf("  ... and %zu more\n", s->overlaps_total - s->overlaps.len);
+}
+
+int cmd_schedule(struct cli *cli, int argc, char **argv)
+{
+    bool json = cli->json;
+    struct config *cfg;
+    struct schedule s;
+    struct store *st;
+    struct lb_err err = { 0 };
+
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--json"))
+            json = true;
+        else
+            return cli_usage("schedule", "unknown argument '%s'", argv[i]);
+    }
+    cfg = cli_load_config(cli, true);
+    if (!cfg)
+        return EXIT_CONFIG;
+    schedule_init(&s, cfg->console.quiet_from, cfg->console.quiet_to);
+    schedule_add_config(&s, cfg);
+    /* PVE and PBS jobs: added here through schedule_add() once their adapters list them */
+    st = store_open(NULL, &err);
+    if (st)
+        schedule_add_runs(&s, st);
+    else
+        cli_error("schedule: no run history (%s); showing the calendar only", err.msg);
+    schedule_compute(&s, clock_now());
+    if (json)
+        print_json(&s);
+    else
+        print_table(&s);
+    schedule_release(&s);
+    store_close(st);
+    config_free(cfg);
+    return 0;
+}

@@ -1,0 +1,789 @@
+/*
+ * Screen 5, Retention: one timeline per tier (the restic repos, from the
+ * cache) on a shared time axis, every restore point a mark lettered by the
+ * rule that keeps it (D daily, W weekly, M monthly, ...), points the policy
+ * removes and gaps (a point the policy would keep is missing) marked too;
+ * the points of the selected tier with the rules that keep them and the date
+ * each one expires. `e` opens the what-if editor: +/- on a rule shows at once
+ * what would be kept and removed, the space freed and the cloud cost. Nothing
+ * is deleted from here: pruning happens in runs, after the same preview.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/app.h"
+#include "backend/base/str.h"
+#include "backend/base/xalloc.h"
+#include "backend/config.h"
+#include "backend/restic.h"
+#include "backend/retview.h"
+#include "backend/schedule.h"
+#include "backend/store.h"
+#include "tui/fmt.h"
+#include "tui/glyph.h"
+#include "tui/layout.h"
+#include "tui/scr_retention.h"
+#include "tui/screen.h"
+#include "tui/theme.h"
+
+#define REBUILD_SECS 600
+#define NAME_W       9
+#define MAX_LABELS   64
+
+struct tier {
+    size_t repo;        /* index in app->repos */
+    bool have;          /* a cache was read */
+    time_t fetched_at;
+    uint64_t size;
+    bool size_known;
+    struct vec snaps;   /* struct restic_snapshot *, owned */
+    struct retview view;
+    bool built;
+    char error[256];
+    char fed_by[128];
+};
+
+struct ret_screen {
+    struct app *app;
+    struct tier *tiers;
+    size_t n;
+    size_t cur;
+    size_t sel; /* row in the point list (newest first) */
+    int scroll;
+    int page;
+    bool loaded, dirty;
+    time_t built_at;
+    int restic_version;
+    /* the what-if */
+    bool whatif;
+    int rule;
+    struct retention_policy wpol;
+    struct retview wview;
+    bool wbuilt;
+};
+
+static const char *const rule_names[RET_NRULES] = { "last",   "hourly",  "daily",
+                                                    "weekly", "monthly", "yearly" };
+
+/* ---- pure helpers ---- */
+
+int ret_axis_col(int64_t t, int64_t t0, int64_t t1, int width)
+{
+    if (width < 1 || t < t0 || t > t1)
+        return -1;
+    if (t1 <= t0)
+        return width - 1;
+    return (int)((long double)(t - t0) * (width - 1) / (long double)(t1 - t0) + 0.5L);
+}
+
+size_t ret_axis_labels(int64_t t0, int64_t t1, int width, struct ret_label *out, size_t max)
+{
+    int64_t span = t1 - t0;
+    time_t t = (time_t)t0;
+    struct tm tm;
+    size_t n = 0;
+    int next_free = 0;
+    enum { DAYS, WEEKS, MONTHS } unit = span <= 21 * 86400 ? DAYS
+                                        : span <= 120 * 86400 ? WEEKS
+                                                              : MONTHS;
+
+    if (width < 8 || span <= 0)
+        return 0;
+    localtime_r(&t, &tm);
+    tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+    tm.tm_isdst = -1;
+    if (unit == MONTHS) {
+        tm.tm_mday = 1;
+        tm.tm_mon++;
+    } else if (unit == WEEKS) {
+        tm.tm_mday += (8 - tm.tm_wday) % 7; /* the next Monday */
+        if (tm.tm_wday == 1)
+            tm.tm_mday += 0;
+    } else {
+        tm.tm_mday++;
+    }
+    for (int guard = 0; guard < 2000 && n < max; guard++) {
+        struct tm lt;
+        time_t at;
+        int col;
+        char text[16];
+
+        lt = tm;
+        at = mktime(&lt);
+        if (at > (time_t)t1)
+            break;
+        col = ret_axis_col((int64_t)at, t0, t1, width);
+        if (unit == MONTHS)
+            strftime(text, sizeof(text), lt.tm_mon == 0 ? "%Y" : "%b", &lt);
+        else if (unit == WEEKS)
+            strftime(text, sizeof(text), "%d %b", &lt);
+        else
+            strftime(text, sizeof(text), "%a %d", &lt);
+        if (col >= next_free && col + (int)strlen(text) <= width - 4) {
+            out[n].col = col;
+            str_copy(out[n].text, sizeof(out[n].text), text);
+            n++;
+            next_free = col + (int)strlen(text) + 1;
+        }
+        if (unit == MONTHS)
+            tm.tm_mon++;
+        else if (unit == WEEKS)
+            tm.tm_mday += 7;
+        else
+            tm.tm_mday++;
+    }
+    return n;
+}
+
+/* ---- model ---- */
+
+static void tier_release(struct tier *t)
+{
+    vec_release(&t->snaps);
+    if (t->built)
+        retview_release(&t->view);
+    t->built = false;
+}
+
+static void free_tiers(struct ret_screen *rs)
+{
+    for (size_t i = 0; i < rs->n; i++)
+        tier_release(&rs->tiers[i]);
+    free(rs->tiers);
+    rs->tiers = NULL;
+    rs->n = 0;
+    if (rs->wbuilt)
+        retview_release(&rs->wview);
+    rs->wbuilt = false;
+}
+
+static const struct repo_view *tier_repo(const struct ret_screen *rs, const struct tier *t)
+{
+    return vec_get(&rs->app->repos, t->repo);
+}
+
+static void build_tier(struct ret_screen *rs, struct tier *t, time_t now)
+{
+    const struct repo_view *rv = tier_repo(rs, t);
+    struct lb_err err = { 0 };
+    struct retview_feeds feeds;
+
+    if (t->built)
+        retview_release(&t->view);
+    t->built = false;
+    retview_feeds_from_config(&feeds, rs->app->cfg, rv->cfg->name);
+    str_copy(t->fed_by, sizeof(t->fed_by), feeds.jobs);
+    str_sanitize(t->fed_by);
+    retview_feeds_release(&feeds);
+    if (!t->have)
+        return;
+    if (retview_build_repo(&t->view, rs->app->cfg, rv->cfg, &t->snaps, NULL, rs->restic_version,
+                           now, &err) < 0) {
+        str_copy(t->error, sizeof(t->error), err.msg);
+        return;
+    }
+    t->built = true;
+}
+
+static void build_whatif(struct ret_screen *rs, time_t now)
+{
+    struct tier *t = rs->n ? &rs->tiers[rs->cur] : NULL;
+    struct lb_err err = { 0 };
+
+    if (rs->wbuilt)
+        retview_release(&rs->wview);
+    rs->wbuilt = false;
+    if (!t || !t->have)
+        return;
+    if (retview_build_repo(&rs->wview, rs->app->cfg, tier_repo(rs, t)->cfg, &t->snaps, &rs->wpol,
+                           rs->restic_version, now, &err) == 0)
+        rs->wbuilt = true;
+}
+
+static void load(struct ret_screen *rs, time_t now)
+{
+    size_t i;
+    struct repo_view *rv;
+
+    free_tiers(rs);
+    rs->n = rs->app->repos.len;
+    rs->tiers = xcalloc(rs->n ? rs->n : 1, sizeof(*rs->tiers));
+    vec_foreach(&rs->app->repos, i, rv) {
+        struct tier *t = &rs->tiers[i];
+        struct restic_repo_info info;
+        struct lb_err err = { 0 };
+
+        t->repo = i;
+        vec_init(&t->snaps, restic_snapshot_free);
+        memset(&info, 0, sizeof(info));
+        vec_init(&info.snapshots, restic_snapshot_free);
+        vec_init(&info.locks, restic_lock_free);
+        if (!rs->app->store) {
+            snprintf(t->error, sizeof(t->error), "no state database: nothing cached");
+        } else if (store_get_repo_info(rs->app->store, rv->cache_key, &info, &t->fetched_at,
+                                       &err) == 0) {
+            t->have = true;
+            t->size = info.stats.total_size;
+            t->size_known = info.stats_known;
+            /* take the snapshots over */
+            t->snaps = info.snapshots;
+            vec_init(&info.snapshots, restic_snapshot_free);
+        } else if (err.code != LB_ENOTFOUND && err.msg[0]) {
+            str_copy(t->error, sizeof(t->error), err.msg);
+        } else {
+            snprintf(t->error, sizeof(t->error), "not read yet: r refreshes");
+        }
+        str_sanitize(t->error);
+        restic_repo_info_release(&info);
+        build_tier(rs, t, now);
+    }
+    if (rs->cur >= rs->n)
+        rs->cur = 0;
+    rs->loaded = true;
+    rs->dirty = false;
+    rs->built_at = now;
+    if (rs->whatif)
+        build_whatif(rs, now);
+}
+
+static void ensure_loaded(struct ret_screen *rs, time_t now)
+{
+    if (!rs->loaded || rs->dirty || now - rs->built_at >= REBUILD_SECS || now < rs->built_at)
+        load(rs, now);
+}
+
+/* The view drawn for the current tier: the what-if when open. */
+static const struct retview *shown_view(const struct ret_screen *rs)
+{
+    const struct tier *t;
+
+    if (!rs->n)
+        return NULL;
+    if (rs->whatif && rs->wbuilt)
+        return &rs->wview;
+    t = &rs->tiers[rs->cur];
+    return t->built ? &t->view : NULL;
+}
+
+/* ---- drawing ---- */
+
+static char *policy_text(const struct retention_policy *p, int ver, char *out, size_t n)
+{
+    size_t used = 0;
+
+    out[0] = '\0';
+    for (int r = 0; r < RET_NRULES; r++) {
+        int w;
+
+        if (p->keep[r] == 0)
+            continue;
+        if (p->keep[r] < 0 || p->keep[r] >= 1000000)
+            w = snprintf(out + used, n - used, "%s%s=all", used ? " " : "", rule_names[r]);
+        else
+            w = snprintf(out + used, n - used, "%s%s=%lld", used ? " " : "", rule_names[r],
+                         (long long)p->keep[r]);
+        if (w < 0 || (size_t)w >= n - used)
+            break;
+        used += (size_t)w;
+    }
+    if (p->within.days || p->within.hours)
+        snprintf(out + used, n - used, "%swithin=%d%c", used ? " " : "",
+                 p->within.days ? p->within.days : p->within.hours, p->within.days ? 'd' : 'h');
+    if (!out[0])
+        snprintf(out, n, "no rule: keep all");
+    (void)ver;
+    return out;
+}
+
+static void draw_tabs(const struct ret_screen *rs, int y, int x, int w)
+{
+    int cx = x;
+
+    for (size_t i = 0; i < rs->n && cx < x + w; i++) {
+        const struct repo_view *rv = tier_repo(rs, &rs->tiers[i]);
+        char label[80];
+
+        snprintf(label, sizeof(label), " %s ", rv->cfg->name);
+        str_sanitize(label);
+        cx += draw_text(y, cx, x + w - cx, theme_attr(i == rs->cur ? EL_TAB_ACTIVE : EL_TAB), label);
+        cx += 1;
+    }
+    if (rs->n > 1 && cx + 12 < x + w)
+        draw_text(y, cx + 1, x + w - cx - 1, theme_attr(EL_DIM), "h/l tier   e what-if");
+    else if (cx + 10 < x + w)
+        draw_text(y, cx + 1, x + w - cx - 1, theme_attr(EL_DIM), "e what-if");
+}
+
+/* The two summary lines of the current tier. */
+static void draw_summary(const struct ret_screen *rs, int y, int x, int w,
+                         const struct screen_ctx *ctx)
+{
+    const struct tier *t = &rs->tiers[rs->cur];
+    const struct repo_view *rv = tier_repo(rs, t);
+    const struct retview *v = t->built ? &t->view : NULL;
+    char line[512], a[64], b[64], c[64], pol[128];
+    struct retention_policy p;
+    enum health h = app_repo_health(rv, ctx->now);
+    int cx;
+
+    retview_policy_from_keep(&rv->cfg->keep, rs->restic_version, &p);
+    snprintf(line, sizeof(line), "restic %d.%d rules %s %s %s policy %s %s %s", rs->restic_version / 1000,
+             rs->restic_version % 1000, glyph(G_SEP),
+             rv->cfg->tier == TIER_OFFSITE ? "off-site" : "local", glyph(G_SEP),
+             policy_text(&p, rs->restic_version, pol, sizeof(pol)), glyph(G_SEP),
+             t->fed_by[0] ? "fed by" : "no job writes into it");
+    str_sanitize(line);
+    cx = draw_text(y, x, w, theme_attr(EL_NORMAL), line);
+    if (t->fed_by[0])
+        draw_text(y, x + cx + 1, w - cx - 1, theme_attr(EL_NORMAL), t->fed_by);
+    if (!v) {
+        draw_text(y + 1, x, w, theme_attr(EL_STATUS_UNKNOWN), t->error[0] ? t->error : "no data");
+        return;
+    }
+    if (!v->n) {
+        draw_text(y + 1, x, w, theme_attr(EL_STATUS_CRIT),
+                  "no restore point: run the job that backs up into it");
+        return;
+    }
+    snprintf(line, sizeof(line), "%zu point%s, oldest %s %s newest %s %s (RPO %s)", v->n,
+             v->n == 1 ? "" : "s", str_fmt_age((int64_t)(ctx->now - v->pts[0].time), a, sizeof(a)),
+             glyph(G_SEP), str_fmt_age((int64_t)(ctx->now - v->pts[v->n - 1].time), b, sizeof(b)),
+             glyph(fmt_health_glyph(h)), str_fmt_age(rv->rpo, c, sizeof(c)));
+    cx = draw_text(y + 1, x, w, theme_attr(fmt_age_el(h)), line);
+    if (v->n_gaps) {
+        snprintf(line, sizeof(line), " %s %s %zu gap%s", glyph(G_SEP), glyph(G_WARN), v->n_gaps,
+                 v->n_gaps == 1 ? "" : "s");
+        cx += draw_text(y + 1, x + cx, w - cx, theme_attr(EL_STATUS_WARN), line);
+    }
+    if (v->removed) {
+        snprintf(line, sizeof(line), " %s %zu would go next run", glyph(G_SEP), v->removed);
+        cx += draw_text(y + 1, x + cx, w - cx, theme_attr(EL_STATUS_WARN), line);
+    }
+    if (t->size_known) {
+        str_fmt_bytes(t->size, a, sizeof(a));
+        if (rv->cfg->price_per_gib_month > 0)
+            snprintf(line, sizeof(line), " %s %s, about $%.2f/month", glyph(G_SEP), a,
+                     retview_cost(t->size, rv->cfg->price_per_gib_month));
+        else
+            snprintf(line, sizeof(line), " %s %s", glyph(G_SEP), a);
+        draw_text(y + 1, x + cx, w - cx, theme_attr(EL_NORMAL), line);
+    }
+}
+
+/* One row of marks for a view on the axis. */
+static void draw_marks(const struct retview *v, int y, int x, int w, int64_t t0, int64_t t1,
+                       int64_t sel_time, bool show_removed)
+{
+    /* gaps first, then removed, then kept on top: the strongest letter wins a column */
+    char *col_letter = xcalloc((size_t)w + 1, 1);
+
+    for (size_t g = 0; g < v->n_gaps; g++) {
+        int c = ret_axis_col(v->gaps[g], t0, t1, w);
+
+        if (c >= 0 && !col_letter[c]) {
+            draw_text(y, x + c, 1, theme_attr(EL_STATUS_WARN), glyph(G_WARN));
+            col_letter[c] = '^';
+        }
+    }
+    for (size_t i = 0; i < v->n; i++) {
+        const struct retview_point *p = &v->pts[i];
+        int c = ret_axis_col(p->time, t0, t1, w);
+        static const char order[] = " TLHDWMYP";
+        char letter = p->keep ? retview_reason_letter(p->reasons) : 'x';
+        char s[4] = { letter, 0 };
+        bool selected = p->time == sel_time;
+
+        if (c < 0)
+            continue;
+        if (!p->keep && !show_removed)
+            continue;
+        if (!p->keep) {
+            if (col_letter[c] && col_letter[c] != '^' && !selected)
+                continue;
+            draw_text(y, x + c, 1, theme_attr(selected ? EL_SELECTION : EL_STATUS_CRIT),
+                      glyph(G_CRIT));
+            col_letter[c] = 'x';
+            continue;
+        }
+        if (!selected && col_letter[c] && col_letter[c] != '^' && col_letter[c] != 'x' &&
+            strchr(order, col_letter[c]) >= strchr(order, letter))
+            continue;
+        draw_text(y, x + c, 1, theme_attr(selected ? EL_SELECTION : EL_STATUS_OK), s);
+        col_letter[c] = letter;
+    }
+    free(col_letter);
+}
+
+static void draw_timeline(const struct ret_screen *rs, struct rect r, const struct screen_ctx *ctx)
+{
+    int64_t t0 = 0, t1 = (int64_t)ctx->now;
+    int w = r.w - 4 - NAME_W, x = r.x + 2 + NAME_W, y = r.y + 1;
+    struct ret_label labels[MAX_LABELS];
+    size_t nl;
+    const struct retview *cur = shown_view(rs);
+    int64_t sel_time = 0;
+
+    draw_box(r, theme_attr(EL_BORDER), "timeline", theme_attr(EL_PANEL_TITLE));
+    for (size_t i = 0; i < rs->n; i++) {
+        const struct tier *t = &rs->tiers[i];
+
+        if (t->built && t->view.n && (!t0 || t->view.pts[0].time < t0))
+            t0 = t->view.pts[0].time;
+        if (t->built && t->view.n_gaps && (!t0 || t->view.gaps[0] < t0))
+            t0 = t->view.gaps[0];
+    }
+    if (!t0 || w < 10) {
+        draw_text(y, r.x + 2, r.w - 4, theme_attr(EL_DIM), "no restore point known yet");
+        return;
+    }
+    /* a little room on the left, so the oldest mark is not on the edge */
+    t0 -= (t1 - t0) / 40 + 3600;
+    if (cur && rs->sel < cur->n)
+        sel_time = cur->pts[cur->n - 1 - rs->sel].time;
+    nl = ret_axis_labels(t0, t1, w, labels, MAX_LABELS);
+    for (size_t i = 0; i < nl; i++)
+        draw_text(y, x + labels[i].col, (int)strlen(labels[i].text), theme_attr(EL_LABEL),
+                  labels[i].text);
+    draw_text(y, x + w - 3, 3, theme_attr(EL_LABEL), "now");
+    for (int c = 0; c < w; c++)
+        draw_text(y + 1, x + c, 1, theme_attr(EL_BORDER), glyph(G_HLINE));
+    for (size_t i = 0; i < nl; i++)
+        draw_text(y + 1, x + labels[i].col, 1, theme_attr(EL_BORDER), glyph(G_VLINE));
+    draw_text(y + 1, x + w - 1, 1, theme_attr(EL_BORDER), glyph(G_VLINE));
+    y += 2;
+    for (size_t i = 0; i < rs->n && y < r.y + r.h - 1; i++) {
+        const struct tier *t = &rs->tiers[i];
+        const struct repo_view *rv = tier_repo(rs, t);
+        char name[64];
+        bool is_cur = i == rs->cur;
+
+        snprintf(name, sizeof(name), "%s", rv->cfg->name);
+        str_sanitize(name);
+        if (is_cur && rs->whatif && rs->wbuilt) {
+            draw_text(y, r.x + 2, NAME_W - 1, theme_attr(EL_DIM), name);
+            if (t->built)
+                draw_marks(&t->view, y, x, w, t0, t1, 0, true);
+            y++;
+            if (y >= r.y + r.h - 1)
+                break;
+            draw_text(y, r.x + 2, NAME_W - 1, theme_attr(EL_PANEL_TITLE), "what-if");
+            draw_marks(&rs->wview, y, x, w, t0, t1, sel_time, true);
+        } else {
+            draw_text(y, r.x + 2, NAME_W - 1, theme_attr(is_cur ? EL_PANEL_TITLE : EL_LABEL), name);
+            if (t->built)
+                draw_marks(&t->view, y, x, w, t0, t1, is_cur ? sel_time : 0, true);
+            else
+                draw_text(y, x, w, theme_attr(EL_DIM), t->error[0] ? t->error : "not read yet");
+        }
+        y++;
+    }
+    if (y < r.y + r.h - 1) {
+        char key[160];
+
+        snprintf(key, sizeof(key), "D daily  W weekly  M monthly  Y yearly  L last  %s would go  %s gap",
+                 glyph(G_CRIT), glyph(G_WARN));
+        draw_text(y, x, w, theme_attr(EL_DIM), key);
+    }
+}
+
+static void draw_whatif(const struct ret_screen *rs, struct rect r, const struct screen_ctx *ctx)
+{
+    const struct tier *t = &rs->tiers[rs->cur];
+    const struct repo_view *rv = tier_repo(rs, t);
+    int x = r.x + 1, y = r.y;
+    char buf[256], a[64], b[64];
+
+    (void)ctx;
+    x += draw_text(y, x, r.w, theme_attr(EL_PROMPT), "what-if ");
+    for (int i = 0; i < RET_NRULES && x < r.x + r.w; i++) {
+        int64_t k = rs->wpol.keep[i];
+
+        if (k < 0 || k >= 1000000)
+            snprintf(buf, sizeof(buf), " %s all ", rule_names[i]);
+        else
+            snprintf(buf, sizeof(buf), " %s %lld ", rule_names[i], (long long)k);
+        x += draw_text(y, x, r.x + r.w - x, theme_attr(i == rs->rule ? EL_SELECTION : EL_NORMAL),
+                       buf);
+    }
+    y++;
+    if (!rs->wbuilt) {
+        draw_text(y, r.x + 1, r.w - 1, theme_attr(EL_DIM), "no restore point to plan");
+        return;
+    }
+    {
+        const struct retview *w = &rs->wview;
+        int cx = r.x + 1;
+
+        snprintf(buf, sizeof(buf), "keep %zu %s would go %zu", w->kept, glyph(G_SEP), w->removed);
+        cx += draw_text(y, cx, r.w - 1, theme_attr(w->removed ? EL_STATUS_WARN : EL_STATUS_OK), buf);
+        if (t->size_known) {
+            uint64_t freed = retview_freed_estimate(t->size, w->n, w->removed);
+
+            snprintf(buf, sizeof(buf), " %s frees up to %s of %s", glyph(G_SEP),
+                     str_fmt_bytes(freed, a, sizeof(a)), str_fmt_bytes(t->size, b, sizeof(b)));
+            cx += draw_text(y, cx, r.x + r.w - cx, theme_attr(EL_NORMAL), buf);
+            if (rv->cfg->price_per_gib_month > 0) {
+                snprintf(buf, sizeof(buf), " %s cost $%.2f %s $%.2f/month", glyph(G_SEP),
+                         retview_cost(t->size, rv->cfg->price_per_gib_month), glyph(G_ARROW),
+                         retview_cost(t->size - freed, rv->cfg->price_per_gib_month));
+                cx += draw_text(y, cx, r.x + r.w - cx, theme_attr(EL_NORMAL), buf);
+            }
+        }
+        draw_text(y, cx, r.x + r.w - cx, theme_attr(EL_DIM),
+                  "  (+/- count, h/l rule, Esc back; nothing is deleted)");
+    }
+}
+
+enum pcol { P_TIME, P_ID, P_ACTION, P_WHY, P_EXPIRES, P_AGE, P_COUNT };
+
+static const struct col_spec point_cols[P_COUNT] = {
+    [P_TIME] = { "point", 16, 16, 0, false },
+    [P_ID] = { "id", 8, 8, 4, false },
+    [P_ACTION] = { "action", 8, 8, 2, false },
+    [P_WHY] = { "kept by", 12, 26, 0, false },
+    [P_EXPIRES] = { "expires", 18, 30, 1, false },
+    [P_AGE] = { "age", 5, 6, 3, true },
+};
+
+static void draw_points(struct ret_screen *rs, struct rect r, const struct screen_ctx *ctx)
+{
+    const struct retview *v = shown_view(rs);
+    int w[P_COUNT], x, rows = r.h - 3;
+    char title[96], buf[256];
+    const struct repo_view *rv = tier_repo(rs, &rs->tiers[rs->cur]);
+
+    snprintf(title, sizeof(title), "points of %s%s", rv->cfg->name,
+             rs->whatif ? " (what-if)" : "");
+    str_sanitize(title);
+    draw_box(r, theme_attr(EL_BORDER), title, theme_attr(EL_PANEL_TITLE));
+    layout_columns(point_cols, P_COUNT, r.w - 4, 2, w);
+    x = r.x + 2;
+    for (int c = 0; c < P_COUNT; c++) {
+        if (!w[c])
+            continue;
+        draw_field(r.y + 1, x, w[c], theme_attr(EL_COLUMN_HEADER), point_cols[c].title,
+                   point_cols[c].right ? ALIGN_RIGHT : ALIGN_LEFT);
+        x += w[c] + 2;
+    }
+    if (!v || !v->n || rows < 1)
+        return;
+    rs->page = rows;
+    if (rs->sel >= v->n)
+        rs->sel = v->n - 1;
+    if ((int)rs->sel < rs->scroll)
+        rs->scroll = (int)rs->sel;
+    if ((int)rs->sel >= rs->scroll + rows)
+        rs->scroll = (int)rs->sel - rows + 1;
+    for (int i = 0; i < rows && rs->scroll + i < (int)v->n; i++) {
+        size_t row = (size_t)(rs->scroll + i);
+        const struct retview_point *p = &v->pts[v->n - 1 - row];
+        bool selected = row == rs->sel;
+        int y = r.y + 2 + i;
+
+        if (selected)
+            draw_fill(y, r.x + 1, r.w - 2, theme_attr(EL_SELECTION));
+        x = r.x + 2;
+        for (int c = 0; c < P_COUNT; c++) {
+            enum theme_el el = EL_NORMAL;
+            time_t tt = (time_t)p->time;
+            struct tm tm;
+
+            if (!w[c])
+                continue;
+            switch (c) {
+            case P_TIME:
+                localtime_r(&tt, &tm);
+                strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M", &tm);
+                break;
+            case P_ID:
+                snprintf(buf, sizeof(buf), "%.8s", p->id);
+                el = EL_DIM;
+                break;
+            case P_ACTION:
+                snprintf(buf, sizeof(buf), "%s", p->keep ? "keep" : "would go");
+                el = p->keep ? EL_STATUS_OK : EL_STATUS_WARN;
+                break;
+            case P_WHY:
+                if (p->keep) {
+                    char sep[16];
+
+                    snprintf(sep, sizeof(sep), " %s ", glyph(G_SEP));
+                    retview_reason_names(p->reasons, sep, buf, sizeof(buf));
+                } else {
+                    snprintf(buf, sizeof(buf), "%s", glyph(G_NA));
+                }
+                break;
+            case P_EXPIRES:
+                retview_expiry_text(p, ctx->now, buf, sizeof(buf));
+                if (p->exp == RV_NEXT_RUN)
+                    el = EL_STATUS_WARN;
+                break;
+            case P_AGE:
+                str_fmt_age((int64_t)(ctx->now - p->time), buf, sizeof(buf));
+                break;
+            }
+            str_sanitize(buf);
+            draw_field(y, x, w[c], theme_attr(selected ? EL_SELECTION : el), buf,
+                       point_cols[c].right ? ALIGN_RIGHT : ALIGN_LEFT);
+            x += w[c] + 2;
+        }
+    }
+    if (rs->scroll + rows < (int)v->n) {
+        snprintf(buf, sizeof(buf), " %s %d more ", glyph(G_DOWN), (int)v->n - rs->scroll - rows);
+        draw_text(r.y + r.h - 1, r.x + r.w - 2 - draw_width(buf), draw_width(buf),
+                  theme_attr(EL_BORDER), buf);
+    }
+}
+
+static void retention_draw(void *st, struct rect area, const struct screen_ctx *ctx)
+{
+    struct ret_screen *rs = st;
+    int top, tl_h, wi_h;
+
+    ensure_loaded(rs, ctx->now);
+    if (!rs->n) {
+        draw_text(area.y + 1, area.x + 2, area.w - 4, theme_attr(EL_DIM),
+                  "no [repo] section in the config: no tier to show");
+        return;
+    }
+    draw_tabs(rs, area.y, area.x + 1, area.w - 2);
+    draw_summary(rs, area.y + 1, area.x + 2, area.w - 4, ctx);
+    top = area.y + 3;
+    /* timeline: label row, axis, one row per tier (+1 in what-if), the key */
+    tl_h = 2 + 2 + (int)rs->n + (rs->whatif ? 1 : 0) + 1;
+    wi_h = rs->whatif ? 2 : 0;
+    if (tl_h > area.h - 3 - wi_h - 4)
+        tl_h = area.h - 3 - wi_h - 4;
+    if (tl_h >= 4)
+        draw_timeline(rs, (struct rect){ top, area.x, tl_h, area.w }, ctx);
+    else
+        tl_h = 0;
+    top += tl_h;
+    if (rs->whatif) {
+        draw_whatif(rs, (struct rect){ top, area.x + 1, 2, area.w - 2 }, ctx);
+        top += 2;
+    }
+    if (area.y + area.h - top >= 3)
+        draw_points(rs, (struct rect){ top, area.x, area.y + area.h - top, area.w }, ctx);
+}
+
+static unsigned retention_action(void *st, enum action a, const struct screen_ctx *ctx)
+{
+    struct ret_screen *rs = st;
+    const struct retview *v;
+    size_t n;
+    int page;
+
+    ensure_loaded(rs, ctx->now);
+    v = shown_view(rs);
+    n = v ? v->n : 0;
+    page = rs->page > 1 ? rs->page - 1 : 1;
+    switch (a) {
+    case ACTION_WHATIF:
+        if (rs->whatif) {
+            rs->whatif = false;
+            return REACT_HANDLED;
+        }
+        if (!rs->n)
+            return REACT_HANDLED;
+        rs->whatif = true;
+        retview_policy_from_keep(&tier_repo(rs, &rs->tiers[rs->cur])->cfg->keep,
+                                 rs->restic_version, &rs->wpol);
+        rs->rule = RET_DAILY;
+        build_whatif(rs, ctx->now);
+        return REACT_HANDLED;
+    case ACTION_BACK:
+        if (rs->whatif) {
+            rs->whatif = false;
+            return REACT_HANDLED;
+        }
+        return REACT_NONE;
+    case ACTION_RULE_MORE:
+    case ACTION_RULE_LESS:
+        if (!rs->whatif)
+            return REACT_NONE;
+        if (a == ACTION_RULE_MORE && rs->wpol.keep[rs->rule] >= 0 &&
+            rs->wpol.keep[rs->rule] < 999)
+            rs->wpol.keep[rs->rule]++;
+        else if (a == ACTION_RULE_LESS && rs->wpol.keep[rs->rule] >= 1000000)
+            rs->wpol.keep[rs->rule] = 999;
+        else if (a == ACTION_RULE_LESS && rs->wpol.keep[rs->rule] > 0)
+            rs->wpol.keep[rs->rule]--;
+        build_whatif(rs, ctx->now);
+        return REACT_HANDLED;
+    case ACTION_PREV_ITEM:
+    case ACTION_NEXT_ITEM:
+        if (rs->whatif) {
+            rs->rule = (rs->rule + (a == ACTION_NEXT_ITEM ? 1 : RET_NRULES - 1)) % RET_NRULES;
+            return REACT_HANDLED;
+        }
+        if (rs->n) {
+            rs->cur = (rs->cur + (a == ACTION_NEXT_ITEM ? 1 : rs->n - 1)) % rs->n;
+            rs->sel = 0;
+            rs->scroll = 0;
+        }
+        return REACT_HANDLED;
+    case ACTION_MOVE_UP:
+        if (rs->sel > 0)
+            rs->sel--;
+        return REACT_HANDLED;
+    case ACTION_MOVE_DOWN:
+        if (rs->sel + 1 < n)
+            rs->sel++;
+        return REACT_HANDLED;
+    case ACTION_PAGE_UP:
+        rs->sel = rs->sel > (size_t)page ? rs->sel - (size_t)page : 0;
+        return REACT_HANDLED;
+    case ACTION_PAGE_DOWN:
+        rs->sel = n ? (rs->sel + (size_t)page < n ? rs->sel + (size_t)page : n - 1) : 0;
+        return REACT_HANDLED;
+    case ACTION_MOVE_FIRST:
+        rs->sel = 0;
+        return REACT_HANDLED;
+    case ACTION_MOVE_LAST:
+        rs->sel = n ? n - 1 : 0;
+        return REACT_HANDLED;
+    default:
+        return REACT_NONE;
+    }
+}
+
+static unsigned retention_change(void *st, unsigned flags, const struct screen_ctx *ctx)
+{
+    struct ret_screen *rs = st;
+
+    (void)ctx;
+    if (flags & APP_CHANGED_REPOS)
+        rs->dirty = true; /* a refresh wrote a new cache: read it at the next draw */
+    return REACT_NONE;
+}
+
+static void *retention_create(struct app *app)
+{
+    struct ret_screen *rs = xcalloc(1, sizeof(*rs));
+
+    rs->app = app;
+    rs->page = 1;
+    rs->restic_version = RETVIEW_RESTIC_DEFAULT;
+    return rs;
+}
+
+static void retention_destroy(void *st)
+{
+    struct ret_screen *rs = st;
+
+    free_tiers(rs);
+    free(rs);
+}
+
+const struct screen_ops scr_retention_ops = {
+    .name = "retention",
+    .title = "Retention",
+    .number = 5,
+    .create = retention_create,
+    .destroy = retention_destroy,
+    .draw = retention_draw,
+    .on_action = retention_action,
+    .on_change = retention_change,
+};

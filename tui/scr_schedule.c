@@ -1,0 +1,576 @@
+/*
+ * Screen 2, Schedule: every job with its calendar event, next runs, last
+ * result and how long it took; below, the coming week as 7 rows of 24 hours
+ * showing when each job runs (its letter), where runs overlap (!), and the
+ * quiet window shaded. Overlaps and runs outside the quiet window are said
+ * in words under the strip.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/app.h"
+#include "backend/base/str.h"
+#include "backend/base/xalloc.h"
+#include "backend/config.h"
+#include "backend/schedule.h"
+#include "backend/store.h"
+#include "tui/glyph.h"
+#include "tui/layout.h"
+#include "tui/scr_schedule.h"
+#include "tui/screen.h"
+#include "tui/theme.h"
+
+#define MAX_JOBS     64
+#define REBUILD_SECS 60
+#define LABEL_W      7 /* "Mon 24 " */
+
+struct sched_screen {
+    struct app *app;
+    struct schedule s;
+    bool built;
+    bool dirty;
+    time_t built_at;
+    char letters[MAX_JOBS + 1];
+    size_t sel;
+    int scroll;
+};
+
+/* ---- pure helpers ---- */
+
+void sched_letters(const struct schedule *s, char *letters, size_t n)
+{
+    bool taken[26] = { false };
+    size_t nj = s->jobs.len < n - 1 ? s->jobs.len : n - 1;
+
+    for (size_t i = 0; i < nj; i++) {
+        const struct sched_job *j = vec_get(&s->jobs, i);
+        char got = 0;
+
+        for (const char *p = j->name; *p && !got; p++) {
+            int c = tolower((unsigned char)*p);
+
+            if (c >= 'a' && c <= 'z' && !taken[c - 'a'])
+                got = (char)c;
+        }
+        for (int c = 0; c < 26 && !got; c++)
+            if (!taken[c])
+                got = (char)('a' + c);
+        if (got)
+            taken[got - 'a'] = true;
+        letters[i] = got ? got : '*';
+    }
+    letters[nj] = '\0';
+}
+
+int sched_strip_per_hour(int width)
+{
+    static const int steps[] = { 6, 4, 3, 2, 1 };
+
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+        if (24 * steps[i] <= width)
+            return steps[i];
+    return 1;
+}
+
+char *sched_when_text(time_t t, time_t now, char *out, size_t n)
+{
+    struct tm tm, tn;
+    time_t today = schedule_day_start(now, 0);
+
+    localtime_r(&t, &tm);
+    localtime_r(&now, &tn);
+    if (t >= today && t < schedule_day_start(now, 1))
+        strftime(out, n, "today %H:%M", &tm);
+    else if (t >= today && t < schedule_day_start(now, 2))
+        strftime(out, n, "tomorrow %H:%M", &tm);
+    else if (t >= today && t < schedule_day_start(now, 7))
+        strftime(out, n, "%a %H:%M", &tm);
+    else
+        strftime(out, n, "%Y-%m-%d %H:%M", &tm);
+    return out;
+}
+
+/* ---- model ---- */
+
+static void rebuild(struct sched_screen *ss, time_t now)
+{
+    const struct config *cfg = ss->app->cfg;
+
+    if (ss->built)
+        schedule_release(&ss->s);
+    schedule_init(&ss->s, cfg ? cfg->console.quiet_from : -1, cfg ? cfg->console.quiet_to : -1);
+    schedule_add_config(&ss->s, cfg);
+    /* PVE backup jobs and PBS jobs join here (schedule_add) once the app holds them */
+    schedule_add_runs(&ss->s, ss->app->store);
+    schedule_compute(&ss->s, now);
+    sched_letters(&ss->s, ss->letters, sizeof(ss->letters));
+    ss->built = true;
+    ss->dirty = false;
+    ss->built_at = now;
+    if (ss->sel >= ss->s.jobs.len)
+        ss->sel = ss->s.jobs.len ? ss->s.jobs.len - 1 : 0;
+}
+
+static void ensure_built(struct sched_screen *ss, time_t now)
+{
+    if (!ss->built || ss->dirty || now - ss->built_at >= REBUILD_SECS || now < ss->built_at)
+        rebuild(ss, now);
+}
+
+/* ---- the job table ---- */
+
+enum col { C_KEY, C_JOB, C_WHERE, C_CAL, C_NEXT, C_IN, C_THEN, C_LAST, C_TOOK, C_COUNT };
+
+static const struct col_spec job_cols[C_COUNT] = {
+    [C_KEY] = { "", 1, 1, 0, false },
+    [C_JOB] = { "job", 8, 24, 0, false },
+    [C_WHERE] = { "where", 5, 8, 3, false },
+    [C_CAL] = { "calendar", 12, 28, 1, false },
+    [C_NEXT] = { "next", 14, 16, 0, false },
+    [C_IN] = { "in", 7, 9, 8, true },
+    [C_THEN] = { "then", 20, 34, 7, false },
+    [C_LAST] = { "last", 9, 14, 2, false },
+    [C_TOOK] = { "took", 6, 8, 4, true },
+};
+
+static void job_cell(const struct sched_screen *ss, const struct sched_job *j, size_t idx,
+                     enum col c, time_t now, char *buf, size_t n, enum theme_el *el)
+{
+    char a[64], b[64];
+
+    *el = EL_NORMAL;
+    buf[0] = '\0';
+    switch (c) {
+    case C_KEY:
+        snprintf(buf, n, "%c", ss->letters[idx] ? ss->letters[idx] : ' ');
+        *el = EL_PANEL_TITLE;
+        break;
+    case C_JOB:
+        snprintf(buf, n, "%s", j->name);
+        break;
+    case C_WHERE:
+        snprintf(buf, n, "%s", j->where == SCHED_LIFEBOAT ? "lb" : schedule_where_name(j->where));
+        break;
+    case C_CAL:
+        snprintf(buf, n, "%s", j->calendar);
+        if (!j->ev)
+            *el = EL_STATUS_CRIT;
+        break;
+    case C_NEXT:
+        if (!j->ev) {
+            snprintf(buf, n, "bad calendar");
+            *el = EL_STATUS_CRIT;
+        } else if (j->n_next) {
+            sched_when_text(j->next[0], now, buf, n);
+        } else {
+            snprintf(buf, n, "never");
+            *el = EL_DIM;
+        }
+        break;
+    case C_IN:
+        if (j->n_next)
+            str_fmt_duration((int64_t)(j->next[0] - now), buf, n);
+        break;
+    case C_THEN:
+        if (j->n_next > 1) {
+            sched_when_text(j->next[1], now, a, sizeof(a));
+            if (j->n_next > 2)
+                snprintf(buf, n, "%s, %s", a, sched_when_text(j->next[2], now, b, sizeof(b)));
+            else
+                snprintf(buf, n, "%s", a);
+        }
+        break;
+    case C_LAST:
+        if (!j->has_last) {
+            snprintf(buf, n, "never ran");
+            *el = EL_DIM;
+        } else if (j->last_outcome == RUN_RUNNING) {
+            snprintf(buf, n, "%s %s", glyph(G_SPIN),
+                     str_fmt_age((int64_t)(now - j->last_started), a, sizeof(a)));
+            *el = EL_SPINNER;
+        } else {
+            bool ok = j->last_outcome == RUN_OK;
+            bool warn = j->last_outcome == RUN_WARNING;
+
+            snprintf(buf, n, "%s %s", glyph(ok ? G_OK : warn ? G_WARN : G_CRIT),
+                     str_fmt_age((int64_t)(now - j->last_started), a, sizeof(a)));
+            *el = ok ? EL_STATUS_OK : warn ? EL_STATUS_WARN : EL_STATUS_CRIT;
+        }
+        break;
+    case C_TOOK:
+        if (j->has_last && j->last_ended >= j->last_started && j->last_outcome != RUN_RUNNING)
+            str_fmt_duration((int64_t)(j->last_ended - j->last_started), buf, n);
+        else
+            snprintf(buf, n, "%s", glyph(G_NA));
+        break;
+    case C_COUNT:
+        break;
+    }
+    str_sanitize(buf);
+}
+
+static void draw_jobs(struct sched_screen *ss, struct rect r, const struct screen_ctx *ctx)
+{
+    int w[C_COUNT], x, rows = r.h - 3;
+    size_t n = ss->s.jobs.len;
+    char buf[256];
+
+    draw_box(r, theme_attr(EL_BORDER), "jobs", theme_attr(EL_PANEL_TITLE));
+    layout_columns(job_cols, C_COUNT, r.w - 4, 2, w);
+    x = r.x + 2;
+    for (int c = 0; c < C_COUNT; c++) {
+        if (!w[c])
+            continue;
+        draw_field(r.y + 1, x, w[c], theme_attr(EL_COLUMN_HEADER), job_cols[c].title,
+                   job_cols[c].right ? ALIGN_RIGHT : ALIGN_LEFT);
+        x += w[c] + 2;
+    }
+    if (!n) {
+        draw_text(r.y + 2, r.x + 2, r.w - 4, theme_attr(EL_DIM),
+                  "no [job] with a schedule in the config: add one (see lifeboat.conf.example)");
+        return;
+    }
+    if (rows < 1)
+        return;
+    if ((int)ss->sel < ss->scroll)
+        ss->scroll = (int)ss->sel;
+    if ((int)ss->sel >= ss->scroll + rows)
+        ss->scroll = (int)ss->sel - rows + 1;
+    for (int i = 0; i < rows && ss->scroll + i < (int)n; i++) {
+        size_t idx = (size_t)(ss->scroll + i);
+        const struct sched_job *j = vec_get(&ss->s.jobs, idx);
+        bool selected = idx == ss->sel;
+        int y = r.y + 2 + i;
+
+        if (selected)
+            draw_fill(y, r.x + 1, r.w - 2, theme_attr(EL_SELECTION));
+        x = r.x + 2;
+        for (int c = 0; c < C_COUNT; c++) {
+            enum theme_el el;
+
+            if (!w[c])
+                continue;
+            job_cell(ss, j, idx, (enum col)c, ctx->now, buf, sizeof(buf), &el);
+            draw_field(y, x, w[c], theme_attr(selected ? EL_SELECTION : el), buf,
+                       job_cols[c].right ? ALIGN_RIGHT : ALIGN_LEFT);
+            x += w[c] + 2;
+        }
+    }
+    if (ss->scroll + rows < (int)n) {
+        snprintf(buf, sizeof(buf), " %s %d more ", glyph(G_DOWN), (int)n - ss->scroll - rows);
+        draw_text(r.y + r.h - 1, r.x + r.w - 2 - draw_width(buf), draw_width(buf),
+                  theme_attr(EL_BORDER), buf);
+    }
+}
+
+/* ---- the week strip ---- */
+
+static int first_job(uint64_t bits)
+{
+    for (int i = 0; i < 64; i++)
+        if (bits & ((uint64_t)1 << i))
+            return i;
+    return -1;
+}
+
+/* Short words of the notes under the strip, at most max. */
+struct note {
+    enum theme_el el;
+    char text[400];
+};
+
+static size_t strip_notes(const struct sched_screen *ss, struct note *out, size_t max)
+{
+    size_t n = 0, i;
+    struct sched_overlap *o;
+    struct sched_job *j;
+    char a[32], b[16], q[32];
+    const struct schedule *s = &ss->s;
+
+    vec_foreach(&s->overlaps, i, o) {
+        const struct sched_job *ja = vec_get(&s->jobs, o->a), *jb = vec_get(&s->jobs, o->b);
+        struct tm tm;
+
+        if (n >= max)
+            break;
+        localtime_r(&o->from, &tm);
+        strftime(a, sizeof(a), "%a %H:%M", &tm);
+        localtime_r(&o->to, &tm);
+        strftime(b, sizeof(b), "%H:%M", &tm);
+        out[n].el = o->shared[0] ? EL_STATUS_CRIT : EL_STATUS_WARN;
+        snprintf(out[n].text, sizeof(out[n].text), "%s %s-%s  %s overlaps %s%s%s%s%s",
+                 glyph(G_WARN), a, b, ja->name, jb->name,
+                 o->shared[0] ? ": both use " : "", o->shared,
+                 o->shared[0] ? ", the second waits for the lock" : "",
+                 o->in_quiet ? "" : " (outside the quiet window)");
+        str_sanitize(out[n].text);
+        n++;
+    }
+    if (s->overlaps_total > s->overlaps.len && n < max) {
+        out[n].el = EL_STATUS_WARN;
+        snprintf(out[n].text, sizeof(out[n].text), "%s and %zu more overlaps", glyph(G_WARN),
+                 s->overlaps_total - s->overlaps.len);
+        n++;
+    }
+    if (s->quiet_from >= 0)
+        snprintf(q, sizeof(q), "%02d:%02d-%02d:%02d", s->quiet_from / 60, s->quiet_from % 60,
+                 s->quiet_to / 60, s->quiet_to % 60);
+    vec_foreach(&s->jobs, i, j) {
+        if (n >= max)
+            break;
+        if (!j->ev) {
+            out[n].el = EL_STATUS_CRIT;
+            snprintf(out[n].text, sizeof(out[n].text), "%s %s: %s", glyph(G_CRIT), j->name,
+                     j->error);
+        } else if (j->outside_quiet) {
+            out[n].el = EL_STATUS_WARN;
+            snprintf(out[n].text, sizeof(out[n].text), "%s %s runs outside the quiet window %s",
+                     glyph(G_WARN), j->name, q);
+        } else {
+            continue;
+        }
+        str_sanitize(out[n].text);
+        n++;
+    }
+    if (!s->overlaps.len && n < max && s->jobs.len > 1) {
+        out[n].el = EL_STATUS_OK;
+        snprintf(out[n].text, sizeof(out[n].text), "%s no runs overlap this week", glyph(G_OK));
+        n++;
+    }
+    return n;
+}
+
+static void draw_strip(struct sched_screen *ss, struct rect r, const struct screen_ctx *ctx)
+{
+    int inner = r.w - 4 - LABEL_W;
+    int per_hour = sched_strip_per_hour(inner);
+    int cols = 24 * per_hour, days = r.h - 3 < SCHED_DAYS ? r.h - 3 : SCHED_DAYS;
+    size_t ncells;
+    struct sched_cell *cells;
+    char title[96], buf[64];
+    int x0 = r.x + 2 + LABEL_W, y;
+    struct note notes[16];
+    size_t nnotes;
+    time_t day0 = ss->s.from;
+    uint64_t selbit = ss->sel < 64 ? (uint64_t)1 << ss->sel : 0;
+
+    if (ss->s.quiet_from >= 0)
+        snprintf(title, sizeof(title), "week %s quiet %02d:%02d-%02d:%02d", glyph(G_SEP),
+                 ss->s.quiet_from / 60, ss->s.quiet_from % 60, ss->s.quiet_to / 60,
+                 ss->s.quiet_to % 60);
+    else
+        snprintf(title, sizeof(title), "week %s no quiet window set", glyph(G_SEP));
+    draw_box(r, theme_attr(EL_BORDER), title, theme_attr(EL_PANEL_TITLE));
+    if (days < 1 || inner < 24)
+        return;
+    /* hour ruler: every 2 hours, or every hour when there is room */
+    for (int h = 0; h < 24; h += per_hour >= 3 ? 1 : 2) {
+        snprintf(buf, sizeof(buf), "%02d", h);
+        draw_text(r.y + 1, x0 + h * per_hour, 2, theme_attr(EL_LABEL), buf);
+    }
+    cells = xcalloc((size_t)SCHED_DAYS * 24 * (size_t)per_hour, sizeof(*cells));
+    ncells = schedule_strip(&ss->s, day0, SCHED_DAYS, per_hour, cells);
+    for (int d = 0; d < days; d++) {
+        time_t ds = schedule_day_start(day0, d);
+        struct tm tm;
+        const char *note = NULL;
+
+        y = r.y + 2 + d;
+        localtime_r(&ds, &tm);
+        strftime(buf, sizeof(buf), "%a %d", &tm);
+        draw_text(y, r.x + 2, LABEL_W - 1, theme_attr(d == 0 ? EL_PANEL_TITLE : EL_LABEL), buf);
+        for (int c = 0; c < cols && (size_t)(d * cols + c) < ncells; c++) {
+            const struct sched_cell *cell = &cells[d * cols + c];
+            bool now_cell = ctx->now >= cell->start && ctx->now < cell->end;
+            enum theme_el el = EL_NORMAL;
+            char ch[8];
+            attr_t extra = 0;
+
+            if (cell->overlap) {
+                snprintf(ch, sizeof(ch), "!");
+                el = EL_STATUS_CRIT;
+            } else if (cell->jobs) {
+                int jn = first_job(cell->jobs);
+
+                snprintf(ch, sizeof(ch), "%c",
+                         cell->jobs & (cell->jobs - 1) ? '+'
+                         : jn >= 0 && ss->letters[jn] ? ss->letters[jn]
+                                                      : '#');
+                el = EL_STATUS_OK;
+            } else if (cell->quiet) {
+                snprintf(ch, sizeof(ch), "%s", glyph(G_BAR_EMPTY));
+                el = EL_DIM;
+            } else if (c % per_hour == 0) {
+                snprintf(ch, sizeof(ch), "%s", glyph(G_NA));
+                el = EL_DIM;
+            } else {
+                snprintf(ch, sizeof(ch), " ");
+            }
+            if (cell->jobs & selbit)
+                el = EL_SELECTION;
+            else if (now_cell)
+                el = EL_SELECTION;
+            else if (cell->past && el != EL_STATUS_CRIT)
+                extra = A_DIM;
+            draw_text(y, x0 + c, 1, theme_attr(el) | extra, ch);
+            if (cell->overlap && !note)
+                note = "overlap";
+        }
+        if (note && x0 + cols + 2 < r.x + r.w - 2)
+            draw_text(y, x0 + cols + 1, r.x + r.w - 2 - (x0 + cols + 1),
+                      theme_attr(EL_STATUS_CRIT), glyph(G_WARN));
+    }
+    free(cells);
+    /* the notes: overlaps, runs outside the quiet window */
+    nnotes = strip_notes(ss, notes, 16);
+    y = r.y + 2 + days;
+    for (size_t i = 0; i < nnotes && y < r.y + r.h - 1; i++, y++)
+        draw_text(y, r.x + 2, r.w - 4, theme_attr(notes[i].el), notes[i].text);
+    if (y + 1 < r.y + r.h - 1 && ss->sel < ss->s.jobs.len) {
+        /* the selected job said in full */
+        const struct sched_job *j = vec_get(&ss->s.jobs, ss->sel);
+        char line[512], when[3][40], dur[32], tw[256];
+        size_t used = 0, k;
+        char *tname;
+
+        tw[0] = '\0';
+        vec_foreach(&j->touches, k, tname) {
+            int wr = snprintf(tw + used, sizeof(tw) - used, "%s%s", used ? ", " : "", tname);
+
+            if (wr < 0 || (size_t)wr >= sizeof(tw) - used)
+                break;
+            used += (size_t)wr;
+        }
+        for (int i = 0; i < 3; i++)
+            when[i][0] = '\0';
+        for (int i = 0; i < j->n_next && i < 3; i++)
+            sched_when_text(j->next[i], ctx->now, when[i], sizeof(when[i]));
+        str_fmt_duration(j->duration, dur, sizeof(dur));
+        snprintf(line, sizeof(line), "%c %s: %s %s next %s%s%s%s%s %s runs %s%s%s%s%s%s",
+                 ss->letters[ss->sel], j->name, j->calendar, glyph(G_SEP),
+                 j->n_next ? when[0] : "never", j->n_next > 1 ? ", " : "", when[1],
+                 j->n_next > 2 ? ", " : "", when[2], glyph(G_SEP), dur,
+                 j->duration_estimated ? " (assumed: no run seen)" : " (longest of the last runs)",
+                 tw[0] ? " " : "", tw[0] ? glyph(G_SEP) : "", tw[0] ? " uses " : "", tw);
+        str_sanitize(line);
+        y++;
+        draw_text(y++, r.x + 2, r.w - 4, theme_attr(EL_NORMAL), line);
+    }
+    if (y < r.y + r.h - 1 && ss->s.jobs.len) {
+        /* the key of the letters */
+        char key[256];
+        size_t used = 0;
+
+        key[0] = '\0';
+        for (size_t i = 0; i < ss->s.jobs.len && i < MAX_JOBS; i++) {
+            const struct sched_job *j = vec_get(&ss->s.jobs, i);
+            int wr = snprintf(key + used, sizeof(key) - used, "%s%c %s", i ? "  " : "",
+                              ss->letters[i], j->name);
+
+            if (wr < 0 || (size_t)wr >= sizeof(key) - used)
+                break;
+            used += (size_t)wr;
+        }
+        snprintf(buf, sizeof(buf), "  ! overlap  %s quiet", glyph(G_BAR_EMPTY));
+        str_sanitize(key);
+        draw_text(y, r.x + 2, r.w - 4, theme_attr(EL_DIM), key);
+        if (draw_width(key) + draw_width(buf) + 2 < r.w - 4)
+            draw_text(y, r.x + 2 + draw_width(key), draw_width(buf), theme_attr(EL_DIM), buf);
+    }
+}
+
+/* ---- the screen ---- */
+
+static void schedule_draw(void *st, struct rect area, const struct screen_ctx *ctx)
+{
+    struct sched_screen *ss = st;
+    int min[2], want[2], h[2];
+    struct note notes[16];
+    size_t nnotes;
+
+    ensure_built(ss, ctx->now);
+    nnotes = strip_notes(ss, notes, 16);
+    min[0] = 4;
+    want[0] = 3 + (int)(ss->s.jobs.len ? ss->s.jobs.len : 1);
+    min[1] = 3 + SCHED_DAYS;
+    want[1] = 3 + SCHED_DAYS + (int)nnotes + 1;
+    layout_stack(area.h, 2, min, want, h);
+    if (h[1] < min[1] && area.h >= min[1] + 4) {
+        h[0] = area.h - min[1];
+        h[1] = min[1];
+    }
+    if (h[0])
+        draw_jobs(ss, (struct rect){ area.y, area.x, h[0], area.w }, ctx);
+    if (h[1] >= 4)
+        draw_strip(ss, (struct rect){ area.y + h[0], area.x, area.h - h[0], area.w }, ctx);
+}
+
+static unsigned schedule_action(void *st, enum action a, const struct screen_ctx *ctx)
+{
+    struct sched_screen *ss = st;
+    size_t n;
+
+    ensure_built(ss, ctx->now);
+    n = ss->s.jobs.len;
+    switch (a) {
+    case ACTION_MOVE_UP:
+        if (ss->sel > 0)
+            ss->sel--;
+        return REACT_HANDLED;
+    case ACTION_MOVE_DOWN:
+        if (ss->sel + 1 < n)
+            ss->sel++;
+        return REACT_HANDLED;
+    case ACTION_MOVE_FIRST:
+        ss->sel = 0;
+        return REACT_HANDLED;
+    case ACTION_MOVE_LAST:
+        ss->sel = n ? n - 1 : 0;
+        return REACT_HANDLED;
+    case ACTION_REFRESH:
+        ss->dirty = true;
+        return REACT_NONE; /* the manager refreshes the rest too */
+    default:
+        return REACT_NONE;
+    }
+}
+
+static unsigned schedule_change(void *st, unsigned flags, const struct screen_ctx *ctx)
+{
+    struct sched_screen *ss = st;
+
+    (void)ctx;
+    (void)flags;
+    ss->dirty = true; /* a run may have ended: read its result at the next draw */
+    return REACT_NONE;
+}
+
+static void *schedule_create(struct app *app)
+{
+    struct sched_screen *ss = xcalloc(1, sizeof(*ss));
+
+    ss->app = app;
+    return ss;
+}
+
+static void schedule_destroy(void *st)
+{
+    struct sched_screen *ss = st;
+
+    if (ss->built)
+        schedule_release(&ss->s);
+    free(ss);
+}
+
+const struct screen_ops scr_schedule_ops = {
+    .name = "schedule",
+    .title = "Schedule",
+    .number = 2,
+    .create = schedule_create,
+    .destroy = schedule_destroy,
+    .draw = schedule_draw,
+    .on_action = schedule_action,
+    .on_change = schedule_change,
+};
