@@ -363,8 +363,7 @@ static void find_gaps(struct retview *rv, uint32_t target, const struct retview_
 
 int retview_build(struct retview *rv, enum retention_engine engine,
                   const struct retention_policy *policy, const struct retview_in *in, size_t n,
-                  const struct retview_feed *feeds, size_t n_feeds, time_t now,
-                  struct lb_err *err)
+                  const struct retview_feed *feeds, size_t n_feeds, time_t now, struct lb_err *err)
 {
     struct retention_snap *snaps;
     struct retention_result res;
@@ -537,8 +536,7 @@ static void feeds_note(struct retview_feeds *f, const char *job, const char *how
     snprintf(f->jobs + used, sizeof(f->jobs) - used, "%s%s%s", used ? ", " : "", job, how);
 }
 
-void retview_feeds_from_config(struct retview_feeds *f, const struct config *cfg,
-                               const char *repo)
+void retview_feeds_from_config(struct retview_feeds *f, const struct config *cfg, const char *repo)
 {
     size_t i, k, m;
     struct job_cfg *job, *src;

@@ -52,17 +52,17 @@ struct retview_feed {
 
 /* One restore point as input. */
 struct retview_in {
-    char id[17];       /* restic short id (sanitized by the caller when shown) */
+    char id[17]; /* restic short id (sanitized by the caller when shown) */
     int64_t time;
     int32_t utc_offset;
-    uint32_t group;    /* restic: host+paths group number */
+    uint32_t group; /* restic: host+paths group number */
 };
 
 enum retview_expiry {
-    RV_EXPIRES,       /* expires holds the date it falls out of every rule */
-    RV_NEXT_RUN,      /* the policy removes it now: it goes at the next forget (expires, or 0) */
-    RV_KEPT_BEYOND,   /* still kept at the end of the simulation (expires = that date) */
-    RV_NO_NEW,        /* nothing new arrives in its group: the counts keep it */
+    RV_EXPIRES,     /* expires holds the date it falls out of every rule */
+    RV_NEXT_RUN,    /* the policy removes it now: it goes at the next forget (expires, or 0) */
+    RV_KEPT_BEYOND, /* still kept at the end of the simulation (expires = that date) */
+    RV_NO_NEW,      /* nothing new arrives in its group: the counts keep it */
 };
 
 struct retview_point {
@@ -71,8 +71,8 @@ struct retview_point {
     int32_t utc_offset;
     uint32_t group;
     bool keep;
-    uint32_t reasons;       /* enum retention_reason bits */
-    uint32_t oldest;        /* restic >= 0.18 "oldest" reason bits */
+    uint32_t reasons; /* enum retention_reason bits */
+    uint32_t oldest;  /* restic >= 0.18 "oldest" reason bits */
     enum retview_expiry exp;
     time_t expires;
 };
@@ -83,11 +83,11 @@ struct retview {
     struct retview_point *pts; /* by time, oldest first */
     size_t n;
     size_t kept, removed;
-    int64_t *gaps;             /* expected snapshot times with no point, oldest first */
+    int64_t *gaps; /* expected snapshot times with no point, oldest first */
     size_t n_gaps;
-    time_t next_forget;        /* the next arrival (when the policy is applied next); 0: none */
+    time_t next_forget; /* the next arrival (when the policy is applied next); 0: none */
     bool has_feed;
-    bool refuses;              /* restic >= 0.17 would refuse: the policy empties a group */
+    bool refuses; /* restic >= 0.17 would refuse: the policy empties a group */
 };
 
 /* The restic policy of a config keep= line. */
@@ -101,8 +101,7 @@ void retview_policy_from_keep(const struct keep_policy *keep, int restic_version
  */
 int retview_build(struct retview *rv, enum retention_engine engine,
                   const struct retention_policy *policy, const struct retview_in *pts, size_t n,
-                  const struct retview_feed *feeds, size_t n_feeds, time_t now,
-                  struct lb_err *err);
+                  const struct retview_feed *feeds, size_t n_feeds, time_t now, struct lb_err *err);
 void retview_release(struct retview *rv);
 
 /* "daily · weekly" style names of the reasons that keep a point ("" when removed). */
@@ -137,8 +136,7 @@ struct retview_feeds {
  * into it (the source's backup schedule, arriving at the copy job's runs).
  * Jobs whose schedule does not parse are left out.
  */
-void retview_feeds_from_config(struct retview_feeds *f, const struct config *cfg,
-                               const char *repo);
+void retview_feeds_from_config(struct retview_feeds *f, const struct config *cfg, const char *repo);
 void retview_feeds_release(struct retview_feeds *f);
 
 /*

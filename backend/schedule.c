@@ -347,8 +347,7 @@ void schedule_compute(struct schedule *s, time_t now)
     }
     for (size_t a = 0; a < n; a++) {
         for (size_t b = a + 1; b < n; b++) {
-            const char *shared =
-                shared_touch(vec_get(&s->jobs, a), vec_get(&s->jobs, b));
+            const char *shared = shared_touch(vec_get(&s->jobs, a), vec_get(&s->jobs, b));
             size_t ia = 0, ib = 0;
 
             /* both lists are in start order; runs of one job may overlap each other */
@@ -435,8 +434,8 @@ size_t schedule_strip(const struct schedule *s, time_t day0, int days, int per_h
                 memset(c, 0, sizeof(*c));
                 c->start = hs + (he - hs) * k / per_hour;
                 c->end = hs + (he - hs) * (k + 1) / per_hour;
-                c->quiet = schedule_in_quiet(s->quiet_from, s->quiet_to,
-                                             h * 60 + 60 * k / per_hour);
+                c->quiet =
+                    schedule_in_quiet(s->quiet_from, s->quiet_to, h * 60 + 60 * k / per_hour);
                 c->past = c->end <= s->now;
             }
         }

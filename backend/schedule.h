@@ -28,24 +28,25 @@ struct store;
 
 enum sched_where { SCHED_LIFEBOAT, SCHED_PVE, SCHED_PBS };
 
-#define SCHED_NEXT             3        /* next runs kept per job */
+#define SCHED_NEXT             3         /* next runs kept per job */
 #define SCHED_DEFAULT_DURATION (30 * 60) /* assumed run length when none was seen */
-#define SCHED_MIN_DURATION     60       /* a run occupies at least this much */
-#define SCHED_MAX_RUNS         20000    /* runs of one job looked at in a window */
+#define SCHED_MIN_DURATION     60        /* a run occupies at least this much */
+#define SCHED_MAX_RUNS         20000     /* runs of one job looked at in a window */
 #define SCHED_MAX_OVERLAPS     64
 #define SCHED_DAYS             7
 
 /* One job as a source knows it (everything borrowed: copied in by schedule_add). */
 struct sched_source_job {
-    const char *name;        /* "daily", "vzdump all", "gc usb-ssd" */
+    const char *name; /* "daily", "vzdump all", "gc usb-ssd" */
     enum sched_where where;
-    const char *calendar;    /* as written in its source */
+    const char *calendar; /* as written in its source */
     enum cal_dialect dialect;
-    const char *const *touches; /* repos or datastores it reads or writes, NULL-terminated; may be NULL */
+    const char *const
+        *touches; /* repos or datastores it reads or writes, NULL-terminated; may be NULL */
     /* the last run, when the source knows it (PVE/PBS task history); 0: unknown */
     time_t last_started, last_ended;
-    int last_outcome;          /* enum run_outcome, or -1 unknown */
-    int64_t typical_duration;  /* seconds; 0: unknown */
+    int last_outcome;         /* enum run_outcome, or -1 unknown */
+    int64_t typical_duration; /* seconds; 0: unknown */
 };
 
 struct sched_job {
@@ -53,34 +54,34 @@ struct sched_job {
     enum sched_where where;
     char *calendar;
     enum cal_dialect dialect;
-    struct vec touches;        /* char * */
-    struct cal_event *ev;      /* NULL when the calendar does not parse: error says why */
+    struct vec touches;   /* char * */
+    struct cal_event *ev; /* NULL when the calendar does not parse: error says why */
     char error[256];
-    time_t next[SCHED_NEXT];   /* after schedule_compute() */
+    time_t next[SCHED_NEXT]; /* after schedule_compute() */
     int n_next;
     bool has_last;
     time_t last_started, last_ended; /* last_ended 0 while running */
-    int last_outcome;          /* enum run_outcome */
-    int64_t duration;          /* seconds a run is taken to last (overlaps, the strip) */
-    bool duration_estimated;   /* no finished run seen: SCHED_DEFAULT_DURATION */
-    bool outside_quiet;        /* a run in the window starts outside the quiet window */
+    int last_outcome;                /* enum run_outcome */
+    int64_t duration;                /* seconds a run is taken to last (overlaps, the strip) */
+    bool duration_estimated;         /* no finished run seen: SCHED_DEFAULT_DURATION */
+    bool outside_quiet;              /* a run in the window starts outside the quiet window */
 };
 
 /* Two jobs running at the same time. */
 struct sched_overlap {
-    size_t a, b;         /* job indexes, a < b */
-    time_t from, to;     /* the part where both run */
-    bool in_quiet;       /* it starts inside the quiet window */
-    char shared[64];     /* a repo or datastore both touch, "" when none */
+    size_t a, b;     /* job indexes, a < b */
+    time_t from, to; /* the part where both run */
+    bool in_quiet;   /* it starts inside the quiet window */
+    char shared[64]; /* a repo or datastore both touch, "" when none */
 };
 
 struct schedule {
-    struct vec jobs;     /* struct sched_job *, in the order added */
-    struct vec overlaps; /* struct sched_overlap *, by start, within [from, to) */
-    size_t overlaps_total; /* may exceed overlaps.len (SCHED_MAX_OVERLAPS kept) */
+    struct vec jobs;          /* struct sched_job *, in the order added */
+    struct vec overlaps;      /* struct sched_overlap *, by start, within [from, to) */
+    size_t overlaps_total;    /* may exceed overlaps.len (SCHED_MAX_OVERLAPS kept) */
     int quiet_from, quiet_to; /* minutes after local midnight; -1: no quiet window */
     time_t now;
-    time_t from, to;     /* the window of the overlaps: local midnight today, + SCHED_DAYS */
+    time_t from, to; /* the window of the overlaps: local midnight today, + SCHED_DAYS */
 };
 
 void schedule_init(struct schedule *s, int quiet_from, int quiet_to);
@@ -113,10 +114,10 @@ size_t schedule_runs(const struct sched_job *j, time_t from, time_t to,
 /* One cell of the 7-day strip. */
 struct sched_cell {
     time_t start, end;
-    uint64_t jobs;  /* bit i: job i runs in the cell (the first 64 jobs) */
-    bool overlap;   /* two jobs run at the same time in it */
-    bool quiet;     /* it starts inside the quiet window */
-    bool past;      /* it ended before now */
+    uint64_t jobs; /* bit i: job i runs in the cell (the first 64 jobs) */
+    bool overlap;  /* two jobs run at the same time in it */
+    bool quiet;    /* it starts inside the quiet window */
+    bool past;     /* it ended before now */
 };
 
 /*

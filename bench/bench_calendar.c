@@ -13,8 +13,8 @@
 
 #define ITER   2000000
 #define ROUNDS 3
-#define START ((time_t)1795000000) /* late 2026 */
-#define SPAN  (20L * 365 * 86400)
+#define START  ((time_t)1795000000) /* late 2026 */
+#define SPAN   (20L * 365 * 86400)
 
 static double now_s(void)
 {
@@ -76,10 +76,11 @@ int main(void)
         if (r == 0 || round_el < el)
             el = round_el;
     }
-    printf("calendar next elapse, %zu events mixed, TZ=Europe/Berlin: %d in %.3f s (best of 3) = %.0f /s  "
-           "target >= 1000000/s: %s (checksum %llu)\n",
-           NEV, ITER, el, ITER / el, ITER / el >= 1e6 ? "met" : "MISSED",
-           (unsigned long long)(sum % 1000));
+    printf(
+        "calendar next elapse, %zu events mixed, TZ=Europe/Berlin: %d in %.3f s (best of 3) = %.0f /s  "
+        "target >= 1000000/s: %s (checksum %llu)\n",
+        NEV, ITER, el, ITER / el, ITER / el >= 1e6 ? "met" : "MISSED",
+        (unsigned long long)(sum % 1000));
     if (misses) {
         fprintf(stderr, "%ld calls found no elapse: the figures are not valid\n", misses);
         return 1;

@@ -98,10 +98,12 @@ int main(void)
         }
     }
     printf("qsort of %d int64 timestamps:   %8.1f ms (best of %d)\n", N, best_sort * 1e3, ROUNDS);
-    printf("restic engine, full policy:     %8.1f ms  = %.2fx the sort (kept %zu)  target <= 3x: %s\n",
-           best[0] * 1e3, best[0] / best_sort, kept[0], best[0] <= 3 * best_sort ? "met" : "MISSED");
-    printf("proxmox engine, full policy:    %8.1f ms  = %.2fx the sort (kept %zu)  target <= 3x: %s\n",
-           best[1] * 1e3, best[1] / best_sort, kept[1], best[1] <= 3 * best_sort ? "met" : "MISSED");
+    printf(
+        "restic engine, full policy:     %8.1f ms  = %.2fx the sort (kept %zu)  target <= 3x: %s\n",
+        best[0] * 1e3, best[0] / best_sort, kept[0], best[0] <= 3 * best_sort ? "met" : "MISSED");
+    printf(
+        "proxmox engine, full policy:    %8.1f ms  = %.2fx the sort (kept %zu)  target <= 3x: %s\n",
+        best[1] * 1e3, best[1] / best_sort, kept[1], best[1] <= 3 * best_sort ? "met" : "MISSED");
     free(times);
     free(sorted);
     free(snaps);

@@ -41,7 +41,7 @@ static const char *const usage_plan =
 static const char *const rule_flags[RET_NRULES] = { "--keep-last",    "--keep-hourly",
                                                     "--keep-daily",   "--keep-weekly",
                                                     "--keep-monthly", "--keep-yearly" };
-static const char *const rule_words[RET_NRULES] = { "last", "hourly", "daily",
+static const char *const rule_words[RET_NRULES] = { "last",   "hourly",  "daily",
                                                     "weekly", "monthly", "yearly" };
 
 struct plan_args {
@@ -159,11 +159,15 @@ static int parse_count(enum retention_engine engine, int ver, int rule, const ch
 
     if (!strcmp(arg, "unlimited")) {
         if (engine != RETENTION_RESTIC)
-            return cli_usage("retention", "%s unlimited: Proxmox has no unlimited count "
-                             "(leave every rule out to keep all)", rule_flags[rule]);
+            return cli_usage("retention",
+                             "%s unlimited: Proxmox has no unlimited count "
+                             "(leave every rule out to keep all)",
+                             rule_flags[rule]);
         if (ver < RETENTION_RESTIC_VERSION(0, 16))
-            return cli_usage("retention", "%s unlimited: restic %d.%d does not know 'unlimited' "
-                             "(it came with 0.16)", rule_flags[rule], ver / 1000, ver % 1000);
+            return cli_usage("retention",
+                             "%s unlimited: restic %d.%d does not know 'unlimited' "
+                             "(it came with 0.16)",
+                             rule_flags[rule], ver / 1000, ver % 1000);
         *out = RETENTION_UNLIMITED;
         return 0;
     }
@@ -174,8 +178,10 @@ static int parse_count(enum retention_engine engine, int ver, int rule, const ch
             return cli_usage("retention", "%s: negative count '%s'", rule_flags[rule], arg);
         if (ver >= RETENTION_RESTIC_VERSION(0, 16)) {
             if (v != -1)
-                return cli_usage("retention", "%s %s: negative values not allowed, use "
-                                 "'unlimited' instead", rule_flags[rule], arg);
+                return cli_usage("retention",
+                                 "%s %s: negative values not allowed, use "
+                                 "'unlimited' instead",
+                                 rule_flags[rule], arg);
             v = RETENTION_UNLIMITED;
         } else {
             cli_error("warning: restic %d.%d treats %s %s as 'rule off' yet applies the "
@@ -341,8 +347,7 @@ static int cmd_plan(struct cli *cli, int argc, char **argv)
             return cli_usage("retention", "--keep-tag is restic only");
     } else if (a.version) {
         if (parse_version(a.version, &pol.restic_version))
-            return cli_usage("retention", "--restic-version '%s': want X.Y (e.g. 0.14)",
-                             a.version);
+            return cli_usage("retention", "--restic-version '%s': want X.Y (e.g. 0.14)", a.version);
         snprintf(verline, sizeof(verline), "given by --restic-version");
     } else {
         char found[200];
@@ -359,8 +364,10 @@ static int cmd_plan(struct cli *cli, int argc, char **argv)
             struct retention_duration *d = r == 0 ? &pol.within : &pol.within_rule[r - 1];
 
             if (retention_parse_duration(a.within_arg[r], d))
-                return cli_usage("retention", "'%s' is not a restic duration (like 1y2m3d4h; "
-                                 "units y m d h)", a.within_arg[r]);
+                return cli_usage("retention",
+                                 "'%s' is not a restic duration (like 1y2m3d4h; "
+                                 "units y m d h)",
+                                 a.within_arg[r]);
         }
     }
     pol.tag_lists = a.tags;
@@ -393,8 +400,9 @@ static int cmd_plan(struct cli *cli, int argc, char **argv)
     }
 
     if (engine == RETENTION_RESTIC)
-        buf_printf(&header, "restic forget policy of restic %d.%d (%s): ",
-                   pol.restic_version / 1000, pol.restic_version % 1000, verline);
+        buf_printf(&header,
+                   "restic forget policy of restic %d.%d (%s): ", pol.restic_version / 1000,
+                   pol.restic_version % 1000, verline);
     else
         buf_puts(&header, "Proxmox (PBS/PVE) prune, buckets in local time: ");
     describe_policy(engine, &pol, &header);
@@ -441,7 +449,10 @@ static const char *const usage_show = "show [--json] [--cached] [--restic-versio
 
 static const char *health_word(enum health h)
 {
-    return h == HEALTH_OK ? "ok" : h == HEALTH_WARN ? "warn" : h == HEALTH_CRIT ? "crit" : "unknown";
+    return h == HEALTH_OK     ? "ok"
+           : h == HEALTH_WARN ? "warn"
+           : h == HEALTH_CRIT ? "crit"
+                              : "unknown";
 }
 
 static json_t *time_or_null(time_t t)
@@ -469,7 +480,7 @@ static const char *expiry_word(enum retview_expiry e)
 /* One tier as read for show. */
 struct show_tier {
     const struct repo_view *rv;
-    bool have;                 /* a cache exists */
+    bool have; /* a cache exists */
     struct retview view;
     struct lb_err err;
     struct buf policy;
@@ -494,27 +505,36 @@ static void show_json(struct show_tier *t, size_t n, int ver, time_t now)
 
         json_object_set_new(o, "tier", json_string(rc->name));
         json_object_set_new(o, "kind", json_string("restic"));
-        json_object_set_new(o, "class", json_string(rc->tier == TIER_OFFSITE ? "offsite" : "local"));
+        json_object_set_new(o, "class",
+                            json_string(rc->tier == TIER_OFFSITE ? "offsite" : "local"));
         json_object_set_new(o, "policy", json_string(buf_cstr(&t[i].policy)));
-        json_object_set_new(o, "fed_by", t[i].feeds.jobs[0] ? json_string(t[i].feeds.jobs) : json_null());
+        json_object_set_new(o, "fed_by",
+                            t[i].feeds.jobs[0] ? json_string(t[i].feeds.jobs) : json_null());
         json_object_set_new(o, "fetched_at", time_or_null(t[i].rv->fetched_at));
-        json_object_set_new(o, "from_cache", json_boolean(t[i].rv->from_cache || t[i].rv->state != REPO_OK));
-        json_object_set_new(o, "error", t[i].err.msg[0] ? json_string(t[i].err.msg)
-                                        : t[i].rv->state == REPO_ERROR ? json_string(t[i].rv->error.msg)
-                                                                       : json_null());
+        json_object_set_new(o, "from_cache",
+                            json_boolean(t[i].rv->from_cache || t[i].rv->state != REPO_OK));
+        json_object_set_new(o, "error",
+                            t[i].err.msg[0]                ? json_string(t[i].err.msg)
+                            : t[i].rv->state == REPO_ERROR ? json_string(t[i].rv->error.msg)
+                                                           : json_null());
         json_object_set_new(o, "rpo_seconds", json_integer(t[i].rv->rpo));
-        json_object_set_new(o, "rpo_status", json_string(health_word(app_repo_health(t[i].rv, now))));
+        json_object_set_new(o, "rpo_status",
+                            json_string(health_word(app_repo_health(t[i].rv, now))));
         json_object_set_new(o, "points", json_integer((json_int_t)v->n));
         json_object_set_new(o, "kept", json_integer((json_int_t)v->kept));
         json_object_set_new(o, "removed", json_integer((json_int_t)v->removed));
         json_object_set_new(o, "oldest", time_or_null(v->n ? (time_t)v->pts[0].time : 0));
         json_object_set_new(o, "newest", time_or_null(v->n ? (time_t)v->pts[v->n - 1].time : 0));
         json_object_set_new(o, "next_forget", time_or_null(v->next_forget));
-        json_object_set_new(o, "size_bytes", t[i].size_known ? json_integer((json_int_t)t[i].size) : json_null());
+        json_object_set_new(o, "size_bytes",
+                            t[i].size_known ? json_integer((json_int_t)t[i].size) : json_null());
         json_object_set_new(o, "freed_bytes_estimate",
-                            t[i].size_known ? json_integer((json_int_t)retview_freed_estimate(t[i].size, v->n, v->removed))
+                            t[i].size_known ? json_integer((json_int_t)retview_freed_estimate(
+                                                  t[i].size, v->n, v->removed))
                                             : json_null());
-        json_object_set_new(o, "price_per_gib_month", rc->price_per_gib_month > 0 ? json_real(rc->price_per_gib_month) : json_null());
+        json_object_set_new(o, "price_per_gib_month",
+                            rc->price_per_gib_month > 0 ? json_real(rc->price_per_gib_month)
+                                                        : json_null());
         json_object_set_new(o, "cost_per_month",
                             rc->price_per_gib_month > 0 && t[i].size_known
                                 ? json_real(retview_cost(t[i].size, rc->price_per_gib_month))
@@ -565,11 +585,12 @@ static void show_table(struct show_tier *t, size_t n, int ver, time_t now)
 
         str_copy(name, sizeof(name), rc->name);
         str_sanitize(name);
-        printf("\ntier %s (restic, %s): %s\n", name, rc->tier == TIER_OFFSITE ? "off-site" : "local",
-               buf_cstr(&t[i].policy));
+        printf("\ntier %s (restic, %s): %s\n", name,
+               rc->tier == TIER_OFFSITE ? "off-site" : "local", buf_cstr(&t[i].policy));
         if (t[i].err.msg[0] || !t[i].have) {
             str_copy(c, sizeof(c), t[i].err.msg[0] ? t[i].err.msg : "never read");
-            printf("  no snapshots known: %s\n", t[i].err.msg[0] ? t[i].err.msg : "the repo was never read");
+            printf("  no snapshots known: %s\n",
+                   t[i].err.msg[0] ? t[i].err.msg : "the repo was never read");
             continue;
         }
         if (t[i].feeds.jobs[0]) {
@@ -589,11 +610,12 @@ static void show_table(struct show_tier *t, size_t n, int ver, time_t now)
         }
         clock_fmt_local((time_t)v->pts[0].time, a, sizeof(a));
         a[16] = '\0';
-        printf("  %zu point%s (keep %zu, remove %zu), oldest %s (%s ago); newest %s ago, RPO %s: %s\n",
-               v->n, v->n == 1 ? "" : "s", v->kept, v->removed, a,
-               str_fmt_age((int64_t)(now - v->pts[0].time), b, sizeof(b)),
-               str_fmt_age((int64_t)(now - v->pts[v->n - 1].time), c, sizeof(c)),
-               str_fmt_age(t[i].rv->rpo, name, sizeof(name)), health_word(h));
+        printf(
+            "  %zu point%s (keep %zu, remove %zu), oldest %s (%s ago); newest %s ago, RPO %s: %s\n",
+            v->n, v->n == 1 ? "" : "s", v->kept, v->removed, a,
+            str_fmt_age((int64_t)(now - v->pts[0].time), b, sizeof(b)),
+            str_fmt_age((int64_t)(now - v->pts[v->n - 1].time), c, sizeof(c)),
+            str_fmt_age(t[i].rv->rpo, name, sizeof(name)), health_word(h));
         if (t[i].size_known) {
             str_fmt_bytes(t[i].size, a, sizeof(a));
             if (rc->price_per_gib_month > 0)
@@ -691,7 +713,8 @@ static int cmd_show(struct cli *cli, int argc, char **argv)
         vec_init(&info.locks, restic_lock_free);
         if (!app->store) {
             str_copy(t->err.msg, sizeof(t->err.msg), "no state database");
-        } else if (store_get_repo_info(app->store, t->rv->cache_key, &info, &fetched, &t->err) == 0) {
+        } else if (store_get_repo_info(app->store, t->rv->cache_key, &info, &fetched, &t->err) ==
+                   0) {
             t->have = true;
             t->size = info.stats.total_size;
             t->size_known = info.stats_known;
@@ -723,7 +746,8 @@ static int cmd_show(struct cli *cli, int argc, char **argv)
 int cmd_retention(struct cli *cli, int argc, char **argv)
 {
     if (argc < 2)
-        return cli_usage("retention", "which one? usage: lifeboat retention %s\n   or: lifeboat retention %s",
+        return cli_usage("retention",
+                         "which one? usage: lifeboat retention %s\n   or: lifeboat retention %s",
                          usage_plan, usage_show);
     if (!strcmp(argv[1], "plan"))
         return cmd_plan(cli, argc - 1, argv + 1);

@@ -47,9 +47,9 @@ static void print_json(const struct schedule *s)
 
     json_object_set_new(root, "generated", time_json(s->now));
     json_object_set_new(root, "quiet_window",
-                        s->quiet_from >= 0 ? json_string(window_text(s->quiet_from, s->quiet_to,
-                                                                     buf, sizeof(buf)))
-                                           : json_null());
+                        s->quiet_from >= 0
+                            ? json_string(window_text(s->quiet_from, s->quiet_to, buf, sizeof(buf)))
+                            : json_null());
     vec_foreach(&s->jobs, i, j) {
         json_t *jo = json_object(), *next = json_array(), *touches = json_array();
         size_t k;
@@ -216,9 +216,9 @@ static void print_table(const struct schedule *s)
         str_sanitize(nb);
         str_copy(c, sizeof(c), o->shared);
         str_sanitize(c);
-        printf("  %s-%s  %s and %s%s%s%s%s\n", a, b, na, nb, o->in_quiet ? "" : " (outside the quiet window)",
-               o->shared[0] ? ", both use " : "", c,
-               o->shared[0] ? ": the second waits for the first's lock" : "");
+        printf("  %s-%s  %s and %s%s%s%s%s\n", a, b, na, nb,
+               o->in_quiet ? "" : " (outside the quiet window)", o->shared[0] ? ", both use " : "",
+               c, o->shared[0] ? ": the second waits for the first's lock" : "");
     }
     if (s->overlaps_total > s->overlaps.len)
         printf("  ... and %zu more\n", s->overlaps_total - s->overlaps.len);

@@ -32,12 +32,12 @@
 #define MAX_LABELS   64
 
 struct tier {
-    size_t repo;        /* index in app->repos */
-    bool have;          /* a cache was read */
+    size_t repo; /* index in app->repos */
+    bool have;   /* a cache was read */
     time_t fetched_at;
     uint64_t size;
     bool size_known;
-    struct vec snaps;   /* struct restic_snapshot *, owned */
+    struct vec snaps; /* struct restic_snapshot *, owned */
     struct retview view;
     bool built;
     char error[256];
@@ -84,9 +84,13 @@ size_t ret_axis_labels(int64_t t0, int64_t t1, int width, struct ret_label *out,
     struct tm tm;
     size_t n = 0;
     int next_free = 0;
-    enum { DAYS, WEEKS, MONTHS } unit = span <= 21 * 86400 ? DAYS
-                                        : span <= 120 * 86400 ? WEEKS
-                                                              : MONTHS;
+    enum {
+        DAYS,
+        WEEKS,
+        MONTHS
+    } unit = span <= 21 * 86400    ? DAYS
+             : span <= 120 * 86400 ? WEEKS
+                                   : MONTHS;
 
     if (width < 8 || span <= 0)
         return 0;
@@ -306,7 +310,8 @@ static void draw_tabs(const struct ret_screen *rs, int y, int x, int w)
 
         snprintf(label, sizeof(label), " %s ", rv->cfg->name);
         str_sanitize(label);
-        cx += draw_text(y, cx, x + w - cx, theme_attr(i == rs->cur ? EL_TAB_ACTIVE : EL_TAB), label);
+        cx +=
+            draw_text(y, cx, x + w - cx, theme_attr(i == rs->cur ? EL_TAB_ACTIVE : EL_TAB), label);
         cx += 1;
     }
     if (rs->n > 1 && cx + 12 < x + w)
@@ -328,8 +333,8 @@ static void draw_summary(const struct ret_screen *rs, int y, int x, int w,
     int cx;
 
     retview_policy_from_keep(&rv->cfg->keep, rs->restic_version, &p);
-    snprintf(line, sizeof(line), "restic %d.%d rules %s %s %s policy %s %s %s", rs->restic_version / 1000,
-             rs->restic_version % 1000, glyph(G_SEP),
+    snprintf(line, sizeof(line), "restic %d.%d rules %s %s %s policy %s %s %s",
+             rs->restic_version / 1000, rs->restic_version % 1000, glyph(G_SEP),
              rv->cfg->tier == TIER_OFFSITE ? "off-site" : "local", glyph(G_SEP),
              policy_text(&p, rs->restic_version, pol, sizeof(pol)), glyph(G_SEP),
              t->fed_by[0] ? "fed by" : "no job writes into it");
@@ -481,7 +486,8 @@ static void draw_timeline(const struct ret_screen *rs, struct rect r, const stru
     if (y < r.y + r.h - 1) {
         char key[160];
 
-        snprintf(key, sizeof(key), "D daily  W weekly  M monthly  Y yearly  L last  %s would go  %s gap",
+        snprintf(key, sizeof(key),
+                 "D daily  W weekly  M monthly  Y yearly  L last  %s would go  %s gap",
                  glyph(G_CRIT), glyph(G_WARN));
         draw_text(y, x, w, theme_attr(EL_DIM), key);
     }
@@ -516,7 +522,8 @@ static void draw_whatif(const struct ret_screen *rs, struct rect r, const struct
         int cx = r.x + 1;
 
         snprintf(buf, sizeof(buf), "keep %zu %s would go %zu", w->kept, glyph(G_SEP), w->removed);
-        cx += draw_text(y, cx, r.w - 1, theme_attr(w->removed ? EL_STATUS_WARN : EL_STATUS_OK), buf);
+        cx +=
+            draw_text(y, cx, r.w - 1, theme_attr(w->removed ? EL_STATUS_WARN : EL_STATUS_OK), buf);
         if (t->size_known) {
             uint64_t freed = retview_freed_estimate(t->size, w->n, w->removed);
 
@@ -538,12 +545,9 @@ static void draw_whatif(const struct ret_screen *rs, struct rect r, const struct
 enum pcol { P_TIME, P_ID, P_ACTION, P_WHY, P_EXPIRES, P_AGE, P_COUNT };
 
 static const struct col_spec point_cols[P_COUNT] = {
-    [P_TIME] = { "point", 16, 16, 0, false },
-    [P_ID] = { "id", 8, 8, 4, false },
-    [P_ACTION] = { "action", 8, 8, 2, false },
-    [P_WHY] = { "kept by", 12, 26, 0, false },
-    [P_EXPIRES] = { "expires", 18, 30, 1, false },
-    [P_AGE] = { "age", 5, 6, 3, true },
+    [P_TIME] = { "point", 16, 16, 0, false },      [P_ID] = { "id", 8, 8, 4, false },
+    [P_ACTION] = { "action", 8, 8, 2, false },     [P_WHY] = { "kept by", 12, 26, 0, false },
+    [P_EXPIRES] = { "expires", 18, 30, 1, false }, [P_AGE] = { "age", 5, 6, 3, true },
 };
 
 static void draw_points(struct ret_screen *rs, struct rect r, const struct screen_ctx *ctx)
@@ -553,8 +557,7 @@ static void draw_points(struct ret_screen *rs, struct rect r, const struct scree
     char title[96], buf[256];
     const struct repo_view *rv = tier_repo(rs, &rs->tiers[rs->cur]);
 
-    snprintf(title, sizeof(title), "points of %s%s", rv->cfg->name,
-             rs->whatif ? " (what-if)" : "");
+    snprintf(title, sizeof(title), "points of %s%s", rv->cfg->name, rs->whatif ? " (what-if)" : "");
     str_sanitize(title);
     draw_box(r, theme_attr(EL_BORDER), title, theme_attr(EL_PANEL_TITLE));
     layout_columns(point_cols, P_COUNT, r.w - 4, 2, w);
@@ -688,8 +691,8 @@ static unsigned retention_action(void *st, enum action a, const struct screen_ct
         if (!rs->n)
             return REACT_HANDLED;
         rs->whatif = true;
-        retview_policy_from_keep(&tier_repo(rs, &rs->tiers[rs->cur])->cfg->keep,
-                                 rs->restic_version, &rs->wpol);
+        retview_policy_from_keep(&tier_repo(rs, &rs->tiers[rs->cur])->cfg->keep, rs->restic_version,
+                                 &rs->wpol);
         rs->rule = RET_DAILY;
         build_whatif(rs, ctx->now);
         return REACT_HANDLED;
@@ -703,8 +706,7 @@ static unsigned retention_action(void *st, enum action a, const struct screen_ct
     case ACTION_RULE_LESS:
         if (!rs->whatif)
             return REACT_NONE;
-        if (a == ACTION_RULE_MORE && rs->wpol.keep[rs->rule] >= 0 &&
-            rs->wpol.keep[rs->rule] < 999)
+        if (a == ACTION_RULE_MORE && rs->wpol.keep[rs->rule] >= 0 && rs->wpol.keep[rs->rule] < 999)
             rs->wpol.keep[rs->rule]++;
         else if (a == ACTION_RULE_LESS && rs->wpol.keep[rs->rule] >= 1000000)
             rs->wpol.keep[rs->rule] = 999;

@@ -124,14 +124,10 @@ static void ensure_built(struct sched_screen *ss, time_t now)
 enum col { C_KEY, C_JOB, C_WHERE, C_CAL, C_NEXT, C_IN, C_THEN, C_LAST, C_TOOK, C_COUNT };
 
 static const struct col_spec job_cols[C_COUNT] = {
-    [C_KEY] = { "", 1, 1, 0, false },
-    [C_JOB] = { "job", 8, 24, 0, false },
-    [C_WHERE] = { "where", 5, 8, 3, false },
-    [C_CAL] = { "calendar", 12, 28, 1, false },
-    [C_NEXT] = { "next", 14, 16, 0, false },
-    [C_IN] = { "in", 7, 9, 8, true },
-    [C_THEN] = { "then", 20, 34, 7, false },
-    [C_LAST] = { "last", 9, 14, 2, false },
+    [C_KEY] = { "", 1, 1, 0, false },        [C_JOB] = { "job", 8, 24, 0, false },
+    [C_WHERE] = { "where", 5, 8, 3, false }, [C_CAL] = { "calendar", 12, 28, 1, false },
+    [C_NEXT] = { "next", 14, 16, 0, false }, [C_IN] = { "in", 7, 9, 8, true },
+    [C_THEN] = { "then", 20, 34, 7, false }, [C_LAST] = { "last", 9, 14, 2, false },
     [C_TOOK] = { "took", 6, 8, 4, true },
 };
 
@@ -194,7 +190,10 @@ static void job_cell(const struct sched_screen *ss, const struct sched_job *j, s
             bool ok = j->last_outcome == RUN_OK;
             bool warn = j->last_outcome == RUN_WARNING;
 
-            snprintf(buf, n, "%s %s", glyph(ok ? G_OK : warn ? G_WARN : G_CRIT),
+            snprintf(buf, n, "%s %s",
+                     glyph(ok     ? G_OK
+                           : warn ? G_WARN
+                                  : G_CRIT),
                      str_fmt_age((int64_t)(now - j->last_started), a, sizeof(a)));
             *el = ok ? EL_STATUS_OK : warn ? EL_STATUS_WARN : EL_STATUS_CRIT;
         }
@@ -301,9 +300,8 @@ static size_t strip_notes(const struct sched_screen *ss, struct note *out, size_
         strftime(b, sizeof(b), "%H:%M", &tm);
         out[n].el = o->shared[0] ? EL_STATUS_CRIT : EL_STATUS_WARN;
         snprintf(out[n].text, sizeof(out[n].text), "%s %s-%s  %s overlaps %s%s%s%s%s",
-                 glyph(G_WARN), a, b, ja->name, jb->name,
-                 o->shared[0] ? ": both use " : "", o->shared,
-                 o->shared[0] ? ", the second waits for the lock" : "",
+                 glyph(G_WARN), a, b, ja->name, jb->name, o->shared[0] ? ": both use " : "",
+                 o->shared, o->shared[0] ? ", the second waits for the lock" : "",
                  o->in_quiet ? "" : " (outside the quiet window)");
         str_sanitize(out[n].text);
         n++;
@@ -396,8 +394,8 @@ static void draw_strip(struct sched_screen *ss, struct rect r, const struct scre
 
                 snprintf(ch, sizeof(ch), "%c",
                          cell->jobs & (cell->jobs - 1) ? '+'
-                         : jn >= 0 && ss->letters[jn] ? ss->letters[jn]
-                                                      : '#');
+                         : jn >= 0 && ss->letters[jn]  ? ss->letters[jn]
+                                                       : '#');
                 el = EL_STATUS_OK;
             } else if (cell->quiet) {
                 snprintf(ch, sizeof(ch), "%s", glyph(G_BAR_EMPTY));
@@ -419,8 +417,8 @@ static void draw_strip(struct sched_screen *ss, struct rect r, const struct scre
                 note = "overlap";
         }
         if (note && x0 + cols + 2 < r.x + r.w - 2)
-            draw_text(y, x0 + cols + 1, r.x + r.w - 2 - (x0 + cols + 1),
-                      theme_attr(EL_STATUS_CRIT), glyph(G_WARN));
+            draw_text(y, x0 + cols + 1, r.x + r.w - 2 - (x0 + cols + 1), theme_attr(EL_STATUS_CRIT),
+                      glyph(G_WARN));
     }
     free(cells);
     /* the notes: overlaps, runs outside the quiet window */

@@ -91,10 +91,10 @@ static void test_overlap_shared_repo_in_quiet_window(void **state)
     (void)state;
     set_tz("UTC");
     schedule_init(&s, 60, 360);
-    add(&s, "daily", "*-*-* 03:00", 2 * 3600, t_daily);  /* 03:00-05:00 */
-    add(&s, "weekly", "Sun 04:30", 1800, t_weekly);      /* Sunday 04:30-05:00 */
-    add(&s, "late", "*-*-* 05:00", 600, t_other);        /* starts as they end: no overlap */
-    schedule_compute(&s, at("2026-11-26 14:00"));        /* a Thursday */
+    add(&s, "daily", "*-*-* 03:00", 2 * 3600, t_daily); /* 03:00-05:00 */
+    add(&s, "weekly", "Sun 04:30", 1800, t_weekly);     /* Sunday 04:30-05:00 */
+    add(&s, "late", "*-*-* 05:00", 600, t_other);       /* starts as they end: no overlap */
+    schedule_compute(&s, at("2026-11-26 14:00"));       /* a Thursday */
     assert_int_equal(s.overlaps.len, 1);
     o = vec_get(&s.overlaps, 0);
     assert_int_equal(o->a, 0);
@@ -269,9 +269,8 @@ static void test_expiry_follows_the_daily_schedule(void **state)
     policy_5_3_2(&p);
     /* every day from Oct 18 to Thu Nov 26 (as the demo lab), now Thursday afternoon */
     n = dailies(in, 64, "2026-10-18", 40, NULL);
-    assert_int_equal(retview_build(&rv, RETENTION_RESTIC, &p, in, n, &feed, 1,
-                                   at("2026-11-26 14:00"), &err),
-                     0);
+    assert_int_equal(
+        retview_build(&rv, RETENTION_RESTIC, &p, in, n, &feed, 1, at("2026-11-26 14:00"), &err), 0);
     assert_int_equal(rv.next_forget, at("2026-11-27 03:00"));
     assert_int_equal(rv.n_gaps, 0);
     /* newest: daily, weekly, monthly; out of every rule once Dec 1 is the 5th newer daily */
@@ -301,9 +300,8 @@ static void test_expiry_follows_the_daily_schedule(void **state)
     retview_release(&rv);
 
     /* with no job feeding the tier, the counts keep what they keep */
-    assert_int_equal(retview_build(&rv, RETENTION_RESTIC, &p, in, n, NULL, 0,
-                                   at("2026-11-26 14:00"), &err),
-                     0);
+    assert_int_equal(
+        retview_build(&rv, RETENTION_RESTIC, &p, in, n, NULL, 0, at("2026-11-26 14:00"), &err), 0);
     assert_false(rv.has_feed);
     assert_int_equal(point_at(&rv, "2026-11-26 03:00")->exp, RV_NO_NEW);
     assert_int_equal(rv.n_gaps, 0);
@@ -327,9 +325,8 @@ static void test_unlimited_is_bounded(void **state)
     p.restic_version = RETENTION_RESTIC_VERSION(0, 16);
     p.keep[RET_LAST] = RETENTION_UNLIMITED;
     n = dailies(in, 8, "2026-11-20", 5, NULL);
-    assert_int_equal(retview_build(&rv, RETENTION_RESTIC, &p, in, n, &feed, 1,
-                                   at("2026-11-26 14:00"), &err),
-                     0);
+    assert_int_equal(
+        retview_build(&rv, RETENTION_RESTIC, &p, in, n, &feed, 1, at("2026-11-26 14:00"), &err), 0);
     for (size_t i = 0; i < rv.n; i++) {
         assert_true(rv.pts[i].keep);
         assert_int_equal(rv.pts[i].exp, RV_KEPT_BEYOND);
@@ -356,23 +353,20 @@ static void test_gaps(void **state)
     set_tz("UTC");
     policy_5_3_2(&p);
     n = dailies(in, 64, "2026-10-18", 40, skip);
-    assert_int_equal(retview_build(&rv, RETENTION_RESTIC, &p, in, n, &feed, 1,
-                                   at("2026-11-26 14:00"), &err),
-                     0);
+    assert_int_equal(
+        retview_build(&rv, RETENTION_RESTIC, &p, in, n, &feed, 1, at("2026-11-26 14:00"), &err), 0);
     assert_int_equal(rv.n_gaps, 1);
     assert_int_equal(rv.gaps[0], at("2026-11-24 03:00"));
     retview_release(&rv);
 
     /* tonight's run is not a gap before it had time to happen (grace), last night's is */
     n = dailies(in, 64, "2026-10-18", 39, NULL); /* up to Nov 25 */
-    assert_int_equal(retview_build(&rv, RETENTION_RESTIC, &p, in, n, &feed, 1,
-                                   at("2026-11-26 04:00"), &err),
-                     0);
+    assert_int_equal(
+        retview_build(&rv, RETENTION_RESTIC, &p, in, n, &feed, 1, at("2026-11-26 04:00"), &err), 0);
     assert_int_equal(rv.n_gaps, 0);
     retview_release(&rv);
-    assert_int_equal(retview_build(&rv, RETENTION_RESTIC, &p, in, n, &feed, 1,
-                                   at("2026-11-26 14:00"), &err),
-                     0);
+    assert_int_equal(
+        retview_build(&rv, RETENTION_RESTIC, &p, in, n, &feed, 1, at("2026-11-26 14:00"), &err), 0);
     assert_int_equal(rv.n_gaps, 1);
     assert_int_equal(rv.gaps[0], at("2026-11-26 03:00"));
     retview_release(&rv);
@@ -398,9 +392,8 @@ static void test_copy_target_weekly(void **state)
     p.keep[RET_WEEKLY] = 4;
     /* copied up to Sunday Nov 22; now Thursday Nov 26 */
     n = dailies(in, 64, "2026-10-26", 28, NULL);
-    assert_int_equal(retview_build(&rv, RETENTION_RESTIC, &p, in, n, &feed, 1,
-                                   at("2026-11-26 14:00"), &err),
-                     0);
+    assert_int_equal(
+        retview_build(&rv, RETENTION_RESTIC, &p, in, n, &feed, 1, at("2026-11-26 14:00"), &err), 0);
     assert_int_equal(rv.next_forget, at("2026-11-29 04:30"));
     assert_int_equal(rv.n_gaps, 0);
     /* the oldest weekly kept (Sun Nov 1) goes when the week of Nov 23 arrives on Sunday 29 */
