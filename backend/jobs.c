@@ -154,14 +154,12 @@ int jobs_next_run(const struct job_cfg *job, time_t now, time_t *next)
 
 static int64_t job_timeout_ms(const struct job_cfg *job)
 {
-    (void)job;
-    return (int64_t)DEFAULT_TIMEOUT * 1000;
+    return (job->timeout > 0 ? job->timeout : DEFAULT_TIMEOUT) * 1000;
 }
 
 static int64_t job_unlock_after(const struct job_cfg *job)
 {
-    (void)job;
-    return DEFAULT_UNLOCK;
+    return job->unlock_after > 0 ? job->unlock_after : DEFAULT_UNLOCK;
 }
 
 static enum run_outcome worse(enum run_outcome a, enum run_outcome b)
@@ -543,8 +541,9 @@ static int child_start(struct job_run *r, const char *const *args, const char *c
         r->after = NULL;
         return -(int)(r->err.code ? r->err.code : LB_EFAIL);
     }
-    r->step_timer = loop_add_timer(r->loop, timeout_ms > 0 ? timeout_ms : job_timeout_ms(r->job),
-                                   on_step_timeout, r);
+    if (timeout_ms <= 0 || timeout_ms > job_timeout_ms(r->job))
+        timeout_ms = job_timeout_ms(r->job);
+    r->step_timer = loop_add_timer(r->loop, timeout_ms, on_step_timeout, r);
     return 0;
 }
 
@@ -773,14 +772,22 @@ static void pf_after_unlock(struct job_run *r, const struct spawn_result *res,
     pf_next_repo(r);
 }
 
+/* Is pid a live process here (a zombie is not)? comm gets its name. */
 static bool pid_alive(int pid, char *comm, size_t n)
 {
-    char path[64];
+    char path[64], stat[512];
     FILE *f;
+    const char *paren;
 
     comm[0] = '\0';
-    snprintf(path, sizeof(path), "/proc/%d", pid);
-    if (pid <= 0 || access(path, F_OK) < 0)
+    snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+    if (pid <= 0 || !(f = fopen(path, "re")))
+        return false;
+    if (!fgets(stat, sizeof(stat), f))
+        stat[0] = '\0';
+    fclose(f);
+    /* "PID (comm) S ...": S = Z for a zombie, X for dead */
+    if ((paren = strrchr(stat, ')')) && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X'))
         return false;
     snprintf(path, sizeof(path), "/proc/%d/comm", pid);
     if ((f = fopen(path, "re"))) {
@@ -1766,7 +1773,7 @@ static void step_end(struct job_run *r, enum run_outcome outcome)
         if (store_step_finish(r->st, s->id, s->ended, outcome, fig,
                               s->log.len ? buf_cstr(&s->log) : NULL, &e) < 0 ||
             (s->message[0] && store_step_message(r->st, s->id, s->message, &e) < 0) ||
-            store_step_progress(r->st, r->run_id, s->id, NULL, s->ended, &e) < 0)
+            store_step_progress(r->st, r->run_id, 0, NULL, s->ended, &e) < 0)
             store_warn(r, &e);
     }
     free(fig);

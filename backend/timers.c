@@ -45,7 +45,6 @@ char *timers_service_text(const struct job_cfg *job, const char *program, const 
                "# Written by lifeboat timers install: the restic job '%s'.\n"
                "[Unit]\n"
                "Description=lifeboat backup job %s\n"
-               "Documentation=man:lifeboat(1)\n"
                "Wants=network-online.target\n"
                "After=network-online.target\n"
                "\n"
