@@ -560,8 +560,6 @@ static void *job_create(struct loader *ld, const char *name, int line)
     vec_init(&c->exclude, free);
     vec_init(&c->copies, copy_free);
     vec_init(&c->checks, check_free);
-    c->timeout = 12 * 3600;
-    c->unlock_after = 30 * 60;
     vec_push(&ld->cfg->jobs, c);
     return c;
 }
@@ -849,6 +847,20 @@ static void parse_price(struct loader *ld, struct sect *s, const char *key, cons
                     "'%s' is not a price (a number per GiB and month, e.g. 0.006)", val);
     else
         r->price_per_gib_month = d;
+}
+
+/* budget_per_month: the most the repo may cost a month (price_per_gib_month x size) */
+static void parse_budget(struct loader *ld, struct sect *s, const char *key, const char *val,
+                         int line)
+{
+    struct repo_cfg *r = s->obj;
+    double d;
+
+    if (str_to_double(val, &d) || d <= 0 || d > 1e9)
+        problem_key(ld, s, key, line,
+                    "'%s' is not a budget (a positive amount per month, e.g. 5.00)", val);
+    else
+        r->budget_per_month = d;
 }
 
 static void parse_repo_names(struct loader *ld, struct sect *s, const char *key, const char *val,
@@ -1292,6 +1304,7 @@ static const struct key_spec repo_keys[] = {
     KEYFN("tier", parse_tier, 0),
     KEYFN("keep", parse_keep, 0),
     KEYFN("price_per_gib_month", parse_price, 0),
+    KEYFN("budget_per_month", parse_budget, 0),
 };
 
 static const struct key_spec job_keys[] = {
@@ -1301,8 +1314,6 @@ static const struct key_spec job_keys[] = {
     KEY("exclude", KT_LIST, job_cfg, exclude, "restic exclude patterns"),
     KEYFN("copy", parse_copy, KF_REPEAT),
     KEYFN("check", parse_check, KF_REPEAT),
-    KEY("timeout", KT_DURATION, job_cfg, timeout, DUR_EX),
-    KEY("unlock_after", KT_DURATION, job_cfg, unlock_after, DUR_EX),
 };
 
 static const struct key_spec disk_keys[] = {

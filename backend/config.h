@@ -73,6 +73,7 @@ struct repo_cfg {
     enum repo_tier tier;    /* default local */
     struct keep_policy keep;
     double price_per_gib_month; /* 0 unset */
+    double budget_per_month;    /* 0 unset: alert when price x size is above it */
     int line;
 };
 
@@ -97,8 +98,6 @@ struct job_cfg {
     struct vec copies;  /* struct job_copy * */
     struct vec checks;  /* struct job_check * */
     int line;
-    int64_t timeout;      /* seconds one step may take before restic is stopped (default 12h) */
-    int64_t unlock_after; /* seconds: stale restic locks of this host older than this are removed (30m) */
 };
 
 struct disk_cfg {

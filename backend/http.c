@@ -79,6 +79,11 @@ struct http_req {
     unsigned char pin[32];
     bool insecure;
     bool connect_only;
+    /* mail (SMTP) */
+    char *mail_from;
+    struct curl_slist *mail_rcpt;
+    char *username, *password;
+    size_t upload_off;
     int retries_left;
     int attempt;
 
@@ -250,6 +255,36 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *arg)
     return n;
 }
 
+/* The message of a mail, handed to curl as it reads. */
+static size_t on_upload(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+    struct http_req *req = arg;
+    size_t n = size * nmemb, left = req->body_len - req->upload_off;
+
+    if (n > left)
+        n = left;
+    memcpy(ptr, req->body + req->upload_off, n);
+    req->upload_off += n;
+    return n;
+}
+
+/* smtp://127.0.0.1..., smtp://[::1]..., smtp://localhost... */
+static bool url_host_is_loopback(const char *url)
+{
+    const char *h = strstr(url, "://"), *at, *end;
+    size_t n;
+
+    h = h ? h + 3 : url;
+    end = h + strcspn(h, "/?#");
+    at = memchr(h, '@', (size_t)(end - h));
+    if (at)
+        h = at + 1;
+    n = strcspn(h, ":/?#");
+    if (*h == '[')
+        return !strncmp(h, "[::1]", 5);
+    return (n == 9 && !strncmp(h, "localhost", 9)) || (n >= 4 && !strncmp(h, "127.", 4));
+}
+
 static bool method_is(const struct http_req *req, const char *m)
 {
     return !strcmp(req->method, m);
@@ -281,9 +316,29 @@ static CURL *easy_build(struct http_req *req, struct lb_err *err)
     SET(CURLOPT_CONNECTTIMEOUT_MS, req->connect_timeout_ms);
     SET(CURLOPT_TIMEOUT_MS, req->timeout_ms);
     SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)req->max_body);
-    SET(CURLOPT_PROTOCOLS_STR, "http,https");
-    SET(CURLOPT_HTTPHEADER, req->headers);
-    if (method_is(req, "GET")) {
+    if (req->mail_from) {
+        req->upload_off = 0;
+        SET(CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+        SET(CURLOPT_MAIL_FROM, req->mail_from);
+        SET(CURLOPT_MAIL_RCPT, req->mail_rcpt);
+        SET(CURLOPT_UPLOAD, 1L);
+        SET(CURLOPT_READFUNCTION, on_upload);
+        SET(CURLOPT_READDATA, req);
+        SET(CURLOPT_INFILESIZE_LARGE, (curl_off_t)req->body_len);
+        if (!strncmp(req->url, "smtp://", 7))
+            SET(CURLOPT_USE_SSL,
+                url_host_is_loopback(req->url) ? (long)CURLUSESSL_TRY : (long)CURLUSESSL_ALL);
+        if (req->username) {
+            SET(CURLOPT_USERNAME, req->username);
+            SET(CURLOPT_PASSWORD, req->password ? req->password : "");
+        }
+    } else {
+        SET(CURLOPT_PROTOCOLS_STR, "http,https");
+        SET(CURLOPT_HTTPHEADER, req->headers);
+    }
+    if (req->mail_from) {
+        /* the message goes through on_upload */
+    } else if (method_is(req, "GET")) {
         SET(CURLOPT_HTTPGET, 1L);
     } else if (method_is(req, "HEAD")) {
         SET(CURLOPT_NOBODY, 1L);
@@ -372,6 +427,14 @@ static void attempt_drop(struct http_req *req)
 static void req_free(struct http_req *req)
 {
     headers_free(req->headers);
+    curl_slist_free_all(req->mail_rcpt);
+    free(req->mail_from);
+    if (req->username)
+        wipe(req->username, strlen(req->username));
+    if (req->password)
+        wipe(req->password, strlen(req->password));
+    free(req->username);
+    free(req->password);
     wipe(req->body, req->body_len);
     free(req->body);
     free(req->method);
@@ -719,6 +782,13 @@ struct http_req *http_start(struct http *http, const struct http_request_opts *o
     }
     req->insecure = opts->insecure;
     req->connect_only = opts->connect_only;
+    if (opts->mail_from) {
+        req->mail_from = xstrdup(opts->mail_from);
+        for (i = 0; opts->mail_rcpt && opts->mail_rcpt[i]; i++)
+            req->mail_rcpt = curl_slist_append(req->mail_rcpt, opts->mail_rcpt[i]);
+        req->username = xstrdup(opts->username);
+        req->password = xstrdup(opts->password);
+    }
     req->headers = curl_slist_append(NULL, "Expect:"); /* no 100-continue round trip */
     for (i = 0; opts->headers && opts->headers[i]; i++)
         req->headers = curl_slist_append(req->headers, opts->headers[i]);

@@ -49,6 +49,18 @@ struct http_request_opts {
      * fingerprint an endpoint presents (trust on first use is the operator's call).
      */
     bool connect_only;
+    /*
+     * Mail (an smtp:// or smtps:// url; set mail_from): body is the whole
+     * message (headers, blank line, text) sent as is to mail_rcpt
+     * (NULL-terminated). smtps:// is TLS from the start; smtp:// must upgrade
+     * with STARTTLS, except to a loopback relay (127.0.0.1, ::1, localhost),
+     * where it is tried. username/password (secrets, never logged) log in.
+     * status is the server's last reply code (250).
+     */
+    const char *mail_from;
+    const char *const *mail_rcpt;
+    const char *username;
+    const char *password;
     void (*on_done)(struct http_req *req, const struct http_response *res, void *arg);
     void *arg;
 };

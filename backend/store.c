@@ -119,6 +119,23 @@ static const char *const migrations[] = {
     "  disk TEXT PRIMARY KEY,"
     "  type TEXT NOT NULL,"
     "  at INTEGER NOT NULL);",
+    /* 4 (h13): alerts: fired, re-notified, acknowledged with a note, resolved (backend/alert.h) */
+    "CREATE TABLE IF NOT EXISTS alerts ("
+    "  id INTEGER PRIMARY KEY,"
+    "  rule TEXT NOT NULL,"
+    "  subject TEXT NOT NULL,"
+    "  severity TEXT NOT NULL," /* warn, crit */
+    "  message TEXT NOT NULL,"
+    "  fired_at INTEGER NOT NULL,"
+    "  last_seen INTEGER NOT NULL,"
+    "  notified_at INTEGER,"
+    "  notify_count INTEGER NOT NULL DEFAULT 0,"
+    "  acked_at INTEGER,"
+    "  ack_note TEXT,"
+    "  resolved_at INTEGER,"
+    "  clear_since INTEGER,"
+    "  clear_count INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX IF NOT EXISTS alerts_by_resolved ON alerts(resolved_at);",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -1355,6 +1372,165 @@ int store_get_disk_type(struct store *st, const char *disk, char **type, struct 
         rc = lb_err_set(err, LB_ENOTFOUND, "no device type remembered for disk '%s'", disk);
     else
         rc = db_fail(st, err, "read a disk's device type");
+    sqlite3_finalize(q);
+    return rc;
+}
+
+/* ---- alerts (backend/alert.h) ---- */
+
+#define ALERT_COLS                                                                                 \
+    "id, rule, subject, severity, message, fired_at, last_seen, notified_at, notify_count,"        \
+    " acked_at, ack_note, resolved_at, clear_since, clear_count"
+
+void store_alert_free(void *p)
+{
+    struct store_alert *a = p;
+
+    if (!a)
+        return;
+    free(a->rule);
+    free(a->subject);
+    free(a->message);
+    free(a->ack_note);
+    free(a);
+}
+
+static struct store_alert *alert_from_row(sqlite3_stmt *q)
+{
+    struct store_alert *a = xcalloc(1, sizeof(*a));
+    const unsigned char *sev = sqlite3_column_text(q, 3);
+
+    a->id = sqlite3_column_int64(q, 0);
+    a->rule = col_text(q, 1);
+    a->subject = col_text(q, 2);
+    a->severity = sev && !strcmp((const char *)sev, "crit") ? 2 : 1;
+    a->message = col_text(q, 4);
+    a->fired_at = (time_t)sqlite3_column_int64(q, 5);
+    a->last_seen = (time_t)sqlite3_column_int64(q, 6);
+    a->notified_at = (time_t)sqlite3_column_int64(q, 7);
+    a->notify_count = sqlite3_column_int(q, 8);
+    a->acked_at = (time_t)sqlite3_column_int64(q, 9);
+    a->ack_note = col_text(q, 10);
+    a->resolved_at = (time_t)sqlite3_column_int64(q, 11);
+    a->clear_since = (time_t)sqlite3_column_int64(q, 12);
+    a->clear_count = sqlite3_column_int(q, 13);
+    return a;
+}
+
+int store_alerts_list(struct store *st, time_t resolved_since, struct vec *out, struct lb_err *err)
+{
+    sqlite3_stmt *q;
+    int rc, step;
+
+    if ((rc = prepare(st,
+                      "SELECT " ALERT_COLS " FROM alerts WHERE resolved_at IS NULL"
+                      " OR (?1 > 0 AND resolved_at >= ?1) ORDER BY fired_at, id",
+                      &q, err)) < 0)
+        return rc;
+    sqlite3_bind_int64(q, 1, (sqlite3_int64)resolved_since);
+    while ((step = sqlite3_step(q)) == SQLITE_ROW)
+        vec_push(out, alert_from_row(q));
+    if (step != SQLITE_DONE)
+        rc = db_fail(st, err, "read alerts");
+    sqlite3_finalize(q);
+    return rc;
+}
+
+static void bind_time(sqlite3_stmt *q, int i, time_t t)
+{
+    if (t)
+        sqlite3_bind_int64(q, i, (sqlite3_int64)t);
+    else
+        sqlite3_bind_null(q, i);
+}
+
+static int alert_write(struct store *st, struct store_alert *a, struct lb_err *err)
+{
+    sqlite3_stmt *q;
+    int rc;
+
+    if ((rc = prepare(st,
+                      a->id ? "UPDATE alerts SET rule = ?2, subject = ?3, severity = ?4,"
+                              " message = ?5, fired_at = ?6, last_seen = ?7, notified_at = ?8,"
+                              " notify_count = ?9, acked_at = ?10, ack_note = ?11,"
+                              " resolved_at = ?12, clear_since = ?13, clear_count = ?14"
+                              " WHERE id = ?1"
+                            : "INSERT INTO alerts (" ALERT_COLS ") VALUES (NULL, ?2, ?3, ?4, ?5,"
+                              " ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                      &q, err)) < 0)
+        return rc;
+    if (a->id)
+        sqlite3_bind_int64(q, 1, a->id);
+    bind_text(q, 2, a->rule);
+    bind_text(q, 3, a->subject);
+    sqlite3_bind_text(q, 4, a->severity >= 2 ? "crit" : "warn", -1, SQLITE_STATIC);
+    bind_text(q, 5, a->message ? a->message : "");
+    sqlite3_bind_int64(q, 6, (sqlite3_int64)a->fired_at);
+    sqlite3_bind_int64(q, 7, (sqlite3_int64)a->last_seen);
+    bind_time(q, 8, a->notified_at);
+    sqlite3_bind_int(q, 9, a->notify_count);
+    bind_time(q, 10, a->acked_at);
+    bind_text(q, 11, a->ack_note);
+    bind_time(q, 12, a->resolved_at);
+    bind_time(q, 13, a->clear_since);
+    sqlite3_bind_int(q, 14, a->clear_count);
+    if (sqlite3_step(q) != SQLITE_DONE)
+        rc = db_fail(st, err, "save an alert");
+    else if (!a->id)
+        a->id = sqlite3_last_insert_rowid(st->db);
+    sqlite3_finalize(q);
+    return rc;
+}
+
+int store_alerts_update(struct store *st, time_t resolved_since,
+                        int (*fn)(struct vec *alerts, void *arg), void *arg, struct lb_err *err)
+{
+    struct vec alerts = VEC_INIT(store_alert_free);
+    size_t i;
+    struct store_alert *a;
+    int rc;
+
+    if ((rc = exec1(st, "BEGIN IMMEDIATE", "start updating alerts", err)) < 0)
+        return rc;
+    if ((rc = store_alerts_list(st, resolved_since, &alerts, err)) < 0)
+        goto out;
+    if ((rc = fn(&alerts, arg)) < 0) {
+        lb_err_set(err, LB_EFAIL, "alert update abandoned");
+        goto out;
+    }
+    vec_foreach(&alerts, i, a)
+    {
+        if ((a->dirty || !a->id) && (rc = alert_write(st, a, err)) < 0)
+            goto out;
+        a->dirty = false;
+    }
+    rc = exec1(st, "COMMIT", "save alerts", err);
+out:
+    if (rc < 0)
+        rollback(st);
+    vec_release(&alerts);
+    return rc;
+}
+
+int store_alert_ack(struct store *st, int64_t id, const char *note, time_t at, struct lb_err *err)
+{
+    sqlite3_stmt *q;
+    int rc;
+
+    if ((rc = prepare(st,
+                      "UPDATE alerts SET acked_at = ?2, ack_note = ?3"
+                      " WHERE id = ?1 AND resolved_at IS NULL",
+                      &q, err)) < 0)
+        return rc;
+    sqlite3_bind_int64(q, 1, id);
+    sqlite3_bind_int64(q, 2, (sqlite3_int64)at);
+    bind_text(q, 3, note && *note ? note : NULL);
+    if (sqlite3_step(q) != SQLITE_DONE)
+        rc = db_fail(st, err, "acknowledge an alert");
+    else if (sqlite3_changes(st->db) == 0)
+        rc = lb_err_set(err, LB_ENOTFOUND,
+                        "no open alert #%lld (see 'lifeboat alerts' for the open ones)",
+                        (long long)id);
     sqlite3_finalize(q);
     return rc;
 }

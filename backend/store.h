@@ -156,4 +156,45 @@ int store_put_disk_type(struct store *st, const char *disk, const char *type, ti
                         struct lb_err *err);
 int store_get_disk_type(struct store *st, const char *disk, char **type, struct lb_err *err);
 
+/* ---- alerts (backend/alert.h) ---- */
+
+/*
+ * One alert as stored: a rule holding for a subject, from fired_at until
+ * resolved_at. 0 times mean "not yet". severity 1 warn, 2 crit.
+ */
+struct store_alert {
+    int64_t id; /* 0: not stored yet */
+    char *rule;
+    char *subject;
+    int severity;
+    char *message;
+    time_t fired_at;    /* since */
+    time_t last_seen;   /* last evaluation the rule held */
+    time_t notified_at; /* last notification sent */
+    int notify_count;   /* notifications sent (fired + re-notified) */
+    time_t acked_at;    /* acknowledged (no more re-notifications) */
+    char *ack_note;
+    time_t resolved_at;
+    time_t clear_since; /* first evaluation in a row the rule did not hold */
+    int clear_count;    /* evaluations in a row it did not hold */
+    bool dirty;         /* changed: store_alerts_update writes it back */
+};
+void store_alert_free(void *alert);
+/*
+ * The open alerts, and those resolved at or after resolved_since (0: none),
+ * oldest first (struct store_alert *, new).
+ */
+int store_alerts_list(struct store *st, time_t resolved_since, struct vec *out, struct lb_err *err);
+/*
+ * In one write transaction (another process evaluating at the same time
+ * waits or fails with -LB_EBUSY): read the alerts as store_alerts_list does,
+ * call fn, which may change them (setting dirty) or push new ones (id 0,
+ * new, owned by the vec afterwards), and write those back. fn returning < 0
+ * rolls everything back.
+ */
+int store_alerts_update(struct store *st, time_t resolved_since,
+                        int (*fn)(struct vec *alerts, void *arg), void *arg, struct lb_err *err);
+/* Acknowledge open alert id with a note (may be NULL). -LB_ENOTFOUND when not open. */
+int store_alert_ack(struct store *st, int64_t id, const char *note, time_t at, struct lb_err *err);
+
 #endif

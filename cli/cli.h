@@ -2,6 +2,8 @@
 #define LIFEBOAT_CLI_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
 
 #include "backend/base/err.h"
 
@@ -46,6 +48,9 @@ int cmd_guests(struct cli *cli, int argc, char **argv);
 int cmd_run(struct cli *cli, int argc, char **argv);
 int cmd_history(struct cli *cli, int argc, char **argv);
 int cmd_timers(struct cli *cli, int argc, char **argv);
+int cmd_alerts(struct cli *cli, int argc, char **argv);
+int cmd_metrics(struct cli *cli, int argc, char **argv);
+int cmd_notify_helper(struct cli *cli, int argc, char **argv); /* hidden: lifeboat __notify */
 
 /* "lifeboat: " + message on stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -76,6 +81,32 @@ void cli_check_proxmox(int product, const char *name, const char *url, const cha
                        const char *pin, const char *datastore,
                        void (*report)(bool ok, const char *what, const char *msg, void *arg),
                        void *arg);
+
+struct app;
+struct store_alert;
+struct json_t;
+/*
+ * Alerts (cli/cmd_alerts.c): evaluate the rules on app's model (refreshed by
+ * the caller) at now, update the alert store and notify through the
+ * configured channels, waiting for the sends. quiet: failures only logged.
+ */
+int cli_alerts_evaluate(struct loop *loop, struct app *app, time_t now, bool quiet);
+/* One stored alert as `alerts --json` and `status --json` show it (new). */
+struct json_t *cli_alert_json(const struct store_alert *a);
+/*
+ * After `lifeboat run JOB` (cli/cmd_run.c): healthchecks finish ping with the
+ * log tail of run_id, a refresh of the model, the rules and notifications.
+ * cfg_path: the config the run used.
+ */
+void cli_alerts_after_run(const char *cfg_path, const char *job, int64_t run_id,
+                          int outcome_exit);
+/*
+ * Healthchecks /start ping of job as its run starts, on the run's loop
+ * without waiting: returns the http to free (http_free) after the run, or
+ * NULL when nothing was sent (not configured).
+ */
+struct http;
+struct http *cli_alerts_run_start(struct loop *loop, const struct config *cfg, const char *job);
 
 /* Does argv hold flag (e.g. "--json")? Also true when cli->json. */
 bool cli_has_flag(int argc, char **argv, const char *flag);

@@ -16,6 +16,7 @@
 #include "backend/base/clock.h"
 #include "backend/base/str.h"
 #include "backend/config.h"
+#include "backend/http.h"
 #include "backend/jobs.h"
 #include "backend/loop.h"
 #include "backend/store.h"
@@ -37,6 +38,9 @@ struct run_cli {
     int64_t last_bar_ms;
     bool bar_shown;
     uint64_t wait_timer;
+    bool started;       /* the run started (alerts and pings follow it) */
+    int64_t run_id;
+    struct http *hc;    /* the healthchecks /start ping (cli_alerts_run_start) */
 };
 
 static void clear_bar(struct run_cli *c)
@@ -158,6 +162,9 @@ static int try_start(struct run_cli *c)
     printf("lifeboat: job '%s' started (run #%lld, PID %d)\n", c->job,
            (long long)jobs_run_id(c->run), (int)getpid());
     fflush(stdout);
+    c->started = true;
+    c->run_id = jobs_run_id(c->run);
+    c->hc = cli_alerts_run_start(c->loop, c->cfg, c->job);
     return 0;
 }
 
@@ -250,9 +257,13 @@ int cmd_run(struct cli *cli, int argc, char **argv)
         rc = jobs_exit_code(c.outcome);
     loop_unwatch_signal(c.loop, SIGINT, on_signal, &c);
     loop_unwatch_signal(c.loop, SIGTERM, on_signal, &c);
+    http_free(c.hc);
     loop_free(c.loop);
     if (store_missing && rc == EXIT_OK_)
         rc = EXIT_WARN;
+    /* healthchecks success or /fail with the log tail, then the rules and notifications */
+    if (c.started)
+        cli_alerts_after_run(c.cfg->path, c.job, c.run_id, rc);
 out:
     store_close(c.st);
     config_free(c.cfg);

@@ -6,12 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend/alert.h"
 #include "backend/app.h"
 #include "backend/base/clock.h"
 #include "backend/base/str.h"
 #include "backend/base/xalloc.h"
 #include "backend/config.h"
 #include "backend/loop.h"
+#include "backend/store.h"
 
 #define MAX_PROBLEMS 64
 
@@ -58,7 +60,7 @@ static json_t *time_or_null(time_t t)
 }
 
 static int print_json(const struct app *app, time_t now, const struct app_problem *probs,
-                      size_t nprobs)
+                      size_t nprobs, const struct vec *open)
 {
     json_t *root = json_object();
     json_t *repos = json_array();
@@ -103,6 +105,15 @@ static int print_json(const struct app *app, time_t now, const struct app_proble
         json_array_append_new(alerts, a);
     }
     json_object_set_new(root, "alerts", alerts);
+    /* the stored alerts (lifeboat alerts --json): state, since, acknowledgement */
+    {
+        json_t *oa = json_array();
+        struct store_alert *sa;
+
+        vec_foreach(open, i, sa)
+            json_array_append_new(oa, cli_alert_json(sa));
+        json_object_set_new(root, "open_alerts", oa);
+    }
     text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     if (text)
         puts(text);
@@ -112,7 +123,7 @@ static int print_json(const struct app *app, time_t now, const struct app_proble
 }
 
 static void print_table(const struct app *app, time_t now, const struct app_problem *probs,
-                        size_t nprobs, size_t total)
+                        size_t nprobs, size_t total, const struct vec *open)
 {
     char when[40], age[32], rpo[32], size[32];
     size_t i;
@@ -161,6 +172,14 @@ static void print_table(const struct app *app, time_t now, const struct app_prob
         printf("... and %zu more\n", total - nprobs);
     printf("\noverall: %s (%d warning%s, %d critical)\n", health_name(overall), nwarn,
            nwarn == 1 ? "" : "s", ncrit);
+    if (open->len) {
+        struct store_alert *sa;
+
+        printf("\nopen alerts (lifeboat alerts):\n");
+        vec_foreach(open, i, sa)
+            printf("  #%lld %s %s %s: %s%s\n", (long long)sa->id, sa->severity >= 2 ? "CRIT" : "WARN",
+                   sa->rule, sa->subject, alert_state_name(sa), sa->ack_note ? " (acknowledged)" : "");
+    }
 }
 
 int cmd_status(struct cli *cli, int argc, char **argv)
@@ -174,6 +193,7 @@ int cmd_status(struct cli *cli, int argc, char **argv)
     enum health overall;
     time_t now;
     int rc;
+    struct vec open = VEC_INIT(store_alert_free);
 
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--json"))
@@ -190,16 +210,29 @@ int cmd_status(struct cli *cli, int argc, char **argv)
     while (app->busy)
         loop_run_once(loop, 1000);
     now = clock_now();
+    /* the rules and notifications run after every refresh; open alerts count in the exit code */
+    if (app->store) {
+        cli_alerts_evaluate(loop, app, now, true);
+        store_alerts_list(app->store, 0, &open, NULL);
+    }
     probs = xcalloc(MAX_PROBLEMS, sizeof(*probs));
     total = app_problems(app, now, probs, MAX_PROBLEMS);
     nprobs = total < MAX_PROBLEMS ? total : MAX_PROBLEMS;
     if (json)
-        print_json(app, now, probs, nprobs);
+        print_json(app, now, probs, nprobs, &open);
     else
-        print_table(app, now, probs, nprobs, total);
+        print_table(app, now, probs, nprobs, total, &open);
     overall = app_overall_health(app, now);
+    for (size_t k = 0; k < open.len; k++) {
+        const struct store_alert *sa = open.items[k];
+        enum health h = sa->severity >= 2 ? HEALTH_CRIT : HEALTH_WARN;
+
+        if (h > overall)
+            overall = h;
+    }
     rc = overall == HEALTH_OK ? EXIT_OK_ : overall == HEALTH_WARN ? EXIT_WARN : EXIT_FAIL;
     free(probs);
+    vec_release(&open);
     app_free(app);
     loop_free(loop);
     return rc;

@@ -52,6 +52,19 @@ static const struct cli_command commands[] = {
       "write systemd service+timer units for the configured jobs (default: /etc/systemd/system "
       "as root, else ~/.config/systemd/user)",
       cmd_timers },
+    { "alerts", "[--json] | test [CHANNEL] | ack ID [NOTE]",
+      "open alerts (after a refresh and the rules; exit 0 none, 1 warning, 2 critical); test: "
+      "a test message through each channel; ack: acknowledge one (no more reminders)",
+      cmd_alerts },
+    { "metrics", "[--out FILE]",
+      "Prometheus text exposition (node_exporter textfile collector; --out: written to a temp "
+      "file and renamed)",
+      cmd_metrics },
+};
+
+/* Not in --help: the desktop notification helper (backend/alert.h). */
+static const struct cli_command hidden_commands[] = {
+    { "__notify", "", "", cmd_notify_helper },
 };
 
 static void usage(FILE *out)
@@ -178,6 +191,9 @@ int main(int argc, char **argv)
         for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++)
             if (!strcmp(argv[i], commands[k].name))
                 cmd = &commands[k];
+        for (size_t k = 0; k < sizeof(hidden_commands) / sizeof(hidden_commands[0]); k++)
+            if (!strcmp(argv[i], hidden_commands[k].name))
+                cmd = &hidden_commands[k];
         if (!cmd) {
             rc = cli_usage(NULL, "unknown command '%s'", argv[i]);
         } else if (cli_has_flag(argc - i, argv + i, "--help") ||

@@ -1,0 +1,357 @@
+/*
+ * Alert rules: one function per source of data (repos, cloud budget, jobs,
+ * disks), each pure over the snapshot in struct rules_input.
+ */
+#include "backend/rules.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/app.h"
+#include "backend/base/clock.h"
+#include "backend/base/str.h"
+#include "backend/base/xalloc.h"
+#include "backend/config.h"
+#include "backend/jobs.h"
+#include "backend/smart_rules.h"
+#include "backend/store.h"
+
+/* How many runs of a job are read to find its last successful one. */
+#define RULES_RUNS_READ 200
+
+const char *rules_severity_name(enum rule_severity s)
+{
+    return s == RULE_CRIT ? "crit" : "warn";
+}
+
+static void hit(struct vec *out, const char *rule, const char *subject, enum rule_severity sev,
+                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void hit(struct vec *out, const char *rule, const char *subject, enum rule_severity sev,
+                const char *fmt, ...)
+{
+    struct rule_hit *h;
+    va_list ap;
+    size_t i;
+
+    /* one per (rule, subject): the first (most specific) wins */
+    vec_foreach(out, i, h)
+    {
+        if (!strcmp(h->rule, rule) && !strcmp(h->subject, subject))
+            return;
+    }
+    h = xcalloc(1, sizeof(*h));
+    str_copy(h->rule, sizeof(h->rule), rule);
+    str_copy(h->subject, sizeof(h->subject), subject);
+    str_sanitize(h->subject);
+    h->severity = sev;
+    va_start(ap, fmt);
+    vsnprintf(h->message, sizeof(h->message), fmt, ap);
+    va_end(ap);
+    str_sanitize(h->message);
+    vec_push(out, h);
+}
+
+/* ---- restic repos ---- */
+
+static bool error_is_fatal(const struct lb_err *e)
+{
+    return e->code == LB_EAUTH || e->code == LB_ENOREPO || e->code == LB_EMISSING_TOOL;
+}
+
+static void rules_repos(const struct rules_input *in, struct vec *out)
+{
+    size_t i;
+    struct repo_view *rv;
+
+    if (!in->repos)
+        return;
+    vec_foreach(in->repos, i, rv)
+    {
+        const char *name = rv->cfg->name;
+        char age[32], rpo[32];
+
+        if (rv->state == REPO_ERROR)
+            hit(out, "repo-error", name, error_is_fatal(&rv->error) ? RULE_CRIT : RULE_WARN,
+                "cannot read the repo: %s", rv->error.msg);
+        if (!rv->fetched_at)
+            continue; /* never read: only the error is known */
+        if (!rv->newest) {
+            hit(out, "repo-empty", name, RULE_CRIT,
+                "no snapshot at all: run the job that backs up into it");
+        } else if (in->now - rv->newest > rv->rpo) {
+            int64_t a = (int64_t)(in->now - rv->newest);
+
+            str_fmt_age(a, age, sizeof(age));
+            str_fmt_age(rv->rpo, rpo, sizeof(rpo));
+            hit(out, "repo-rpo", name, a > 3 * rv->rpo ? RULE_CRIT : RULE_WARN,
+                "newest restore point is %s old, over its RPO of %s: check the last runs and "
+                "that the %s is reachable",
+                age, rpo, rv->cfg->tier == TIER_OFFSITE ? "cloud" : "disk");
+        }
+        if (rv->lock_count) {
+            str_fmt_age((int64_t)(in->now - rv->oldest_lock), age, sizeof(age));
+            hit(out, "repo-locks", name, RULE_WARN,
+                "%d lock%s left in the repo, oldest %s old by %s: if no restic runs, remove "
+                "with 'restic unlock'",
+                rv->lock_count, rv->lock_count == 1 ? "" : "s", age, rv->lock_holder);
+        }
+    }
+}
+
+/* ---- cloud budget: price_per_gib_month x size against budget_per_month ---- */
+
+static void rules_budget(const struct rules_input *in, struct vec *out)
+{
+    size_t i;
+    struct repo_view *rv;
+
+    if (!in->repos)
+        return;
+    vec_foreach(in->repos, i, rv)
+    {
+        const struct repo_cfg *rc = rv->cfg;
+        double gib, cost;
+        char size[32];
+
+        if (!rc->price_per_gib_month || !rc->budget_per_month || !rv->size_known)
+            continue;
+        gib = (double)rv->size_bytes / (1024.0 * 1024.0 * 1024.0);
+        cost = gib * rc->price_per_gib_month;
+        if (cost <= rc->budget_per_month)
+            continue;
+        str_fmt_bytes(rv->size_bytes, size, sizeof(size));
+        hit(out, "cloud-budget", rc->name, RULE_WARN,
+            "%s at %.4g a GiB costs about %.2f a month, over its budget of %.2f: check the "
+            "retention (keep) of the repo, or raise budget_per_month",
+            size, rc->price_per_gib_month, cost, rc->budget_per_month);
+    }
+}
+
+/* ---- jobs: last run, dead man ---- */
+
+void rules_job_free(void *p)
+{
+    struct rules_job *j = p;
+
+    if (!j)
+        return;
+    store_run_free(j->last);
+    vec_release(&j->steps);
+    free(j);
+}
+
+int rules_jobs_load(struct store *st, const struct config *cfg, struct vec *jobs,
+                    struct lb_err *err)
+{
+    size_t i, k;
+    struct job_cfg *jc;
+    int rc = 0;
+
+    vec_foreach(&cfg->jobs, i, jc)
+    {
+        struct vec runs = VEC_INIT(store_run_free);
+        struct rules_job *j = xcalloc(1, sizeof(*j));
+        struct store_run *r;
+
+        j->cfg = jc;
+        vec_init(&j->steps, store_step_free);
+        vec_push(jobs, j);
+        if (!st)
+            continue;
+        if ((rc = store_runs_recent(st, jc->name, RULES_RUNS_READ, &runs, err)) < 0) {
+            vec_release(&runs);
+            return rc;
+        }
+        /* newest first */
+        vec_foreach(&runs, k, r)
+        {
+            j->first_started = r->started;
+            if (r->outcome == RUN_RUNNING) {
+                if (!j->last && !j->running) {
+                    j->running = true;
+                    j->running_since = r->started;
+                }
+                continue;
+            }
+            if (!j->last) {
+                j->last = r;
+                runs.items[k] = NULL;
+            }
+            if (!j->last_ok && (r->outcome == RUN_OK || r->outcome == RUN_WARNING))
+                j->last_ok = r->started;
+        }
+        vec_release(&runs);
+        if (j->last) {
+            struct store_run *dummy = NULL;
+
+            if ((rc = store_run_get(st, j->last->id, &dummy, &j->steps, err)) < 0)
+                return rc;
+            store_run_free(dummy);
+        }
+    }
+    return rc;
+}
+
+/* The first step that says what went wrong, or the run's summary. */
+static const char *run_reason(const struct rules_job *j, enum run_outcome at_least)
+{
+    size_t i;
+    struct store_step *s;
+
+    vec_foreach(&j->steps, i, s)
+    {
+        if (s->outcome >= at_least && s->outcome != RUN_RUNNING && s->message && *s->message)
+            return s->message;
+    }
+    return j->last->summary && *j->last->summary ? j->last->summary : NULL;
+}
+
+static void rules_job_last_run(const struct rules_input *in, const struct rules_job *j,
+                               struct vec *out)
+{
+    const char *name = j->cfg->name;
+    const struct store_run *r = j->last;
+    char when[40], why[320];
+    const char *reason;
+
+    (void)in;
+    if (!r)
+        return;
+    clock_fmt_local(r->started, when, sizeof(when));
+    when[16] = '\0';
+    switch (r->outcome) {
+    case RUN_FAILED:
+    case RUN_INTERRUPTED:
+    case RUN_CANCELLED:
+        reason = run_reason(j, RUN_FAILED);
+        snprintf(why, sizeof(why), "%s%s", reason ? ": " : "", reason ? reason : "");
+        hit(out, "job-failed", name, RULE_CRIT,
+            "the last run (#%lld, %s) %s%s; see 'lifeboat history --job %s', fix it and run "
+            "'lifeboat run %s'",
+            (long long)r->id, when,
+            r->outcome == RUN_FAILED        ? "failed"
+            : r->outcome == RUN_INTERRUPTED ? "was interrupted"
+                                            : "was cancelled",
+            why, name, name);
+        break;
+    case RUN_WARNING:
+        reason = run_reason(j, RUN_WARNING);
+        snprintf(why, sizeof(why), "%s%s", reason ? ": " : "", reason ? reason : "");
+        hit(out, "job-partial", name, RULE_WARN,
+            "the last run (#%lld, %s) ended with warnings%s; see 'lifeboat history --job %s'",
+            (long long)r->id, when, why, name);
+        break;
+    default:
+        break;
+    }
+}
+
+static void rules_job_deadman(const struct rules_input *in, const struct rules_job *j,
+                              struct vec *out)
+{
+    const char *name = j->cfg->name;
+    time_t base, due, due2;
+    char when[40], age[32];
+
+    /* A job that never ran is left to the repo rules (no snapshot, RPO). */
+    if (!j->first_started || !j->cfg->schedule)
+        return;
+    base = j->last_ok ? j->last_ok : j->first_started;
+    if (jobs_next_run(j->cfg, base, &due) < 0)
+        return;
+    if (in->now <= due + RULES_DEADMAN_GRACE)
+        return;
+    if (j->running && j->running_since >= due)
+        return; /* the run that was due is under way */
+    if (jobs_next_run(j->cfg, due, &due2) < 0)
+        due2 = 0;
+    clock_fmt_local(due, when, sizeof(when));
+    when[16] = '\0';
+    if (j->last_ok)
+        str_fmt_age((int64_t)(in->now - j->last_ok), age, sizeof(age));
+    hit(out, "job-deadman", name,
+        due2 && in->now > due2 + RULES_DEADMAN_GRACE ? RULE_CRIT : RULE_WARN,
+        "%s%s%s; a run was due at %s (schedule %s): is its timer installed and enabled? "
+        "('lifeboat timers install', 'systemctl list-timers')",
+        j->last_ok ? "no successful run for " : "no successful run at all",
+        j->last_ok ? age : "", j->last_ok ? "" : " since the first one", when,
+        j->cfg->schedule);
+}
+
+static void rules_jobs(const struct rules_input *in, struct vec *out)
+{
+    size_t i;
+    struct rules_job *j;
+
+    if (!in->jobs)
+        return;
+    vec_foreach(in->jobs, i, j)
+    {
+        rules_job_last_run(in, j, out);
+        rules_job_deadman(in, j, out);
+    }
+}
+
+/* ---- disks: mount, fill, SMART ---- */
+
+static void rules_disks(const struct rules_input *in, struct vec *out)
+{
+    size_t i;
+    struct disk_view *dv;
+
+    if (!in->disks)
+        return;
+    vec_foreach(in->disks, i, dv)
+    {
+        const char *name = dv->cfg->name;
+        const struct smart_reading *rd = dv->reading;
+
+        if (dv->cfg->mount && dv->mount_checked && !dv->mount_present)
+            hit(out, "disk-mount", name, RULE_CRIT,
+                "%s is not mounted (%s): backups into it fail; plug the disk in and mount it",
+                dv->cfg->mount, dv->mount_error[0] ? dv->mount_error : "missing");
+        if (dv->cfg->mount && dv->mount_checked && dv->mount_present &&
+            dv->fill_pct >= dv->cfg->fill_warn)
+            hit(out, "disk-fill", name,
+                dv->fill_pct >= dv->cfg->fill_crit ? RULE_CRIT : RULE_WARN,
+                "%s is %.0f%% full (warn at %.0f%%, critical at %.0f%%): prune old backups or "
+                "make room",
+                dv->cfg->mount, dv->fill_pct, dv->cfg->fill_warn, dv->cfg->fill_crit);
+        if (rd && (rd->report.verdict == SMART_VERDICT_WARN ||
+                   rd->report.verdict == SMART_VERDICT_CRIT)) {
+            const struct smart_finding *f =
+                rd->report.findings.len ? rd->report.findings.items[0] : NULL;
+
+            hit(out, "disk-smart", name,
+                rd->report.verdict == SMART_VERDICT_CRIT ? RULE_CRIT : RULE_WARN,
+                "SMART %s: %s (details on the Disks screen, 'lifeboat smart %s')",
+                rd->report.verdict == SMART_VERDICT_CRIT ? "critical" : "warning",
+                f && f->text ? f->text : "see the report", name);
+        }
+    }
+}
+
+/*
+ * TODO (sources not in the model yet when this was written):
+ *  - Proxmox (backend/pve.h, pbs.h): snapshot older than snapshot_max_age,
+ *    guest covered by no backup job, PBS verify failed or never verified
+ *    within N days, PBS task failed, PBS datastore fill -> rules_proxmox().
+ *  - estimated-full date of a mount inside 30 days: needs a fill history.
+ *  - drills and checklists overdue, secrets older than their rotation
+ *    cadence (backend/drills.h, keys.h) -> rules_chores().
+ * Each is one more function below, called from rules_evaluate().
+ */
+
+size_t rules_evaluate(const struct rules_input *in, struct vec *out)
+{
+    size_t before = out->len;
+
+    rules_repos(in, out);
+    rules_budget(in, out);
+    rules_jobs(in, out);
+    rules_disks(in, out);
+    return out->len - before;
+}
