@@ -426,6 +426,11 @@ static void draw_header(struct screen_mgr *mgr, const struct screen_ctx *ctx)
     } else if (!mgr->app->repos.len) {
         snprintf(mid, sizeof(mid), "no repository configured");
         mel = EL_STATUS_UNKNOWN;
+    } else if (unknown) {
+        /* some copies are fine, the others not read yet: don't call them all fresh */
+        snprintf(mid, sizeof(mid), "%s %d of %zu not read yet", glyph(G_UNKNOWN), unknown,
+                 mgr->app->repos.len);
+        mel = EL_STATUS_UNKNOWN;
     } else {
         snprintf(mid, sizeof(mid), "%s all copies fresh", glyph(G_OK));
         mel = EL_STATUS_OK;
