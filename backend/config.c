@@ -560,6 +560,8 @@ static void *job_create(struct loader *ld, const char *name, int line)
     vec_init(&c->exclude, free);
     vec_init(&c->copies, copy_free);
     vec_init(&c->checks, check_free);
+    c->timeout = 12 * 3600;
+    c->unlock_after = 30 * 60;
     vec_push(&ld->cfg->jobs, c);
     return c;
 }
@@ -1314,6 +1316,8 @@ static const struct key_spec job_keys[] = {
     KEY("exclude", KT_LIST, job_cfg, exclude, "restic exclude patterns"),
     KEYFN("copy", parse_copy, KF_REPEAT),
     KEYFN("check", parse_check, KF_REPEAT),
+    KEY("timeout", KT_DURATION, job_cfg, timeout, DUR_EX),
+    KEY("unlock_after", KT_DURATION, job_cfg, unlock_after, DUR_EX),
 };
 
 static const struct key_spec disk_keys[] = {

@@ -98,6 +98,8 @@ struct job_cfg {
     struct vec copies;  /* struct job_copy * */
     struct vec checks;  /* struct job_check * */
     int line;
+    int64_t timeout;      /* seconds one step may take before restic is stopped (default 12h) */
+    int64_t unlock_after; /* seconds: stale restic locks of this host older than this are removed (30m) */
 };
 
 struct disk_cfg {
