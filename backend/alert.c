@@ -121,8 +121,7 @@ static struct store_alert *find_alert(struct vec *alerts, const char *rule, cons
     struct store_alert *a, *best = NULL;
     size_t i;
 
-    vec_foreach(alerts, i, a)
-    {
+    vec_foreach(alerts, i, a) {
         if (strcmp(a->rule, rule) || strcmp(a->subject, subject))
             continue;
         if (open != !a->resolved_at)
@@ -138,16 +137,14 @@ static const struct rule_hit *find_hit(const struct vec *hits, const struct stor
     const struct rule_hit *h;
     size_t i;
 
-    vec_foreach(hits, i, h)
-    {
+    vec_foreach(hits, i, h) {
         if (!strcmp(h->rule, a->rule) && !strcmp(h->subject, a->subject))
             return h;
     }
     return NULL;
 }
 
-static void notify_now(struct store_alert *a, enum alert_event ev, time_t now,
-                       struct vec *notices)
+static void notify_now(struct store_alert *a, enum alert_event ev, time_t now, struct vec *notices)
 {
     a->notified_at = now;
     a->notify_count++;
@@ -155,8 +152,8 @@ static void notify_now(struct store_alert *a, enum alert_event ev, time_t now,
     notice_push(notices, ev, a);
 }
 
-void alert_machine_apply(struct vec *alerts, const struct vec *hits, time_t now,
-                         int64_t renotify, struct vec *notices)
+void alert_machine_apply(struct vec *alerts, const struct vec *hits, time_t now, int64_t renotify,
+                         struct vec *notices)
 {
     size_t i, n_before = alerts->len;
     struct store_alert *a;
@@ -197,8 +194,7 @@ void alert_machine_apply(struct vec *alerts, const struct vec *hits, time_t now,
             notice_push(notices, ALERT_EV_RESOLVED, a);
         }
     }
-    vec_foreach(hits, i, h)
-    {
+    vec_foreach(hits, i, h) {
         if (find_alert(alerts, h->rule, h->subject, true))
             continue; /* handled above */
         a = find_alert(alerts, h->rule, h->subject, false);
@@ -281,10 +277,8 @@ int alert_evaluate(struct app *app, time_t now, struct vec *notices, struct lb_e
     }
     /* new alerts got their id when written */
     if (store_alerts_list(app->store, 0, &open, NULL) == 0) {
-        vec_foreach(&fresh, i, n)
-        {
-            vec_foreach(&open, k, a)
-            {
+        vec_foreach(&fresh, i, n) {
+            vec_foreach(&open, k, a) {
                 if (!n->id && !strcmp(a->rule, n->rule) && !strcmp(a->subject, n->subject))
                     n->id = a->id;
             }
@@ -387,8 +381,7 @@ static struct alert_result *result_for(struct alert_send *s, const char *channel
     struct alert_result *r;
     size_t i;
 
-    vec_foreach(&s->results, i, r)
-    {
+    vec_foreach(&s->results, i, r) {
         if (!strcmp(r->channel, channel))
             return r;
     }
@@ -423,8 +416,7 @@ static void send_finish(struct loop *loop, void *arg)
 
     (void)loop;
     s->timer = 0;
-    vec_foreach(&s->results, i, r)
-    {
+    vec_foreach(&s->results, i, r) {
         if (r->ok && !r->message[0])
             snprintf(r->message, sizeof(r->message), "sent");
         if (!r->ok && strcmp(r->channel, "desktop"))
@@ -517,7 +509,9 @@ static void send_ntfy(struct alert_send *s, const struct config *cfg, const stru
     notice_title(n, title, sizeof(title));
     snprintf(htitle, sizeof(htitle), "Title: %s", title);
     snprintf(prio, sizeof(prio), "Priority: %d",
-             n->event == ALERT_EV_RESOLVED ? 2 : n->severity >= 2 ? 5 : 4);
+             n->event == ALERT_EV_RESOLVED ? 2
+             : n->severity >= 2            ? 5
+                                           : 4);
     headers[0] = htitle;
     headers[1] = prio;
     headers[2] = n->event == ALERT_EV_RESOLVED ? "Tags: white_check_mark" : "Tags: warning";
@@ -548,7 +542,9 @@ static void send_gotify(struct alert_send *s, const struct config *cfg,
     }
     notice_title(n, title, sizeof(title));
     j = json_pack("{s:s, s:s, s:i}", "title", title, "message", n->message, "priority",
-                  n->event == ALERT_EV_RESOLVED ? 2 : n->severity >= 2 ? 8 : 5);
+                  n->event == ALERT_EV_RESOLVED ? 2
+                  : n->severity >= 2            ? 8
+                                                : 5);
     body = json_dumps(j, JSON_COMPACT);
     json_decref(j);
     url = xasprintf("%s%smessage", cfg->alerts.gotify_url,
@@ -577,9 +573,9 @@ static void send_webhook(struct alert_send *s, const struct config *cfg,
     struct http_request_opts o = { .method = "POST", .headers = headers };
 
     j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "rule", n->rule, "severity",
-                  n->severity >= 2 ? "crit" : "warn", "subject", n->subject, "message",
-                  n->message, "since", clock_fmt_rfc3339(n->since, since, sizeof(since)),
-                  "state", alert_event_name(n->event));
+                  n->severity >= 2 ? "crit" : "warn", "subject", n->subject, "message", n->message,
+                  "since", clock_fmt_rfc3339(n->since, since, sizeof(since)), "state",
+                  alert_event_name(n->event));
     if (n->id)
         json_object_set_new(j, "id", json_integer(n->id));
     body = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -610,8 +606,10 @@ static void send_email(struct alert_send *s, const struct config *cfg, const str
         if (!auth || !(colon = strchr(auth, ':'))) {
             struct part *p = part_new(s, "email");
 
-            result_fail(p->result, "%s", auth ? "smtp auth file: the first line is not "
-                                                "USER:PASSWORD" : err.msg);
+            result_fail(p->result, "%s",
+                        auth ? "smtp auth file: the first line is not "
+                               "USER:PASSWORD"
+                             : err.msg);
             part_done(p);
             free_secret(auth);
             return;
@@ -621,8 +619,7 @@ static void send_email(struct alert_send *s, const struct config *cfg, const str
         o.password = colon + 1;
     }
     gethostname(host, sizeof(host) - 1);
-    vec_foreach(notices, i, n)
-    {
+    vec_foreach(notices, i, n) {
         if (n->severity >= 2 && n->event != ALERT_EV_RESOLVED)
             ncrit++;
     }
@@ -640,8 +637,7 @@ static void send_email(struct alert_send *s, const struct config *cfg, const str
     }
     buf_puts(&msg, "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
                    "Content-Transfer-Encoding: 8bit\r\n\r\n");
-    vec_foreach(notices, i, n)
-    {
+    vec_foreach(notices, i, n) {
         char since[40];
 
         buf_printf(&msg, "%s %s %s (%s since %s)\r\n  %s\r\n\r\n",
@@ -710,8 +706,10 @@ static void send_desktop(struct alert_send *s, const struct alert_notice *n)
     }
     notice_title(n, title, sizeof(title));
     input = xasprintf("%d\n%s\n%s\n",
-                      n->event == ALERT_EV_RESOLVED ? 0 : n->severity >= 2 ? 2 : 1, title,
-                      n->message);
+                      n->event == ALERT_EV_RESOLVED ? 0
+                      : n->severity >= 2            ? 2
+                                                    : 1,
+                      title, n->message);
     argv[0] = self;
     argv[1] = "__notify";
     argv[2] = NULL;
@@ -750,8 +748,7 @@ struct alert_send *alert_send_start(struct loop *loop, struct http *http, const 
     s->pending = 1; /* held until everything is started */
 #define WANT(ch) (has_channel(cfg, ch) && (!only || !strcmp(only, ch)))
     if (notices->len) {
-        vec_foreach(notices, i, n)
-        {
+        vec_foreach(notices, i, n) {
             if (WANT("desktop"))
                 send_desktop(s, n);
             if (WANT("ntfy") && a->ntfy_url)
@@ -779,8 +776,7 @@ void alert_send_cancel(struct alert_send *s)
     if (!s || s->cancelled)
         return;
     s->cancelled = true;
-    vec_foreach(&s->parts, i, p)
-    {
+    vec_foreach(&s->parts, i, p) {
         if (p->done)
             continue;
         if (p->req)
@@ -804,8 +800,7 @@ static void sync_done(const struct vec *results, void *arg)
     w->done = true;
     if (!w->results)
         return;
-    vec_foreach(results, i, r)
-    {
+    vec_foreach(results, i, r) {
         struct alert_result *c = xmalloc(sizeof(*c));
 
         *c = *r;
@@ -853,8 +848,8 @@ static void hc_done(struct http_req *req, const struct http_response *res, void 
 }
 
 /* Start a ping; 1 started, 0 not configured, negative with err. */
-static int hc_start(struct http *http, const struct config *cfg, const char *job,
-                    const char *what, const char *body, struct hc_wait *w, struct lb_err *err)
+static int hc_start(struct http *http, const struct config *cfg, const char *job, const char *what,
+                    const char *body, struct hc_wait *w, struct lb_err *err)
 {
     const char *base = cfg->alerts.healthchecks_url;
     struct cfg_kv *kv;
@@ -866,16 +861,15 @@ static int hc_start(struct http *http, const struct config *cfg, const char *job
 
     if (!has_channel(cfg, "healthchecks"))
         return 0;
-    vec_foreach(&cfg->alerts.healthchecks_job_urls, i, kv)
-    {
+    vec_foreach(&cfg->alerts.healthchecks_job_urls, i, kv) {
         if (!strcmp(kv->key, job))
             base = kv->value;
     }
     if (!base)
         return 0;
-    url = !strcmp(what, "success") ? xstrdup(base)
-                                   : xasprintf("%s%s%s", base, str_ends_with(base, "/") ? "" : "/",
-                                               what);
+    url = !strcmp(what, "success")
+              ? xstrdup(base)
+              : xasprintf("%s%s%s", base, str_ends_with(base, "/") ? "" : "/", what);
     shown = alert_mask_url(base);
     str_copy(w->shown, sizeof(w->shown), shown);
     str_copy(w->what, sizeof(w->what), what);
@@ -923,8 +917,8 @@ int alert_hc_ping(struct loop *loop, struct http *http, const struct config *cfg
         rc = lb_err_set(err, w.code, "cannot ping healthchecks %s (%s): %s", w.shown, what,
                         lb_code_text(w.code));
     else if (w.status >= 400)
-        rc = lb_err_set(err, LB_EFAIL, "healthchecks %s (%s) answered %ld", w.shown, what,
-                        w.status);
+        rc =
+            lb_err_set(err, LB_EFAIL, "healthchecks %s (%s) answered %ld", w.shown, what, w.status);
     if (rc < 0)
         log_warn("%s", err->msg);
     return rc;
@@ -951,7 +945,7 @@ int alert_desktop_helper(void)
         free(text);
         return 64;
     }
-    urgency = text[0] == '2' ? NOTIFY_URGENCY_CRITICAL
+    urgency = text[0] == '2'   ? NOTIFY_URGENCY_CRITICAL
               : text[0] == '0' ? NOTIFY_URGENCY_LOW
                                : NOTIFY_URGENCY_NORMAL;
     summary = nl + 1;
@@ -967,14 +961,12 @@ int alert_desktop_helper(void)
         free(text);
         return 3;
     }
-    note = notify_notification_new(summary, body, urgency == NOTIFY_URGENCY_CRITICAL
-                                                      ? "dialog-error"
-                                                      : "dialog-warning");
+    note = notify_notification_new(
+        summary, body, urgency == NOTIFY_URGENCY_CRITICAL ? "dialog-error" : "dialog-warning");
     notify_notification_set_urgency(note, (NotifyUrgency)urgency);
     notify_notification_set_app_name(note, "lifeboat");
-    notify_notification_set_timeout(note, urgency == NOTIFY_URGENCY_CRITICAL
-                                              ? NOTIFY_EXPIRES_NEVER
-                                              : NOTIFY_EXPIRES_DEFAULT);
+    notify_notification_set_timeout(
+        note, urgency == NOTIFY_URGENCY_CRITICAL ? NOTIFY_EXPIRES_NEVER : NOTIFY_EXPIRES_DEFAULT);
     if (!notify_notification_show(note, &gerr)) {
         fprintf(stderr, "%s\n", gerr && gerr->message ? gerr->message : "no notification server");
         rc = 3;

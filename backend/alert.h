@@ -74,8 +74,8 @@ const char *alert_state_name(const struct store_alert *a);
  * and push what to tell to notices (struct alert_notice *, new; their id is
  * 0 for new alerts until stored: alert_evaluate fills it).
  */
-void alert_machine_apply(struct vec *alerts, const struct vec *hits, time_t now,
-                         int64_t renotify, struct vec *notices);
+void alert_machine_apply(struct vec *alerts, const struct vec *hits, time_t now, int64_t renotify,
+                         struct vec *notices);
 
 /*
  * Evaluate the rules on app's model and the stored history at now, update

@@ -37,8 +37,7 @@ static void hit(struct vec *out, const char *rule, const char *subject, enum rul
     size_t i;
 
     /* one per (rule, subject): the first (most specific) wins */
-    vec_foreach(out, i, h)
-    {
+    vec_foreach(out, i, h) {
         if (!strcmp(h->rule, rule) && !strcmp(h->subject, subject))
             return;
     }
@@ -68,8 +67,7 @@ static void rules_repos(const struct rules_input *in, struct vec *out)
 
     if (!in->repos)
         return;
-    vec_foreach(in->repos, i, rv)
-    {
+    vec_foreach(in->repos, i, rv) {
         const char *name = rv->cfg->name;
         char age[32], rpo[32];
 
@@ -110,8 +108,7 @@ static void rules_budget(const struct rules_input *in, struct vec *out)
 
     if (!in->repos)
         return;
-    vec_foreach(in->repos, i, rv)
-    {
+    vec_foreach(in->repos, i, rv) {
         const struct repo_cfg *rc = rv->cfg;
         double gib, cost;
         char size[32];
@@ -150,8 +147,7 @@ int rules_jobs_load(struct store *st, const struct config *cfg, struct vec *jobs
     struct job_cfg *jc;
     int rc = 0;
 
-    vec_foreach(&cfg->jobs, i, jc)
-    {
+    vec_foreach(&cfg->jobs, i, jc) {
         struct vec runs = VEC_INIT(store_run_free);
         struct rules_job *j = xcalloc(1, sizeof(*j));
         struct store_run *r;
@@ -166,8 +162,7 @@ int rules_jobs_load(struct store *st, const struct config *cfg, struct vec *jobs
             return rc;
         }
         /* newest first */
-        vec_foreach(&runs, k, r)
-        {
+        vec_foreach(&runs, k, r) {
             j->first_started = r->started;
             if (r->outcome == RUN_RUNNING) {
                 if (!j->last && !j->running) {
@@ -201,8 +196,7 @@ static const char *run_reason(const struct rules_job *j, enum run_outcome at_lea
     size_t i;
     struct store_step *s;
 
-    vec_foreach(&j->steps, i, s)
-    {
+    vec_foreach(&j->steps, i, s) {
         if (s->outcome >= at_least && s->outcome != RUN_RUNNING && s->message && *s->message)
             return s->message;
     }
@@ -276,9 +270,8 @@ static void rules_job_deadman(const struct rules_input *in, const struct rules_j
         due2 && in->now > due2 + RULES_DEADMAN_GRACE ? RULE_CRIT : RULE_WARN,
         "%s%s%s; a run was due at %s (schedule %s): is its timer installed and enabled? "
         "('lifeboat timers install', 'systemctl list-timers')",
-        j->last_ok ? "no successful run for " : "no successful run at all",
-        j->last_ok ? age : "", j->last_ok ? "" : " since the first one", when,
-        j->cfg->schedule);
+        j->last_ok ? "no successful run for " : "no successful run at all", j->last_ok ? age : "",
+        j->last_ok ? "" : " since the first one", when, j->cfg->schedule);
 }
 
 static void rules_jobs(const struct rules_input *in, struct vec *out)
@@ -288,8 +281,7 @@ static void rules_jobs(const struct rules_input *in, struct vec *out)
 
     if (!in->jobs)
         return;
-    vec_foreach(in->jobs, i, j)
-    {
+    vec_foreach(in->jobs, i, j) {
         rules_job_last_run(in, j, out);
         rules_job_deadman(in, j, out);
     }
@@ -304,8 +296,7 @@ static void rules_disks(const struct rules_input *in, struct vec *out)
 
     if (!in->disks)
         return;
-    vec_foreach(in->disks, i, dv)
-    {
+    vec_foreach(in->disks, i, dv) {
         const char *name = dv->cfg->name;
         const struct smart_reading *rd = dv->reading;
 
@@ -315,8 +306,7 @@ static void rules_disks(const struct rules_input *in, struct vec *out)
                 dv->cfg->mount, dv->mount_error[0] ? dv->mount_error : "missing");
         if (dv->cfg->mount && dv->mount_checked && dv->mount_present &&
             dv->fill_pct >= dv->cfg->fill_warn)
-            hit(out, "disk-fill", name,
-                dv->fill_pct >= dv->cfg->fill_crit ? RULE_CRIT : RULE_WARN,
+            hit(out, "disk-fill", name, dv->fill_pct >= dv->cfg->fill_crit ? RULE_CRIT : RULE_WARN,
                 "%s is %.0f%% full (warn at %.0f%%, critical at %.0f%%): prune old backups or "
                 "make room",
                 dv->cfg->mount, dv->fill_pct, dv->cfg->fill_warn, dv->cfg->fill_crit);

@@ -52,11 +52,11 @@ struct rule_hit {
 struct rules_job {
     const struct job_cfg *cfg; /* borrowed */
     struct store_run *last;    /* newest finished run, NULL when none */
-    time_t last_ok;            /* start of the newest run that ended ok or with warnings (0: none) */
-    time_t first_started;      /* start of the oldest run read (0: no run at all) */
-    bool running;              /* a run is in progress (started after last) */
+    time_t last_ok;       /* start of the newest run that ended ok or with warnings (0: none) */
+    time_t first_started; /* start of the oldest run read (0: no run at all) */
+    bool running;         /* a run is in progress (started after last) */
     time_t running_since;
-    struct vec steps;          /* struct store_step * of last */
+    struct vec steps; /* struct store_step * of last */
 };
 void rules_job_free(void *job);
 

@@ -71,8 +71,7 @@ int cli_alerts_evaluate(struct loop *loop, struct app *app, time_t now, bool qui
         http = http_new(loop);
         alert_send_sync(loop, http, app->cfg, &notices, NULL, &results);
         http_free(http);
-        vec_foreach(&results, i, r)
-        {
+        vec_foreach(&results, i, r) {
             if (!r->ok && strcmp(r->channel, "desktop") && !quiet)
                 cli_error("alert channel %s: %s", r->channel, r->message);
         }
@@ -113,8 +112,7 @@ static int alerts_list(struct cli *cli, bool json)
         rc = EXIT_FAIL;
         goto out;
     }
-    vec_foreach(&open, i, a)
-    {
+    vec_foreach(&open, i, a) {
         int c = a->severity >= 2 ? EXIT_FAIL : EXIT_WARN;
 
         if (c > rc)
@@ -137,8 +135,7 @@ static int alerts_list(struct cli *cli, bool json)
     } else if (!open.len) {
         printf("no open alert\n");
     } else {
-        vec_foreach(&open, i, a)
-        {
+        vec_foreach(&open, i, a) {
             char since[40], age[32];
 
             clock_fmt_local(a->fired_at, since, sizeof(since));
@@ -187,8 +184,7 @@ static int alerts_test(struct cli *cli, const char *only)
     n->since = clock_now();
     vec_push(&notices, n);
     alert_send_sync(loop, http, cfg, &notices, only, &results);
-    vec_foreach(&results, i, r)
-    {
+    vec_foreach(&results, i, r) {
         printf("%-12s %s  %s\n", r->channel, r->ok ? "ok    " : "FAILED", r->message);
         tried++;
         if (!r->ok)
@@ -201,8 +197,7 @@ static int alerts_test(struct cli *cli, const char *only)
     if (hc && (!only || !strcmp(only, "healthchecks"))) {
         struct job_cfg *jc;
 
-        vec_foreach(&cfg->jobs, i, jc)
-        {
+        vec_foreach(&cfg->jobs, i, jc) {
             int prc = alert_hc_ping(loop, http, cfg, jc->name, "log",
                                     "lifeboat alerts test: this check works", &err);
 
@@ -314,8 +309,7 @@ static char *run_log_tail(struct store *st, int64_t run_id)
                store_outcome_text(run->outcome));
     if (run->summary)
         buf_printf(&b, "%s\n", run->summary);
-    vec_foreach(&steps, i, s)
-    {
+    vec_foreach(&steps, i, s) {
         buf_printf(&b, "\n== %s%s%s: %s%s%s\n", s->kind, s->target ? " " : "",
                    s->target ? s->target : "", store_outcome_text(s->outcome),
                    s->message ? ": " : "", s->message ? s->message : "");
@@ -341,8 +335,7 @@ struct http *cli_alerts_run_start(struct loop *loop, const struct config *cfg, c
     return http;
 }
 
-void cli_alerts_after_run(const char *cfg_path, const char *job, int64_t run_id,
-                          int outcome_exit)
+void cli_alerts_after_run(const char *cfg_path, const char *job, int64_t run_id, int outcome_exit)
 {
     struct vec problems = VEC_INIT(config_problem_free);
     struct lb_err err = { 0 };

@@ -41,8 +41,8 @@ static void head(struct buf *b, const char *name, const char *type, const char *
 }
 
 /* name{k1="v1"[,k2="v2"]} value */
-static void sample(struct buf *b, const char *name, const char *k1, const char *v1,
-                   const char *k2, const char *v2, double value)
+static void sample(struct buf *b, const char *name, const char *k1, const char *v1, const char *k2,
+                   const char *v2, double value)
 {
     buf_puts(b, name);
     if (k1) {
@@ -70,8 +70,7 @@ static double run_data_added(struct store *st, int64_t run_id, bool *known)
 
     *known = false;
     if (store_run_get(st, run_id, &run, &steps, NULL) == 0) {
-        vec_foreach(&steps, i, s)
-        {
+        vec_foreach(&steps, i, s) {
             json_t *f, *v;
 
             if (strcmp(s->kind, "backup") || !s->figures_json)
@@ -92,22 +91,19 @@ static double run_data_added(struct store *st, int64_t run_id, bool *known)
 
 static void jobs_metrics(struct buf *b, const struct app *app)
 {
-    static const char *const outcomes[] = { "ok", "warning", "failed", "interrupted",
-                                            "cancelled" };
+    static const char *const outcomes[] = { "ok", "warning", "failed", "interrupted", "cancelled" };
     struct buf last_ok = BUF_INIT(0), last = BUF_INIT(0), dur = BUF_INIT(0), out = BUF_INIT(0),
                added = BUF_INIT(0);
     struct job_cfg *jc;
     size_t i, k;
 
-    vec_foreach(&app->cfg->jobs, i, jc)
-    {
+    vec_foreach(&app->cfg->jobs, i, jc) {
         struct vec runs = VEC_INIT(store_run_free);
         struct store_run *r, *fin = NULL, *ok = NULL;
 
         if (app->store)
             store_runs_recent(app->store, jc->name, 200, &runs, NULL);
-        vec_foreach(&runs, k, r)
-        {
+        vec_foreach(&runs, k, r) {
             if (r->outcome == RUN_RUNNING)
                 continue;
             if (!fin)
@@ -173,9 +169,8 @@ static void repo_metrics(struct buf *b, const struct app *app, time_t now)
                                      rv->cfg->name, "tier", TIER(rv), (double)(now - rv->newest));
     head(b, "lifeboat_repo_newest_snapshot_timestamp_seconds", "gauge",
          "time of the newest restore point of the repo (unix time)");
-    EACH_REPO if (rv->newest)
-        sample(b, "lifeboat_repo_newest_snapshot_timestamp_seconds", "repo", rv->cfg->name,
-               "tier", TIER(rv), (double)rv->newest);
+    EACH_REPO if (rv->newest) sample(b, "lifeboat_repo_newest_snapshot_timestamp_seconds", "repo",
+                                     rv->cfg->name, "tier", TIER(rv), (double)rv->newest);
     head(b, "lifeboat_repo_rpo_seconds", "gauge", "recovery point objective of the repo");
     EACH_REPO sample(b, "lifeboat_repo_rpo_seconds", "repo", rv->cfg->name, "tier", TIER(rv),
                      (double)rv->rpo);
@@ -186,14 +181,13 @@ static void repo_metrics(struct buf *b, const struct app *app, time_t now)
     EACH_REPO if (rv->size_known) sample(b, "lifeboat_repo_size_bytes", "repo", rv->cfg->name,
                                          "tier", TIER(rv), (double)rv->size_bytes);
     head(b, "lifeboat_repo_locks", "gauge", "locks in the repo");
-    EACH_REPO if (rv->fetched_at) sample(b, "lifeboat_repo_locks", "repo", rv->cfg->name, "tier",
-                                         TIER(rv), rv->lock_count);
+    EACH_REPO if (rv->fetched_at)
+        sample(b, "lifeboat_repo_locks", "repo", rv->cfg->name, "tier", TIER(rv), rv->lock_count);
     head(b, "lifeboat_repo_monthly_cost", "gauge",
          "price_per_gib_month x size of the repo (the config's currency)");
     EACH_REPO if (rv->size_known && rv->cfg->price_per_gib_month)
         sample(b, "lifeboat_repo_monthly_cost", "repo", rv->cfg->name, "tier", TIER(rv),
-               (double)rv->size_bytes / (1024.0 * 1024.0 * 1024.0) *
-                   rv->cfg->price_per_gib_month);
+               (double)rv->size_bytes / (1024.0 * 1024.0 * 1024.0) * rv->cfg->price_per_gib_month);
 #undef EACH_REPO
 #undef TIER
 }
@@ -214,8 +208,8 @@ static void disk_metrics(struct buf *b, const struct app *app)
                (double)dv->mount_size);
     head(b, "lifeboat_disk_smart_verdict", "gauge",
          "SMART verdict: 0 ok, 1 warn, 2 crit, 3 error, 4 standby, 5 unavailable");
-    EACH_DISK if (dv->reading) sample(b, "lifeboat_disk_smart_verdict", "disk", dv->cfg->name,
-                                      NULL, NULL, dv->reading->report.verdict);
+    EACH_DISK if (dv->reading) sample(b, "lifeboat_disk_smart_verdict", "disk", dv->cfg->name, NULL,
+                                      NULL, dv->reading->report.verdict);
     head(b, "lifeboat_disk_temperature_celsius", "gauge", "drive temperature (SMART)");
     EACH_DISK if (dv->reading && dv->reading->report.counters.temperature != SMART_NONE)
         sample(b, "lifeboat_disk_temperature_celsius", "disk", dv->cfg->name, NULL, NULL,
@@ -236,8 +230,7 @@ static void alert_metrics(struct buf *b, const struct app *app)
 
     if (app->store)
         store_alerts_list(app->store, 0, &open, NULL);
-    vec_foreach(&open, i, a)
-    {
+    vec_foreach(&open, i, a) {
         if (a->severity >= 2)
             crit++;
         else
@@ -304,8 +297,7 @@ int cmd_metrics(struct cli *cli, int argc, char **argv)
     now = clock_now();
     head(&b, "lifeboat_metrics_generated_timestamp_seconds", "gauge",
          "when lifeboat wrote these metrics (unix time)");
-    sample(&b, "lifeboat_metrics_generated_timestamp_seconds", NULL, NULL, NULL, NULL,
-           (double)now);
+    sample(&b, "lifeboat_metrics_generated_timestamp_seconds", NULL, NULL, NULL, NULL, (double)now);
     jobs_metrics(&b, app);
     repo_metrics(&b, app, now);
     disk_metrics(&b, app);

@@ -23,13 +23,13 @@
 #include "backend/rules.h"
 #include "backend/store.h"
 
-#define M 60
-#define H 3600
-#define T0 ((time_t)1772409600)
+#define M        60
+#define H        3600
+#define T0       ((time_t)1772409600)
 #define RENOTIFY (24 * H)
 
-static void set_hit(struct vec *hits, const char *rule, const char *subject,
-                    enum rule_severity sev, const char *msg)
+static void set_hit(struct vec *hits, const char *rule, const char *subject, enum rule_severity sev,
+                    const char *msg)
 {
     struct rule_hit *h = xcalloc(1, sizeof(*h));
 
@@ -50,8 +50,7 @@ static const char *step(struct vec *alerts, const struct vec *hits, time_t now)
 
     out[0] = '\0';
     alert_machine_apply(alerts, hits, now, RENOTIFY, &notices);
-    vec_foreach(&notices, i, n)
-    {
+    vec_foreach(&notices, i, n) {
         size_t len = strlen(out);
 
         snprintf(out + len, sizeof(out) - len, "%s%s", len ? " " : "", alert_event_name(n->event));
@@ -261,10 +260,8 @@ static void test_mask_url(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fire_renotify_ack),
-        cmocka_unit_test(test_escalation_drops_ack),
-        cmocka_unit_test(test_resolve_is_damped),
-        cmocka_unit_test(test_store_roundtrip),
+        cmocka_unit_test(test_fire_renotify_ack), cmocka_unit_test(test_escalation_drops_ack),
+        cmocka_unit_test(test_resolve_is_damped), cmocka_unit_test(test_store_roundtrip),
         cmocka_unit_test(test_mask_url),
     };
 

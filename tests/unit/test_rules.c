@@ -35,8 +35,7 @@ static const struct rule_hit *find(const struct vec *hits, const char *rule, con
     const struct rule_hit *h;
     size_t i;
 
-    vec_foreach(hits, i, h)
-    {
+    vec_foreach(hits, i, h) {
         if (!strcmp(h->rule, rule) && !strcmp(h->subject, subject))
             return h;
     }
@@ -134,10 +133,9 @@ static void test_repo_error_and_locks(void **state)
 
 static void test_cloud_budget(void **state)
 {
-    struct repo_cfg rc = { .name = s_cloud,
-                           .tier = TIER_OFFSITE,
-                           .price_per_gib_month = 0.01,
-                           .budget_per_month = 5.0 };
+    struct repo_cfg rc = {
+        .name = s_cloud, .tier = TIER_OFFSITE, .price_per_gib_month = 0.01, .budget_per_month = 5.0
+    };
     struct repo_view rv = { .cfg = &rc, .state = REPO_OK, .rpo = 8 * D };
     struct vec repos = VEC_INIT(NULL), hits = VEC_INIT(free);
     time_t now = DAY0 + 10 * D;
@@ -219,11 +217,10 @@ static int64_t add_run(struct fx *fx, time_t started, enum run_outcome outcome,
 
     assert_int_equal(store_run_begin(fx->st, "daily", started, 1, &run, NULL), 0);
     if (outcome != RUN_RUNNING) {
-        assert_int_equal(store_step_add(fx->st, run, "backup", "usb-ssd", started, &step, NULL),
-                         0);
-        assert_int_equal(store_step_finish(fx->st, step, started + 600, outcome, NULL,
-                                           "restic: some log", NULL),
-                         0);
+        assert_int_equal(store_step_add(fx->st, run, "backup", "usb-ssd", started, &step, NULL), 0);
+        assert_int_equal(
+            store_step_finish(fx->st, step, started + 600, outcome, NULL, "restic: some log", NULL),
+            0);
         if (step_message)
             assert_int_equal(store_step_message(fx->st, step, step_message, NULL), 0);
         assert_int_equal(store_run_finish(fx->st, run, started + 700, outcome, NULL, NULL), 0);
@@ -318,10 +315,7 @@ static void test_job_deadman(void **state)
 
 static void test_disks(void **state)
 {
-    struct disk_cfg dc = { .name = s_usb,
-                           .mount = s_mount,
-                           .fill_warn = 80,
-                           .fill_crit = 90 };
+    struct disk_cfg dc = { .name = s_usb, .mount = s_mount, .fill_warn = 80, .fill_crit = 90 };
     struct disk_view dv = { .cfg = &dc, .mount_checked = true, .mount_present = true };
     struct smart_reading rd = { .disk = "usb-ssd" };
     struct vec disks = VEC_INIT(NULL), hits = VEC_INIT(free);
