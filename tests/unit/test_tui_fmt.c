@@ -178,12 +178,10 @@ static void test_glyph_table(void **state)
         assert_true(*a);
         for (const char *p = a; *p; p++)
             assert_true(*p >= 0x20 && *p < 0x7f);
-        /* ...and a UTF-8 one that is one valid character, one column wide (or plain ASCII) */
+        /* ...and a valid UTF-8 one whose every character is one column wide ("°C") */
         assert_true(mbstowcs(wc, u, 8) != (size_t)-1);
-        if ((unsigned char)u[0] >= 0x80) {
-            assert_int_equal(wcslen(wc), 1);
-            assert_int_equal(wcwidth(wc[0]), 1);
-        }
+        for (size_t i = 0; i < wcslen(wc); i++)
+            assert_int_equal(wcwidth(wc[i]), 1);
     }
     glyph_set_utf8(true);
     assert_string_equal(glyph(G_OK), "\u2713");

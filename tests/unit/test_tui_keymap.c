@@ -156,11 +156,23 @@ static void test_help_lists_every_binding(void **state)
     size_t n = keymap_help(&m->screen, NULL, NULL, lines, 64);
     bool seen[ACTION_COUNT] = { false };
 
-    assert_int_equal(n, ACTION_COUNT - 1);
+    size_t expected = 0;
+
+    /* the help of a screen lists every global action and the screen's own, no other */
+    for (int a = ACTION_NONE + 1; a < ACTION_COUNT; a++) {
+        const char *map = action_info((enum action)a)->keymap;
+
+        if (!strcmp(map, "global") || !strcmp(map, "overview"))
+            expected++;
+    }
+    assert_int_equal(n, expected);
     for (size_t i = 0; i < n; i++)
         seen[lines[i].action] = true;
-    for (int a = ACTION_NONE + 1; a < ACTION_COUNT; a++)
-        assert_true(seen[a]);
+    for (int a = ACTION_NONE + 1; a < ACTION_COUNT; a++) {
+        const char *map = action_info((enum action)a)->keymap;
+
+        assert_int_equal(seen[a], !strcmp(map, "global") || !strcmp(map, "overview"));
+    }
     for (size_t i = 0; i < n; i++) {
         if (lines[i].action == ACTION_HELP)
             assert_string_equal(lines[i].keys, "? F1");
@@ -169,7 +181,7 @@ static void test_help_lists_every_binding(void **state)
     }
     /* screens not built are left out by the describe callback */
     n = keymap_help(&m->screen, hide_screens, NULL, lines, 64);
-    assert_int_equal(n, ACTION_COUNT - 1 - 6);
+    assert_int_equal(n, expected - 6);
     /* a key rebound in the screen shows in its help */
     keymap_bind(&m->screen, 'x', ACTION_REFRESH);
     n = keymap_help(&m->screen, NULL, NULL, lines, 64);
