@@ -115,7 +115,7 @@ static int alerts_list(struct cli *cli, bool json)
     vec_foreach(&open, i, a) {
         int c = a->severity >= 2 ? EXIT_FAIL : EXIT_WARN;
 
-        if (c > rc)
+        if (!a->clear_count && c > rc) /* one that stopped holding is only kept open */
             rc = c;
     }
     if (json) {

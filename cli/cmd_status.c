@@ -227,7 +227,8 @@ int cmd_status(struct cli *cli, int argc, char **argv)
         const struct store_alert *sa = open.items[k];
         enum health h = sa->severity >= 2 ? HEALTH_CRIT : HEALTH_WARN;
 
-        if (h > overall)
+        /* one that no longer holds (kept open until it stays clear) says nothing about now */
+        if (!sa->clear_count && h > overall)
             overall = h;
     }
     rc = overall == HEALTH_OK ? EXIT_OK_ : overall == HEALTH_WARN ? EXIT_WARN : EXIT_FAIL;
