@@ -401,6 +401,16 @@ static void rows_verdict(struct disks *ds, const struct disk_view *dv, struct ro
                rd->data->chosen_type ? rd->data->chosen_type : "",
                rd->stored ? ", kept in the history" : "");
     }
+    /* a self-test started here shows at the top too, where it is seen at 80x24 */
+    if (dv->selftest == DISK_SELFTEST_STARTING || dv->selftest == DISK_SELFTEST_RUNNING)
+        kv(rs, "self-test", EL_SPINNER, "short self-test %s %s %s",
+           dv->selftest == DISK_SELFTEST_STARTING ? "starting" : "running", glyph(G_SPIN),
+           dv->selftest == DISK_SELFTEST_STARTING ? "" : dv->selftest_text);
+    else if (dv->selftest == DISK_SELFTEST_DONE)
+        kv(rs, "self-test", EL_STATUS_OK, "%s short self-test: %s", glyph(G_OK), dv->selftest_text);
+    else if (dv->selftest == DISK_SELFTEST_FAILED)
+        kv(rs, "self-test", EL_STATUS_CRIT, "%s short self-test: %s", glyph(G_CRIT),
+           dv->selftest_text);
     if (dv->refreshing)
         kv(rs, "now", EL_SPINNER, "reading %s %llds", glyph(G_SPIN),
            (long long)((ctx->now_ms - dv->refresh_started_ms) / 1000));

@@ -140,6 +140,9 @@ run env PATH="$T_TMP/bin:$PATH" FAKE_SMARTCTL_DIR="$T_TMP/fake" FAKE_SMARTCTL_LO
 expect_rc "fallback exhausted exits 1 (unavailable)" 1
 expect_out "fallback exhausted: the state" "SMART unavailable"
 expect_out "fallback exhausted: the hint names the section" "in [disk usb-nvme]"
-check "fallback exhausted: six types tried (USB vendor unknown)" test "$(cat "$T_TMP/calls" 2>/dev/null | wc -l)" -eq 6
+# the type that worked last time is tried first (remembered in the state database), then all six
+check "fallback exhausted: the remembered type first, then six types (USB vendor unknown)" test \
+    "$(cut -d' ' -f1 "$T_TMP/calls" 2>/dev/null | tr '\n' ' ')" = \
+    "sntasmedia auto sat sat,12 sntjmicron sntasmedia sntrealtek "
 
 done_testing
