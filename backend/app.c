@@ -9,6 +9,7 @@
 #include "backend/base/log.h"
 #include "backend/base/str.h"
 #include "backend/base/xalloc.h"
+#include "backend/app_proxmox.h"
 #include "backend/config.h"
 #include "backend/loop.h"
 #include "backend/restic.h"
@@ -172,12 +173,14 @@ struct app *app_new(struct loop *loop, struct config *cfg, const char *db_path)
         load_cache(app, rv);
     }
     app_disks_init(app);
+    app_pmx_init(app);
     return app;
 }
 
 void app_cancel_all(struct app *app)
 {
     app_disks_cancel(app);
+    app_pmx_cancel(app);
     /* Cancelling makes each op call refresh_done, which removes it from ops. */
     while (app->ops.len) {
         struct refresh *r = app->ops.items[app->ops.len - 1];
@@ -203,6 +206,7 @@ void app_free(struct app *app)
     vec_release(&app->ops);
     vec_release(&app->repos);
     app_disks_release(app);
+    app_pmx_release(app);
     if (app->store)
         store_close(app->store);
     config_free(app->cfg);
@@ -235,6 +239,7 @@ void app_refresh(struct app *app)
     if (started)
         notify(app, APP_CHANGED_BUSY);
     app_refresh_disks(app, false);
+    app_pmx_refresh(app);
 }
 
 static void auto_refresh(struct loop *loop, void *arg)
@@ -312,6 +317,8 @@ enum health app_overall_health(const struct app *app, time_t now)
         if (h != HEALTH_UNKNOWN && h > worst)
             worst = h;
     }
+    if (pmx_overall_health(app->pmx, now) > worst)
+        worst = pmx_overall_health(app->pmx, now);
     return worst;
 }
 
@@ -379,6 +386,7 @@ size_t app_problems(const struct app *app, time_t now, struct app_problem *out, 
         }
     }
     app_disks_problems(app, now, out, max, &n);
+    app_pmx_problems(app, now, out, max, &n);
     if (out && n)
         qsort(out, n < max ? n : max, sizeof(*out), problem_cmp);
     return n;

@@ -62,9 +62,11 @@ enum app_change {
     APP_CHANGED_BUSY = 1 << 1, /* work started/ended (spinner) */
     APP_CHANGED_MESSAGE = 1 << 2,
     APP_CHANGED_DISKS = 1 << 3,
+    APP_CHANGED_PROXMOX = 1 << 8, /* app->pmx (backend/app_proxmox.h) */
 };
 
 struct disk_cfg;
+struct app_pmx;
 
 /* A short self-test the console started and follows (app_disk_selftest_start). */
 enum disk_selftest {
@@ -113,6 +115,7 @@ struct app {
     struct store *store; /* NULL when the database could not be opened (message says why) */
     struct vec repos;    /* struct repo_view * in config order */
     struct vec disks;    /* struct disk_view * in config order */
+    struct app_pmx *pmx; /* Proxmox VE / PBS section (backend/app_proxmox.h); set by app_new */
     time_t last_refresh; /* wall time the last refresh finished */
     int busy;            /* operations in flight */
     char message[512];   /* latest notice for the status line (empty: none) */

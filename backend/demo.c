@@ -9,6 +9,7 @@
  */
 #include "backend/demo.h"
 #include "backend/demo_smart.h"
+#include "backend/demo_sim.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -519,7 +520,7 @@ static void plan_history(time_t now, struct day_plan *plan, int *counts)
 
 /* ---- config and README ---------------------------------------------------------------- */
 
-static char *config_text(const char *dir, int port)
+static char *config_text(const char *dir, int port, const struct demo_sim_info *sim)
 {
     struct buf b = BUF_INIT(0);
     char stamp[32];
@@ -585,7 +586,28 @@ static char *config_text(const char *dir, int port)
                "[drill]\n"
                "scratch = %s/drills\n",
                dir, dir, dir);
-    /* later: [pve ...], [pbs ...] (the Proxmox simulator) */
+    if (sim && sim->fingerprint) {
+        /* the Proxmox simulator (backend/demo_sim.h), pinned to its own certificate */
+        buf_printf(&b,
+                   "rollback_vmid = 9000\n"
+                   "restore_vmid_range = 9100-9199\n"
+                   "\n"
+                   "; Proxmox VE and PBS: the simulator (tests/sim), which 'lifeboat demo' starts\n"
+                   "; and stops; its certificate is pinned, its tokens are in proxmox/ (0600)\n"
+                   "[pve main]\n"
+                   "url = %s\n"
+                   "token_file = %s\n"
+                   "fingerprint = %s\n"
+                   "snapshot_max_age = 7d\n"
+                   "\n"
+                   "[pbs docker-srv]\n"
+                   "url = %s\n"
+                   "token_file = %s\n"
+                   "fingerprint = %s\n"
+                   "datastore = usb-ssd\n",
+                   sim->pve_url, sim->pve_token_file, sim->fingerprint, sim->pbs_url,
+                   sim->pbs_token_file, sim->fingerprint);
+    }
     {
         /* SMART: saved smartctl captures (source = FILE, demo and tests only) */
         char *mnt = demo_smart_mount_of(dir);
@@ -634,6 +656,11 @@ static const char readme_text[] =
     "                       served over HTTP on 127.0.0.1 by `rclone serve restic`\n"
     "  smart-*.json         saved smartctl --json captures the [disk] sections read\n"
     "                       (a healthy USB SSD, a worn SATA SSD): the Disks screen\n"
+    "  proxmox/             the Proxmox VE + PBS simulator's certificate, tokens (0600)\n"
+    "                       and log: six guests, snapshots (one stale), a PBS datastore\n"
+    "                       with weeks of backups (one failed verify), a guest in no\n"
+    "                       backup job; `lifeboat demo THIS-DIR` starts and stops it\n"
+    "                       (absent when the simulator was not installed)\n"
     "\n"
     "The history covers six weeks up to the moment the lab was built: dailies\n"
     "for the last days, Sundays before that, as the retention policy leaves them.\n"
@@ -815,10 +842,49 @@ static int check_existing(const char *dir, bool *complete, struct lb_err *err)
     return rc;
 }
 
+/*
+ * The Proxmox part: run the simulator once on DIR/proxmox (it makes its
+ * certificate and tokens there) for the URLs and fingerprint the config pins.
+ * Without it the lab has no [pve]/[pbs] and the progress says why.
+ */
+static void proxmox_setup(struct loop *loop, const char *dir, const struct demo_opts *opts,
+                          struct demo_sim_info *info)
+{
+    char *py = demo_sim_find();
+    char *state;
+    struct demo_sim *sim;
+    struct lb_err err = { 0 };
+    int pp, bp;
+
+    if (!py) {
+        progress(opts, "no Proxmox in this lab: the simulator (tests/sim/sim.py) is not installed "
+                       "with this lifeboat (set LIFEBOAT_SIM to its path to add it)");
+        return;
+    }
+    pp = free_port(&err);
+    bp = free_port(&err);
+    if (bp == pp)
+        bp = free_port(&err);
+    if (pp < 0 || bp < 0 || pp == bp) {
+        progress(opts, "no Proxmox in this lab: %s", err.msg);
+        free(py);
+        return;
+    }
+    progress(opts, "Proxmox VE and PBS: the simulator on ports %d and %d...", pp, bp);
+    state = xasprintf("%s/proxmox", dir);
+    sim = demo_sim_start(loop, py, state, pp, bp, info, &err);
+    if (!sim)
+        progress(opts, "no Proxmox in this lab: %s", err.msg);
+    demo_sim_stop(sim);
+    free(state);
+    free(py);
+}
+
 int demo_lab_prepare(struct loop *loop, const char *dir, const struct demo_opts *opts,
                      struct demo_lab *lab, struct lb_err *err)
 {
     struct build b = { .loop = loop };
+    struct demo_sim_info sim = { 0 };
     char real[PATH_MAX];
     int64_t start = clock_mono_ms();
     bool complete;
@@ -881,13 +947,16 @@ int demo_lab_prepare(struct loop *loop, const char *dir, const struct demo_opts 
     }
     if (!rc)
         rc = demo_smart_write(real, err);
+    if (!rc)
+        proxmox_setup(loop, real, opts, &sim);
     if (!rc) { /* last: its presence marks a complete lab */
-        text = config_text(real, port);
+        text = config_text(real, port, &sim);
         rc = write_file_atomic(lab->config_path, text, 0600, err);
         free(text);
     }
     lab->build_seconds = (double)(clock_mono_ms() - start) / 1000.0;
     build_release(&b);
+    demo_sim_info_release(&sim);
     if (rc)
         log_error("demo lab in %s: %s", real, err ? err->msg : "failed");
     return rc;

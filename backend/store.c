@@ -136,6 +136,11 @@ static const char *const migrations[] = {
     "  clear_since INTEGER,"
     "  clear_count INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX IF NOT EXISTS alerts_by_resolved ON alerts(resolved_at);",
+    /* h15: cached inventories of other sources (Proxmox VE/PBS), one document per key */
+    "CREATE TABLE inventory_cache ("
+    "  key TEXT PRIMARY KEY,"
+    "  fetched_at INTEGER NOT NULL,"
+    "  doc TEXT NOT NULL);",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -1531,6 +1536,52 @@ int store_alert_ack(struct store *st, int64_t id, const char *note, time_t at, s
         rc = lb_err_set(err, LB_ENOTFOUND,
                         "no open alert #%lld (see 'lifeboat alerts' for the open ones)",
                         (long long)id);
+    sqlite3_finalize(q);
+    return rc;
+}
+
+/* ---- cached inventories (backend/app_proxmox.c) ---- */
+
+int store_put_inventory(struct store *st, const char *key, const char *doc, time_t fetched_at,
+                        struct lb_err *err)
+{
+    sqlite3_stmt *q;
+    int rc;
+
+    if ((rc = prepare(st,
+                      "INSERT INTO inventory_cache (key, fetched_at, doc) VALUES (?1, ?2, ?3)"
+                      " ON CONFLICT(key) DO UPDATE SET fetched_at = ?2, doc = ?3",
+                      &q, err)) < 0)
+        return rc;
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q, 2, (sqlite3_int64)fetched_at);
+    sqlite3_bind_text(q, 3, doc, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(q) != SQLITE_DONE)
+        rc = db_fail(st, err, "cache an inventory");
+    sqlite3_finalize(q);
+    return rc;
+}
+
+int store_get_inventory(struct store *st, const char *key, char **doc, time_t *fetched_at,
+                        struct lb_err *err)
+{
+    sqlite3_stmt *q;
+    int rc, step;
+
+    *doc = NULL;
+    if ((rc = prepare(st, "SELECT doc, fetched_at FROM inventory_cache WHERE key = ?1", &q,
+                      err)) < 0)
+        return rc;
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_TRANSIENT);
+    step = sqlite3_step(q);
+    if (step == SQLITE_ROW) {
+        *doc = col_text(q, 0);
+        *fetched_at = (time_t)sqlite3_column_int64(q, 1);
+    } else if (step == SQLITE_DONE) {
+        rc = lb_err_set(err, LB_ENOTFOUND, "no cached inventory '%s'", key);
+    } else {
+        rc = db_fail(st, err, "read a cached inventory");
+    }
     sqlite3_finalize(q);
     return rc;
 }

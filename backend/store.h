@@ -197,4 +197,13 @@ int store_alerts_update(struct store *st, time_t resolved_since,
 /* Acknowledge open alert id with a note (may be NULL). -LB_ENOTFOUND when not open. */
 int store_alert_ack(struct store *st, int64_t id, const char *note, time_t at, struct lb_err *err);
 
+/* ---- cached inventories (backend/app_proxmox.c: Proxmox guests, snapshots, backups) ---- */
+
+/* Replace the document cached under key ("proxmox") with doc (text, never a secret). */
+int store_put_inventory(struct store *st, const char *key, const char *doc, time_t fetched_at,
+                        struct lb_err *err);
+/* The document under key (*doc new) and its fetch time; -LB_ENOTFOUND when none. */
+int store_get_inventory(struct store *st, const char *key, char **doc, time_t *fetched_at,
+                        struct lb_err *err);
+
 #endif

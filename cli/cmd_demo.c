@@ -16,6 +16,7 @@
 #include "backend/base/xalloc.h"
 #include "backend/config.h"
 #include "backend/demo.h"
+#include "backend/demo_sim.h"
 #include "backend/loop.h"
 
 static void on_progress(const char *line, void *arg)
@@ -56,6 +57,37 @@ static int serve_until_signal(struct loop *loop, struct demo_cloud *cloud, const
     return EXIT_OK_;
 }
 
+/*
+ * The lab's Proxmox simulator, when its config points at one (a [pve] on
+ * https://127.0.0.1:PORT and DIR/proxmox): NULL, with a warning, when it
+ * cannot run -- the console then shows PVE unreachable, the rest works.
+ */
+static struct demo_sim *start_sim(struct loop *loop, const struct config *cfg, const char *dir)
+{
+    const struct pve_cfg *pve = cfg->pves.len ? cfg->pves.items[0] : NULL;
+    const struct pbs_cfg *pbs = cfg->pbss.len ? cfg->pbss.items[0] : NULL;
+    int pp = pve ? demo_sim_port(pve->url) : 0, bp = pbs ? demo_sim_port(pbs->url) : 0;
+    char *py, *state;
+    struct demo_sim *sim;
+    struct lb_err err = { 0 };
+
+    if (!pp)
+        return NULL;
+    py = demo_sim_find();
+    if (!py) {
+        fprintf(stderr, "demo: the Proxmox simulator (tests/sim/sim.py) is not installed with "
+                        "this lifeboat: PVE and PBS will show as unreachable\n");
+        return NULL;
+    }
+    state = xasprintf("%s/proxmox", dir);
+    sim = demo_sim_start(loop, py, state, pp, bp, NULL, &err);
+    if (!sim)
+        fprintf(stderr, "demo: %s: PVE and PBS will show as unreachable\n", err.msg);
+    free(state);
+    free(py);
+    return sim;
+}
+
 int cmd_demo(struct cli *cli, int argc, char **argv)
 {
     struct demo_opts opts = { .progress = on_progress };
@@ -66,6 +98,7 @@ int cmd_demo(struct cli *cli, int argc, char **argv)
     struct loop *loop;
     struct config *cfg;
     struct demo_cloud *cloud = NULL;
+    struct demo_sim *sim = NULL;
     const struct repo_cfg *repo;
     int port, rc;
 
@@ -127,12 +160,14 @@ int cmd_demo(struct cli *cli, int argc, char **argv)
         rc = EXIT_CONFIG;
         goto out;
     }
+    sim = start_sim(loop, cfg, lab.dir);
     if (serve) {
         config_free(cfg);
         rc = serve_until_signal(loop, cloud, lab.config_path, port);
     } else {
         rc = cli_run_console(loop, cfg); /* takes cfg */
     }
+    demo_sim_stop(sim);
     demo_cloud_stop(cloud);
 out:
     cli->config_path = NULL;

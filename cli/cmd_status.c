@@ -8,6 +8,7 @@
 
 #include "backend/alert.h"
 #include "backend/app.h"
+#include "backend/app_proxmox.h"
 #include "backend/base/clock.h"
 #include "backend/base/str.h"
 #include "backend/base/xalloc.h"
@@ -59,6 +60,87 @@ static json_t *time_or_null(time_t t)
     return json_string(clock_fmt_rfc3339(t, buf, sizeof(buf)));
 }
 
+static json_t *age_or_null(time_t t, time_t now)
+{
+    return t ? json_integer((json_int_t)(now - t)) : json_null();
+}
+
+static json_t *source_json(const struct pmx_source *src, const char *name)
+{
+    json_t *o = json_object();
+
+    json_object_set_new(o, "name", json_string(name));
+    json_object_set_new(o, "state", json_string(src->failed ? "error"
+                                                : src->fetched_at ? "ok"
+                                                                  : "unknown"));
+    json_object_set_new(o, "fetched_at", time_or_null(src->fetched_at));
+    json_object_set_new(o, "from_cache", json_boolean(src->from_cache));
+    json_object_set_new(o, "error", src->failed ? json_string(src->error.msg) : json_null());
+    return o;
+}
+
+/* Additive keys for the Proxmox tiers: "proxmox" (endpoints, datastore) and "guests". */
+static void pmx_json(const struct app *app, json_t *root, time_t now)
+{
+    const struct app_pmx *p = app->pmx;
+    json_t *px, *guests;
+    size_t i;
+    struct pmx_guest *g;
+    char buf[40];
+
+    if (!p || (!p->pve && !p->pbs))
+        return;
+    px = json_object();
+    json_object_set_new(px, "pve", p->pve ? source_json(&p->pve_src, p->pve->name) : json_null());
+    json_object_set_new(px, "pbs", p->pbs ? source_json(&p->pbs_src, p->pbs->name) : json_null());
+    if (p->pbs) {
+        json_t *ds = json_object();
+
+        json_object_set_new(ds, "name", json_string(p->ds.name ? p->ds.name : ""));
+        json_object_set_new(ds, "total_bytes",
+                            p->ds.known ? json_integer((json_int_t)p->ds.total) : json_null());
+        json_object_set_new(ds, "used_bytes",
+                            p->ds.known ? json_integer((json_int_t)p->ds.used) : json_null());
+        json_object_set_new(ds, "estimated_full",
+                            p->ds.known && p->ds.has_estimate && p->ds.estimated_full > now
+                                ? json_string(clock_fmt_rfc3339(p->ds.estimated_full, buf,
+                                                                sizeof(buf)))
+                                : json_null());
+        json_object_set_new(ds, "health",
+                            json_string(health_name(pmx_datastore_health(&p->ds, now))));
+        json_object_set_new(px, "datastore", ds);
+    }
+    json_object_set_new(px, "snapshot_max_age_seconds", json_integer(p->snapshot_max_age));
+    json_object_set_new(px, "rpo_seconds", json_integer(p->rpo));
+    json_object_set_new(root, "proxmox", px);
+    guests = json_array();
+    vec_foreach(&p->guests, i, g)
+    {
+        json_t *o = json_object(), *rb = json_object(), *pb = json_object();
+
+        json_object_set_new(o, "vmid", json_integer(g->vmid));
+        json_object_set_new(o, "name", json_string(g->name));
+        json_object_set_new(o, "type", json_string(g->type));
+        json_object_set_new(rb, "snapshots", json_integer(g->snap_count));
+        json_object_set_new(rb, "newest", time_or_null(g->snap_newest));
+        json_object_set_new(rb, "age_seconds", age_or_null(g->snap_newest, now));
+        json_object_set_new(rb, "oldest", time_or_null(g->snap_oldest));
+        json_object_set_new(rb, "stale", json_integer(g->stale_count));
+        json_object_set_new(rb, "health",
+                            json_string(health_name(pmx_rollback_health(p, g, now))));
+        json_object_set_new(o, "rollback", rb);
+        json_object_set_new(pb, "newest", time_or_null(g->backup_newest));
+        json_object_set_new(pb, "age_seconds", age_or_null(g->backup_newest, now));
+        json_object_set_new(pb, "backups", json_integer(g->backup_count));
+        json_object_set_new(pb, "verify", json_string(g->verify[0] ? g->verify : "none"));
+        json_object_set_new(pb, "health", json_string(health_name(pmx_pbs_health(p, g, now))));
+        json_object_set_new(o, "pbs", pb);
+        json_object_set_new(o, "backup_job", g->job ? json_string(g->job) : json_null());
+        json_array_append_new(guests, o);
+    }
+    json_object_set_new(root, "guests", guests);
+}
+
 static int print_json(const struct app *app, time_t now, const struct app_problem *probs,
                       size_t nprobs, const struct vec *open)
 {
@@ -96,6 +178,7 @@ static int print_json(const struct app *app, time_t now, const struct app_proble
         json_array_append_new(repos, r);
     }
     json_object_set_new(root, "repos", repos);
+    pmx_json(app, root, now);
     for (i = 0; i < nprobs; i++) {
         json_t *a = json_object();
 
@@ -120,6 +203,51 @@ static int print_json(const struct app *app, time_t now, const struct app_proble
     free(text);
     json_decref(root);
     return 0;
+}
+
+/* The Proxmox copies: rollback (snapshot) age and PBS age per guest. */
+static void print_guests(const struct app *app, time_t now)
+{
+    const struct app_pmx *p = app->pmx;
+    size_t i;
+    struct pmx_guest *g;
+    char label[96], rb[32], pb[32], a[32];
+
+    if (!p || (!p->pve && !p->pbs))
+        return;
+    printf("\n%-24s %-14s %-14s %-8s %s\n", "guest", "rollback", "PBS", "verify", "job");
+    if (!p->guests.len)
+        printf("%s\n", p->pve_src.failed ? "(no guest known: PVE could not be read)"
+                                           : "(no guest known yet)");
+    vec_foreach(&p->guests, i, g)
+    {
+        enum health rh = pmx_rollback_health(p, g, now), ph = pmx_pbs_health(p, g, now);
+
+        pmx_guest_label(g, label, sizeof(label));
+        label[24] = '\0';
+        if (g->snap_newest)
+            snprintf(rb, sizeof(rb), "%s %s", str_fmt_age((int64_t)(now - g->snap_newest), a,
+                                                          sizeof(a)),
+                     rh == HEALTH_WARN ? "stale" : "ok");
+        else
+            snprintf(rb, sizeof(rb), "-");
+        if (g->backup_newest)
+            snprintf(pb, sizeof(pb), "%s %s",
+                     str_fmt_age((int64_t)(now - g->backup_newest), a, sizeof(a)), health_name(ph));
+        else
+            snprintf(pb, sizeof(pb), "%s", p->pbs && g->pbs_known ? "none" : "?");
+        printf("%-24s %-14s %-14s %-8s %s\n", label, rb, pb, g->verify[0] ? g->verify : "-",
+               g->job ? g->job : (g->jobs_known ? "NONE" : "?"));
+    }
+    if (p->ds.known && p->ds.total) {
+        char used[32], total[32];
+
+        pmx_fmt_full(&p->ds, now, a, sizeof(a));
+        printf("PBS datastore %s: %s of %s (%.0f%%)%s%s\n", p->ds.name ? p->ds.name : "?",
+               str_fmt_bytes(p->ds.used, used, sizeof(used)),
+               str_fmt_bytes(p->ds.total, total, sizeof(total)),
+               100.0 * (double)p->ds.used / (double)p->ds.total, a[0] ? ", full " : "", a);
+    }
 }
 
 static void print_table(const struct app *app, time_t now, const struct app_problem *probs,
@@ -157,6 +285,7 @@ static void print_table(const struct app *app, time_t now, const struct app_prob
                age, rpo, rv->snapshot_count, size, health_name(h),
                rv->state == REPO_ERROR && rv->fetched_at ? " (cached figures)" : "");
     }
+    print_guests(app, now);
     for (i = 0; i < nprobs; i++) {
         if (probs[i].severity == HEALTH_CRIT)
             ncrit++;
@@ -207,7 +336,7 @@ int cmd_status(struct cli *cli, int argc, char **argv)
     loop = loop_new();
     app = app_new(loop, cfg, NULL);
     app_refresh(app);
-    while (app->busy)
+    while (app->busy || app_pmx_refreshing(app))
         loop_run_once(loop, 1000);
     now = clock_now();
     /* the rules and notifications run after every refresh; open alerts count in the exit code */

@@ -60,7 +60,13 @@
     X(PREV_ITEM, "prev-item", "retention", NULL, "previous tier (what-if: previous rule)",        \
       KEYF(KEY_LEFT), 'h')                                                                        \
     X(NEXT_ITEM, "next-item", "retention", NULL, "next tier (what-if: next rule)",                \
-      KEYF(KEY_RIGHT), 'l')
+      KEYF(KEY_RIGHT), 'l')                                                                       \
+    X(SNAP_CREATE, "snapshot-create", "snapshots", "snapshot",                                    \
+      "take a snapshot of the selected guest (asks a name, then confirms)", 'c')                  \
+    X(SNAP_ROLLBACK, "snapshot-rollback", "snapshots", "rollback",                                \
+      "roll the guest back to the selected snapshot (says what is lost, asks first)", 'R')        \
+    X(SNAP_DELETE, "snapshot-delete", "snapshots", "delete",                                      \
+      "delete the selected snapshot (asks first)", 'D')
 
 enum action {
     ACTION_NONE = 0,

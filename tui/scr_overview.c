@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "backend/app.h"
+#include "backend/app_proxmox.h"
 #include "backend/base/clock.h"
 #include "backend/base/str.h"
 #include "backend/base/xalloc.h"
@@ -21,6 +22,7 @@
 #include "tui/prompt.h"
 #include "tui/scr_overview.h"
 #include "tui/scr_disks.h"
+#include "tui/scr_snapshots.h"
 #include "tui/screen.h"
 #include "tui/theme.h"
 
@@ -165,15 +167,26 @@ static void draw_matrix(const struct overview *ov, struct rect r, const struct s
     struct dataset sets[MAX_SETS];
     size_t nsets = datasets(ov->app, sets, MAX_SETS);
     size_t nrepos = ov->app->repos.len < MAX_MATRIX_REPOS ? ov->app->repos.len : MAX_MATRIX_REPOS;
-    struct col_spec cols[MAX_MATRIX_REPOS + 3];
-    int w[MAX_MATRIX_REPOS + 3];
+    struct col_spec cols[MAX_MATRIX_REPOS + 5];
+    int w[MAX_MATRIX_REPOS + 5];
     int ncols = 0, x, y;
-    int c_name, c_copies, c_off;
+    int c_name, c_copies, c_off, c_rb = -1, c_pbs = -1, c_repo0;
+    const struct app_pmx *pmx = ov->app->pmx;
+    size_t nguests = pmx && pmx->pve ? pmx->guests.len : 0;
     char buf[96];
 
     draw_box(r, theme_attr(EL_BORDER), "3-2-1", theme_attr(EL_PANEL_TITLE));
     c_name = ncols;
-    cols[ncols++] = (struct col_spec){ "data set", 12, 18, 0, false };
+    cols[ncols++] = (struct col_spec){ "data set", 12, 20, 0, false };
+    if (pmx && pmx->pve) { /* copies 0 and 1: Proxmox snapshots and PBS (app_proxmox.h) */
+        c_rb = ncols;
+        cols[ncols++] = (struct col_spec){ "rollback", 8, 10, 3, false };
+        if (pmx->pbs) {
+            c_pbs = ncols;
+            cols[ncols++] = (struct col_spec){ "PBS", 10, 12, 3, false };
+        }
+    }
+    c_repo0 = ncols;
     for (size_t i = 0; i < nrepos; i++) {
         struct repo_view *rv = vec_get(&ov->app->repos, i);
 
@@ -200,7 +213,7 @@ static void draw_matrix(const struct overview *ov, struct rect r, const struct s
         int hidden = (int)ov->app->repos.len - (int)nrepos;
 
         for (size_t i = 0; i < nrepos; i++)
-            if (!w[1 + i])
+            if (!w[c_repo0 + (int)i])
                 hidden++;
         if (hidden > 0) {
             /* copies not drawn are still counted: say that some are off screen */
@@ -209,27 +222,60 @@ static void draw_matrix(const struct overview *ov, struct rect r, const struct s
                       theme_attr(EL_BORDER), buf);
         }
     }
-    for (size_t s = 0; s < nsets && (int)s < r.h - 3; s++) {
+    /* one row per Proxmox guest: its rollback and PBS copies (the restic ones are its data
+     * set's only through the PBS datastore, which lifeboat cannot see: not counted) */
+    for (size_t gi = 0; gi < nguests && (int)gi < r.h - 3; gi++) {
+        const struct pmx_guest *g = pmx->guests.items[gi];
+        int copies = (g->snap_count > 0) + (g->backup_newest != 0);
+        enum theme_el el;
+
+        y = r.y + 2 + (int)gi;
+        x = r.x + 2;
+        for (int c = 0; c < ncols; c++) {
+            if (!w[c])
+                continue;
+            if (c == c_name) {
+                pmx_guest_label(g, buf, sizeof(buf));
+                draw_field(y, x, w[c], theme_attr(EL_NORMAL), buf, ALIGN_LEFT);
+            } else if (c == c_rb) {
+                el = snapshots_rollback_cell(ov->app, g, ctx->now, buf, sizeof(buf));
+                draw_field(y, x, w[c], theme_attr(el), buf, ALIGN_LEFT);
+            } else if (c == c_pbs) {
+                el = snapshots_pbs_cell(ov->app, g, ctx->now, buf, sizeof(buf));
+                draw_field(y, x, w[c], theme_attr(el), buf, ALIGN_LEFT);
+            } else if (c == c_copies) {
+                snprintf(buf, sizeof(buf), "%d", copies);
+                draw_field(y, x, w[c], theme_attr(copies >= 2 ? EL_NORMAL : EL_STATUS_WARN), buf,
+                           ALIGN_RIGHT);
+            } else {
+                draw_field(y, x, w[c], theme_attr(EL_DIM), glyph(G_NA), ALIGN_LEFT);
+            }
+            x += w[c] + 2;
+        }
+    }
+    for (size_t s = 0; s < nsets && (int)(s + nguests) < r.h - 3; s++) {
         int copies = 0;
         bool offsite = false;
 
-        y = r.y + 2 + (int)s;
+        y = r.y + 2 + (int)(s + nguests);
         x = r.x + 2;
         for (int c = 0; c < ncols; c++) {
             if (c == c_name) {
                 draw_field(y, x, w[c], theme_attr(EL_NORMAL), sets[s].name, ALIGN_LEFT);
-            } else if (c > c_name && c < c_copies) {
-                struct repo_view *rv = vec_get(&ov->app->repos, (size_t)(c - 1));
+            } else if ((c == c_rb || c == c_pbs) && w[c]) {
+                draw_field(y, x, w[c], theme_attr(EL_DIM), glyph(G_NA), ALIGN_LEFT);
+            } else if (c >= c_repo0 && c < c_copies) {
+                struct repo_view *rv = vec_get(&ov->app->repos, (size_t)(c - c_repo0));
                 enum health h = app_repo_health(rv, ctx->now);
 
-                if (sets[s].in[c - 1] && rv->newest) {
+                if (sets[s].in[c - c_repo0] && rv->newest) {
                     copies++;
                     if (rv->cfg->tier == TIER_OFFSITE)
                         offsite = true;
                 }
                 if (!w[c]) {
                     continue;
-                } else if (!sets[s].in[c - 1]) {
+                } else if (!sets[s].in[c - c_repo0]) {
                     draw_field(y, x, w[c], theme_attr(EL_DIM), glyph(G_NA), ALIGN_LEFT);
                 } else {
                     fmt_newest(rv, h, ctx->now, buf, sizeof(buf));
@@ -735,9 +781,18 @@ static void overview_draw(void *st, struct rect area, const struct screen_ctx *c
         area.h--;
         disks_draw_health_line(ov->app, area.y + area.h, area.x + 1, area.w - 2, ctx);
     }
-    /* matrix, repo table, problems (which take the rest) */
-    min[0] = nsets ? 4 : 0;
-    want[0] = nsets ? 3 + (int)nsets : 0;
+    /* the PBS datastore's fill in one line (scr_snapshots.c) */
+    if (ov->app->pmx && ov->app->pmx->pbs && area.h > 14) {
+        area.h--;
+        snapshots_draw_datastore_line(ov->app, area.y + area.h, area.x + 1, area.w - 2, ctx);
+    }
+    /* matrix (data sets and Proxmox guests), repo table, problems (which take the rest) */
+    {
+        size_t ng = ov->app->pmx && ov->app->pmx->pve ? ov->app->pmx->guests.len : 0;
+
+        min[0] = nsets + ng ? 4 : 0;
+        want[0] = nsets + ng ? 3 + (int)(nsets + ng) : 0;
+    }
     min[1] = 4;
     want[1] = 3 + (int)(nrows ? nrows : 1);
     /* room for a problem of two lines when there is one */

@@ -28,6 +28,7 @@ static const struct screen_ops *const screen_table[] = {
     &scr_schedule_ops,
     &scr_disks_ops,
     &scr_retention_ops,
+    &scr_snapshots_ops,
 };
 #define NSCREENS (sizeof(screen_table) / sizeof(screen_table[0]))
 
@@ -326,6 +327,11 @@ unsigned screen_mgr_key(struct screen_mgr *mgr, int key, const struct screen_ctx
         if (a == ACTION_QUIT)
             return REACT_QUIT;
         return a == ACTION_REDRAW ? REACT_RELAYOUT : REACT_NONE;
+    }
+    if (!mgr->help_open && s->ops->on_key) {
+        r = s->ops->on_key(s->st, key, ctx);
+        if (r & REACT_HANDLED)
+            return (r & ~(unsigned)REACT_HANDLED) | REACT_REDRAW;
     }
     if (mgr->help_open) {
         r = help_key(mgr, a);

@@ -51,12 +51,18 @@ struct screen_ops {
     unsigned (*on_change)(void *st, unsigned app_flags, const struct screen_ctx *ctx);
     /* Live filter text ("" clears it). NULL: the screen has no filter. */
     void (*set_filter)(void *st, const char *text);
+    /*
+     * A raw key before it becomes an action (a screen's own text input);
+     * REACT_HANDLED if it took the key. Optional.
+     */
+    unsigned (*on_key)(void *st, int key, const struct screen_ctx *ctx);
 };
 
 extern const struct screen_ops scr_overview_ops;
 extern const struct screen_ops scr_schedule_ops;
 extern const struct screen_ops scr_disks_ops;
 extern const struct screen_ops scr_retention_ops;
+extern const struct screen_ops scr_snapshots_ops;
 
 struct screen_mgr;
 

@@ -104,7 +104,8 @@ PIDS="$PIDS $rcl"
 check "cloud over HTTP: restic lists its $cloud_n snapshots" test "$(snaps "$(sed -n 's/^url = \(rest:.*\)/\1/p' "$conf")" "$LAB/secrets/cloud.pass" | count)" -eq "$cloud_n"
 
 run "$LIFEBOAT" -c "$conf" status --json
-expect_rc "status on the lab: exit 1 (warning: usb-ssd breaks its RPO)" 1
+# exit 2: besides usb-ssd's RPO warning, the lab's PBS holds one failed verify (critical)
+expect_rc "status on the lab: exit 2 (usb-ssd breaks its RPO; ct 103's backup failed verify)" 2
 check "status --json: usb-ssd over its RPO, os-ssd and cloud fine" python3 -c '
 import json,sys
 d=json.loads(sys.argv[1]); r={x["name"]: x for x in d["repos"]}
@@ -112,7 +113,10 @@ assert set(r)=={"os-ssd","usb-ssd","cloud"}, r.keys()
 assert r["usb-ssd"]["health"]!="ok" and r["usb-ssd"]["age_seconds"]>r["usb-ssd"]["rpo_seconds"], r["usb-ssd"]
 assert r["os-ssd"]["health"]=="ok" and r["cloud"]["health"]=="ok", (r["os-ssd"], r["cloud"])
 assert r["cloud"]["snapshots"]==int(sys.argv[2]), r["cloud"]
-assert d["overall"]=="warn", d["overall"]' "$T_OUT" "$cloud_n"
+g={x["vmid"]: x for x in d["guests"]}
+assert g[103]["pbs"]["verify"]=="failed" and g[103]["pbs"]["health"]=="crit", g[103]
+assert g[101]["rollback"]["health"]=="warn" and g[104]["backup_job"] is None, (g[101], g[104])
+assert d["overall"]=="crit", d["overall"]' "$T_OUT" "$cloud_n"
 
 kill -TERM "$srv"
 wait "$srv"

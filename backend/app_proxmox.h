@@ -1,0 +1,187 @@
+#ifndef LIFEBOAT_BACKEND_APP_PROXMOX_H
+#define LIFEBOAT_BACKEND_APP_PROXMOX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "backend/app.h"
+#include "backend/base/err.h"
+#include "backend/base/vec.h"
+#include "backend/proxmox_model.h"
+
+/*
+ * The Proxmox section of the engine's model (app->pmx): copies 0 (PVE
+ * snapshots, "rollback") and 1 (PBS backups) of every guest of the first
+ * [pve] section and the datastore of the first [pbs] section. Filled from
+ * the store's cache at once, refreshed in the background on the console's
+ * cadence (every call through the loop, with timeouts: a hung server leaves
+ * the previous figures, a spinner and an age), and the actions the
+ * Snapshots screen offers (create / rollback / delete), each followed live
+ * to its end as a task. Front ends read it through const pointers.
+ */
+
+struct pve_cfg;
+struct pbs_cfg;
+
+/* One snapshot of a guest as the Snapshots screen shows it. */
+struct pmx_snap {
+    char *name;
+    char *description; /* "" when none */
+    char *parent;      /* NULL: first */
+    time_t snaptime;   /* 0: unknown */
+    bool vmstate;      /* RAM saved with it */
+    bool stale;        /* older than snapshot_max_age */
+    bool is_current;   /* the state "current" runs on (PVE's parent of "current") */
+    char *snapstate;   /* NULL, "prepare", "delete": a task works on it */
+};
+
+/* One guest (templates left out), its copies 0 and 1 joined. */
+struct pmx_guest {
+    int vmid;
+    char type[8]; /* "qemu" | "lxc" */
+    char *name;
+    char *node;
+    char *status; /* "running", "stopped" */
+    char *lock;   /* NULL when none */
+    char *pool;
+    bool snaps_known; /* its snapshot list was read */
+    struct vec snaps; /* struct pmx_snap *, oldest first */
+    int snap_count;
+    time_t snap_newest, snap_oldest; /* 0: none */
+    int stale_count;
+    /* newest complete PBS backup of the guest */
+    bool pbs_known; /* the datastore's snapshots were read */
+    int backup_count;
+    time_t backup_newest; /* 0: none */
+    char verify[8];       /* its verify state: "ok", "failed", "" never verified */
+    int verify_failed;    /* backups of the guest whose verification failed */
+    /* backup-job coverage */
+    bool jobs_known;
+    char *job; /* id of the job covering it (an enabled one first), NULL: none */
+    bool job_enabled;
+};
+void pmx_guest_free(void *p);
+
+/* One endpoint's freshness. */
+struct pmx_source {
+    bool configured;
+    bool refreshing;
+    int64_t refresh_started_ms; /* loop time (spinner "12s") */
+    time_t fetched_at;          /* last complete read (0: never) */
+    bool from_cache;            /* figures from the database, not yet read live */
+    bool failed;                /* the last refresh failed: error */
+    struct lb_err error;
+};
+
+/* A task the console started and follows (create / rollback / delete a snapshot). */
+enum pmx_task_state { PMX_TASK_STARTING, PMX_TASK_RUNNING, PMX_TASK_DONE };
+#define PMX_TASK_LOG_MAX 200
+struct pmx_task {
+    unsigned id;
+    char action[16]; /* "create", "rollback", "delete" */
+    int vmid;
+    char snapshot[48];
+    char what[200]; /* "snapshot pre-test of vm 100 pfsense" (sanitized) */
+    enum pmx_task_state state;
+    enum pmx_outcome outcome; /* when DONE */
+    char exitstatus[256];     /* the server's words, or lifeboat's error */
+    char upid[256];
+    time_t started, ended;
+    int64_t started_ms;
+    struct vec log; /* char *, the last PMX_TASK_LOG_MAX lines of the task log */
+    /* private */
+    void *call, *follow;
+    struct app *app;
+};
+
+/* The datastore of the [pbs] section. */
+struct pmx_datastore {
+    char *name;
+    bool known;
+    uint64_t total, used, avail;
+    bool has_estimate;
+    time_t estimated_full; /* 0: not growing; in the past: shrinking */
+};
+
+struct app_pmx {
+    const struct pve_cfg *pve; /* borrowed from the config; NULL: no [pve] */
+    const struct pbs_cfg *pbs; /* NULL: no [pbs] */
+    int64_t snapshot_max_age;  /* seconds */
+    int64_t rpo;               /* [targets] rpo.local, for PBS backups */
+    struct pmx_source pve_src, pbs_src;
+    struct vec guests; /* struct pmx_guest *, by vmid */
+    struct pmx_datastore ds;
+    struct vec tasks; /* struct pmx_task *, oldest first; the last few done ones kept */
+    /* private: the engine's state (app_proxmox.c) */
+    struct app_pmx_priv *priv;
+};
+
+/* ---- the joins (pure: unit-tested) ---- */
+
+/* The raw records of one refresh (owned by the caller; any vec may be empty). */
+struct pmx_raw {
+    struct vec *guests;               /* struct pve_guest * (templates are dropped) */
+    struct pve_snapshot_list **snaps; /* per guest, in guests order; NULL entries: not read */
+    struct vec *jobs;                 /* struct pve_backup_job *; NULL: not read */
+    struct vec *unbacked;             /* struct pve_unbacked *; NULL: not read */
+    struct vec *backups;              /* struct pbs_snapshot *; NULL: not read */
+};
+
+/*
+ * Build the guest rows of raw into out (struct pmx_guest *, by vmid, new):
+ * snapshot counts, newest/oldest, stale ones (snaptime older than max_age
+ * at now), the newest complete PBS backup with its verify state, and the
+ * covering job (PVE's not-backed-up list wins over the job selection).
+ */
+void pmx_join(const struct pmx_raw *raw, time_t now, int64_t max_age, struct vec *out);
+
+/* Rollback copy of a guest: HEALTH_UNKNOWN without snapshots (not applicable), WARN if stale. */
+enum health pmx_rollback_health(const struct app_pmx *p, const struct pmx_guest *g, time_t now);
+/*
+ * PBS copy: HEALTH_UNKNOWN when no [pbs] or not read; ok within the RPO
+ * (rpo.local), warn up to three times it, crit beyond; no backup at all is
+ * crit when a job covers the guest (the job fails), warn when none does; a
+ * failed verify of the newest backup is crit.
+ */
+enum health pmx_pbs_health(const struct app_pmx *p, const struct pmx_guest *g, time_t now);
+/* Datastore fill: warn from 80 %, crit from 90 % or when full within 14 days. */
+enum health pmx_datastore_health(const struct pmx_datastore *ds, time_t now);
+/* "~Aug 2026", "not growing", "shrinking", "" (no estimate). Returns out. */
+char *pmx_fmt_full(const struct pmx_datastore *ds, time_t now, char *out, size_t n);
+/* "vm 100 pfsense" / "ct 102 pihole" (sanitized). Returns out. */
+char *pmx_guest_label(const struct pmx_guest *g, char *out, size_t n);
+/* Worst of the Proxmox copies, datastore and endpoints (HEALTH_OK when nothing is configured). */
+enum health pmx_overall_health(const struct app_pmx *p, time_t now);
+
+/* ---- the engine (app.c calls these) ---- */
+
+void app_pmx_init(struct app *app);
+void app_pmx_refresh(struct app *app);
+void app_pmx_cancel(struct app *app);
+void app_pmx_release(struct app *app);
+void app_pmx_problems(const struct app *app, time_t now, struct app_problem *out, size_t max,
+                      size_t *n);
+/* A refresh of either endpoint is in flight. */
+bool app_pmx_refreshing(const struct app *app);
+
+/* The guest with vmid (borrowed), NULL. */
+const struct pmx_guest *app_pmx_guest(const struct app *app, int vmid);
+/* Is vmid one that drills may touch ([drill] rollback_vmid or restore_vmid_range)? */
+bool app_pmx_is_drill_guest(const struct app *app, int vmid);
+
+/*
+ * Actions on a guest's snapshots, after the front end asked the operator.
+ * Each starts the API call and follows the task it starts to its end
+ * (app->pmx->tasks; APP_CHANGED_PROXMOX on every step), then rereads the
+ * guest's snapshots. 0, or negative with err (no such guest, bad name, a
+ * task already runs on the guest, the endpoint is not usable).
+ */
+int app_pmx_snapshot_create(struct app *app, int vmid, const char *name, const char *description,
+                            bool vmstate, struct lb_err *err);
+int app_pmx_snapshot_rollback(struct app *app, int vmid, const char *name, struct lb_err *err);
+int app_pmx_snapshot_delete(struct app *app, int vmid, const char *name, struct lb_err *err);
+/* The task running on vmid (borrowed), NULL. */
+const struct pmx_task *app_pmx_task_on(const struct app *app, int vmid);
+
+#endif
