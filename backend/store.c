@@ -141,6 +141,62 @@ static const char *const migrations[] = {
     "  key TEXT PRIMARY KEY,"
     "  fetched_at INTEGER NOT NULL,"
     "  doc TEXT NOT NULL);",
+    /* 6 (h14): restore drills, checklist runs and items, key rotations (no secrets) */
+    "CREATE TABLE drills ("
+    "  id INTEGER PRIMARY KEY,"
+    "  kind TEXT NOT NULL,"
+    "  repo TEXT,"
+    "  outcome TEXT NOT NULL DEFAULT 'running',"
+    "  started INTEGER NOT NULL,"
+    "  ended INTEGER,"
+    "  pid INTEGER,"
+    "  target TEXT,"
+    "  scope TEXT,"
+    "  snapshot_id TEXT,"
+    "  snapshot_time INTEGER,"
+    "  rto_ms INTEGER,"
+    "  rpo_seconds INTEGER,"
+    "  bytes INTEGER,"
+    "  files INTEGER,"
+    "  full_bytes INTEGER,"
+    "  verified INTEGER,"
+    "  verify_note TEXT,"
+    "  estimate_full_seconds INTEGER,"
+    "  rto_target INTEGER,"
+    "  rpo_target INTEGER,"
+    "  phases TEXT,"
+    "  error TEXT,"
+    "  cleaned INTEGER);"
+    "CREATE INDEX drills_by_kind ON drills(kind, started);"
+    "CREATE TABLE checklist_runs ("
+    "  id INTEGER PRIMARY KEY,"
+    "  kind TEXT NOT NULL,"
+    "  started INTEGER NOT NULL,"
+    "  ended INTEGER,"
+    "  who TEXT,"
+    "  outcome TEXT NOT NULL);"
+    "CREATE INDEX checklist_runs_by_kind ON checklist_runs(kind, started);"
+    "CREATE TABLE checklist_items ("
+    "  run_id INTEGER NOT NULL REFERENCES checklist_runs(id) ON DELETE CASCADE,"
+    "  seq INTEGER NOT NULL,"
+    "  key TEXT NOT NULL,"
+    "  title TEXT NOT NULL,"
+    "  state TEXT NOT NULL,"
+    "  evidence TEXT,"
+    "  note TEXT,"
+    "  at INTEGER,"
+    "  PRIMARY KEY (run_id, seq));"
+    "CREATE TABLE key_rotations ("
+    "  id INTEGER PRIMARY KEY,"
+    "  repo TEXT NOT NULL,"
+    "  source TEXT,"
+    "  started INTEGER NOT NULL,"
+    "  ended INTEGER,"
+    "  outcome TEXT NOT NULL DEFAULT 'running',"
+    "  old_key TEXT,"
+    "  new_key TEXT,"
+    "  stage TEXT,"
+    "  error TEXT);",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -1582,6 +1638,353 @@ int store_get_inventory(struct store *st, const char *key, char **doc, time_t *f
     } else {
         rc = db_fail(st, err, "read a cached inventory");
     }
+    sqlite3_finalize(q);
+    return rc;
+}
+
+/* ---- drills, checklists, key rotations (h14) ---- */
+
+static void col_copy(sqlite3_stmt *q, int i, char *dst, size_t n)
+{
+    const unsigned char *s = sqlite3_column_text(q, i);
+
+    str_copy(dst, n, s ? (const char *)s : "");
+}
+
+#define DRILL_COLS                                                                                 \
+    "kind, repo, outcome, started, ended, pid, target, scope, snapshot_id, snapshot_time, rto_ms," \
+    " rpo_seconds, bytes, files, full_bytes, verified, verify_note, estimate_full_seconds,"        \
+    " rto_target, rpo_target, phases, error, cleaned"
+
+/* Bind the DRILL_COLS of d from parameter 1 on. */
+static void drill_bind(sqlite3_stmt *q, const struct store_drill *d)
+{
+    sqlite3_bind_text(q, 1, d->kind, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 2, d->repo, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 3, d->outcome, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q, 4, (sqlite3_int64)d->started);
+    sqlite3_bind_int64(q, 5, (sqlite3_int64)d->ended);
+    sqlite3_bind_int(q, 6, d->pid);
+    sqlite3_bind_text(q, 7, d->target, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 8, d->scope, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 9, d->snapshot_id, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q, 10, (sqlite3_int64)d->snapshot_time);
+    sqlite3_bind_int64(q, 11, d->rto_ms);
+    sqlite3_bind_int64(q, 12, d->rpo_seconds);
+    sqlite3_bind_int64(q, 13, (sqlite3_int64)d->bytes);
+    sqlite3_bind_int64(q, 14, (sqlite3_int64)d->files);
+    sqlite3_bind_int64(q, 15, (sqlite3_int64)d->full_bytes);
+    sqlite3_bind_int(q, 16, d->verified);
+    sqlite3_bind_text(q, 17, d->verify_note, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q, 18, d->estimate_full_seconds);
+    sqlite3_bind_int64(q, 19, d->rto_target);
+    sqlite3_bind_int64(q, 20, d->rpo_target);
+    sqlite3_bind_text(q, 21, d->phases, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 22, d->error, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(q, 23, d->cleaned);
+}
+
+int store_drill_insert(struct store *st, struct store_drill *d, struct lb_err *err)
+{
+    sqlite3_stmt *q;
+    int rc;
+
+    if ((rc = prepare(st,
+                      "INSERT INTO drills (" DRILL_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+                      " ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
+                      &q, err)) < 0)
+        return rc;
+    drill_bind(q, d);
+    if (sqlite3_step(q) == SQLITE_DONE) {
+        d->id = (int64_t)sqlite3_last_insert_rowid(st->db);
+        rc = 0;
+    } else {
+        rc = db_fail(st, err, "record the start of a drill");
+    }
+    sqlite3_finalize(q);
+    return rc;
+}
+
+int store_drill_update(struct store *st, const struct store_drill *d, struct lb_err *err)
+{
+    sqlite3_stmt *q;
+    int rc;
+
+    if ((rc = prepare(st,
+                      "UPDATE drills SET kind = ?1, repo = ?2, outcome = ?3, started = ?4,"
+                      " ended = ?5, pid = ?6, target = ?7, scope = ?8, snapshot_id = ?9,"
+                      " snapshot_time = ?10, rto_ms = ?11, rpo_seconds = ?12, bytes = ?13,"
+                      " files = ?14, full_bytes = ?15, verified = ?16, verify_note = ?17,"
+                      " estimate_full_seconds = ?18, rto_target = ?19, rpo_target = ?20,"
+                      " phases = ?21, error = ?22, cleaned = ?23 WHERE id = ?24",
+                      &q, err)) < 0)
+        return rc;
+    drill_bind(q, d);
+    sqlite3_bind_int64(q, 24, d->id);
+    return update_one(st, q, "record a drill", "drill", d->id, err);
+}
+
+int store_drills_recent(struct store *st, const char *kind, int limit, struct vec *out,
+                        struct lb_err *err)
+{
+    sqlite3_stmt *q;
+    int rc, step;
+
+    if ((rc = prepare(st,
+                      "SELECT id, " DRILL_COLS " FROM drills WHERE (?1 IS NULL OR kind = ?1)"
+                      " ORDER BY started DESC, id DESC LIMIT ?2",
+                      &q, err)) < 0)
+        return rc;
+    bind_text(q, 1, kind);
+    sqlite3_bind_int(q, 2, limit > 0 ? limit : -1);
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        struct store_drill *d = xcalloc(1, sizeof(*d));
+
+        d->id = (int64_t)sqlite3_column_int64(q, 0);
+        col_copy(q, 1, d->kind, sizeof(d->kind));
+        col_copy(q, 2, d->repo, sizeof(d->repo));
+        col_copy(q, 3, d->outcome, sizeof(d->outcome));
+        d->started = (time_t)sqlite3_column_int64(q, 4);
+        d->ended = (time_t)sqlite3_column_int64(q, 5);
+        d->pid = sqlite3_column_int(q, 6);
+        col_copy(q, 7, d->target, sizeof(d->target));
+        col_copy(q, 8, d->scope, sizeof(d->scope));
+        col_copy(q, 9, d->snapshot_id, sizeof(d->snapshot_id));
+        d->snapshot_time = (time_t)sqlite3_column_int64(q, 10);
+        d->rto_ms = (int64_t)sqlite3_column_int64(q, 11);
+        d->rpo_seconds = (int64_t)sqlite3_column_int64(q, 12);
+        d->bytes = (uint64_t)sqlite3_column_int64(q, 13);
+        d->files = (uint64_t)sqlite3_column_int64(q, 14);
+        d->full_bytes = (uint64_t)sqlite3_column_int64(q, 15);
+        d->verified = sqlite3_column_int(q, 16);
+        col_copy(q, 17, d->verify_note, sizeof(d->verify_note));
+        d->estimate_full_seconds = (int64_t)sqlite3_column_int64(q, 18);
+        d->rto_target = (int64_t)sqlite3_column_int64(q, 19);
+        d->rpo_target = (int64_t)sqlite3_column_int64(q, 20);
+        col_copy(q, 21, d->phases, sizeof(d->phases));
+        col_copy(q, 22, d->error, sizeof(d->error));
+        d->cleaned = sqlite3_column_int(q, 23);
+        vec_push(out, d);
+    }
+    rc = step == SQLITE_DONE ? 0 : db_fail(st, err, "read past drills");
+    sqlite3_finalize(q);
+    return rc;
+}
+
+void store_checklist_run_free(void *p)
+{
+    struct store_checklist_run *r = p;
+
+    if (!r)
+        return;
+    vec_release(&r->items);
+    free(r);
+}
+
+int store_checklist_save(struct store *st, struct store_checklist_run *run, struct lb_err *err)
+{
+    sqlite3_stmt *q = NULL;
+    size_t i;
+    struct store_checklist_item *it;
+    int rc;
+
+    if ((rc = exec1(st, "BEGIN IMMEDIATE", "record a checklist", err)) < 0)
+        return rc;
+    if ((rc = prepare(st,
+                      "INSERT INTO checklist_runs (kind, started, ended, who, outcome)"
+                      " VALUES (?1, ?2, ?3, ?4, ?5)",
+                      &q, err)) < 0)
+        goto fail;
+    sqlite3_bind_text(q, 1, run->kind, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q, 2, (sqlite3_int64)run->started);
+    sqlite3_bind_int64(q, 3, (sqlite3_int64)run->ended);
+    sqlite3_bind_text(q, 4, run->who, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 5, run->outcome, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(q) != SQLITE_DONE) {
+        rc = db_fail(st, err, "record a checklist");
+        goto fail;
+    }
+    run->id = (int64_t)sqlite3_last_insert_rowid(st->db);
+    sqlite3_finalize(q);
+    q = NULL;
+    if ((rc = prepare(st,
+                      "INSERT INTO checklist_items (run_id, seq, key, title, state, evidence,"
+                      " note, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                      &q, err)) < 0)
+        goto fail;
+    vec_foreach(&run->items, i, it)
+    {
+        sqlite3_reset(q);
+        sqlite3_bind_int64(q, 1, run->id);
+        sqlite3_bind_int(q, 2, (int)i);
+        sqlite3_bind_text(q, 3, it->key, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, 4, it->title, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, 5, it->state, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, 6, it->evidence, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, 7, it->note, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(q, 8, (sqlite3_int64)it->at);
+        if (sqlite3_step(q) != SQLITE_DONE) {
+            rc = db_fail(st, err, "record a checklist item");
+            goto fail;
+        }
+    }
+    sqlite3_finalize(q);
+    return exec1(st, "COMMIT", "record a checklist", err);
+fail:
+    sqlite3_finalize(q);
+    rollback(st);
+    return rc;
+}
+
+int store_checklist_runs(struct store *st, const char *kind, time_t since, int limit,
+                         struct vec *out, struct lb_err *err)
+{
+    sqlite3_stmt *q = NULL, *qi = NULL;
+    int rc, step;
+    size_t first = out->len;
+
+    if ((rc = exec1(st, "BEGIN", "read checklists", err)) < 0)
+        return rc;
+    if ((rc = prepare(st,
+                      "SELECT id, kind, started, ended, who, outcome FROM checklist_runs"
+                      " WHERE (?1 IS NULL OR kind = ?1) AND started >= ?2"
+                      " ORDER BY started DESC, id DESC LIMIT ?3",
+                      &q, err)) < 0)
+        goto out;
+    bind_text(q, 1, kind);
+    sqlite3_bind_int64(q, 2, (sqlite3_int64)since);
+    sqlite3_bind_int(q, 3, limit > 0 ? limit : -1);
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        struct store_checklist_run *r = xcalloc(1, sizeof(*r));
+
+        vec_init(&r->items, free);
+        r->id = (int64_t)sqlite3_column_int64(q, 0);
+        col_copy(q, 1, r->kind, sizeof(r->kind));
+        r->started = (time_t)sqlite3_column_int64(q, 2);
+        r->ended = (time_t)sqlite3_column_int64(q, 3);
+        col_copy(q, 4, r->who, sizeof(r->who));
+        col_copy(q, 5, r->outcome, sizeof(r->outcome));
+        vec_push(out, r);
+    }
+    if (step != SQLITE_DONE) {
+        rc = db_fail(st, err, "read checklists");
+        goto out;
+    }
+    if ((rc = prepare(st,
+                      "SELECT key, title, state, evidence, note, at FROM checklist_items"
+                      " WHERE run_id = ?1 ORDER BY seq",
+                      &qi, err)) < 0)
+        goto out;
+    for (size_t i = first; i < out->len; i++) {
+        struct store_checklist_run *r = out->items[i];
+
+        sqlite3_reset(qi);
+        sqlite3_bind_int64(qi, 1, r->id);
+        while ((step = sqlite3_step(qi)) == SQLITE_ROW) {
+            struct store_checklist_item *it = xcalloc(1, sizeof(*it));
+
+            col_copy(qi, 0, it->key, sizeof(it->key));
+            col_copy(qi, 1, it->title, sizeof(it->title));
+            col_copy(qi, 2, it->state, sizeof(it->state));
+            col_copy(qi, 3, it->evidence, sizeof(it->evidence));
+            col_copy(qi, 4, it->note, sizeof(it->note));
+            it->at = (time_t)sqlite3_column_int64(qi, 5);
+            vec_push(&r->items, it);
+        }
+        if (step != SQLITE_DONE) {
+            rc = db_fail(st, err, "read checklist items");
+            goto out;
+        }
+    }
+out:
+    sqlite3_finalize(q);
+    sqlite3_finalize(qi);
+    if (!sqlite3_get_autocommit(st->db))
+        sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+    return rc;
+}
+
+#define KEYROT_COLS "repo, source, started, ended, outcome, old_key, new_key, stage, error"
+
+static void keyrot_bind(sqlite3_stmt *q, const struct store_keyrot *k)
+{
+    sqlite3_bind_text(q, 1, k->repo, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 2, k->source, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q, 3, (sqlite3_int64)k->started);
+    sqlite3_bind_int64(q, 4, (sqlite3_int64)k->ended);
+    sqlite3_bind_text(q, 5, k->outcome, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 6, k->old_key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 7, k->new_key, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 8, k->stage, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 9, k->error, -1, SQLITE_TRANSIENT);
+}
+
+int store_keyrot_insert(struct store *st, struct store_keyrot *k, struct lb_err *err)
+{
+    sqlite3_stmt *q;
+    int rc;
+
+    if ((rc = prepare(st,
+                      "INSERT INTO key_rotations (" KEYROT_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+                      " ?7, ?8, ?9)",
+                      &q, err)) < 0)
+        return rc;
+    keyrot_bind(q, k);
+    if (sqlite3_step(q) == SQLITE_DONE) {
+        k->id = (int64_t)sqlite3_last_insert_rowid(st->db);
+        rc = 0;
+    } else {
+        rc = db_fail(st, err, "record a key rotation");
+    }
+    sqlite3_finalize(q);
+    return rc;
+}
+
+int store_keyrot_update(struct store *st, const struct store_keyrot *k, struct lb_err *err)
+{
+    sqlite3_stmt *q;
+    int rc;
+
+    if ((rc = prepare(st,
+                      "UPDATE key_rotations SET repo = ?1, source = ?2, started = ?3, ended = ?4,"
+                      " outcome = ?5, old_key = ?6, new_key = ?7, stage = ?8, error = ?9"
+                      " WHERE id = ?10",
+                      &q, err)) < 0)
+        return rc;
+    keyrot_bind(q, k);
+    sqlite3_bind_int64(q, 10, k->id);
+    return update_one(st, q, "record a key rotation", "key rotation", k->id, err);
+}
+
+int store_keyrots_recent(struct store *st, const char *repo, int limit, struct vec *out,
+                         struct lb_err *err)
+{
+    sqlite3_stmt *q;
+    int rc, step;
+
+    if ((rc = prepare(st,
+                      "SELECT id, " KEYROT_COLS " FROM key_rotations WHERE (?1 IS NULL OR repo = ?1)"
+                      " ORDER BY started DESC, id DESC LIMIT ?2",
+                      &q, err)) < 0)
+        return rc;
+    bind_text(q, 1, repo);
+    sqlite3_bind_int(q, 2, limit > 0 ? limit : -1);
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        struct store_keyrot *k = xcalloc(1, sizeof(*k));
+
+        k->id = (int64_t)sqlite3_column_int64(q, 0);
+        col_copy(q, 1, k->repo, sizeof(k->repo));
+        col_copy(q, 2, k->source, sizeof(k->source));
+        k->started = (time_t)sqlite3_column_int64(q, 3);
+        k->ended = (time_t)sqlite3_column_int64(q, 4);
+        col_copy(q, 5, k->outcome, sizeof(k->outcome));
+        col_copy(q, 6, k->old_key, sizeof(k->old_key));
+        col_copy(q, 7, k->new_key, sizeof(k->new_key));
+        col_copy(q, 8, k->stage, sizeof(k->stage));
+        col_copy(q, 9, k->error, sizeof(k->error));
+        vec_push(out, k);
+    }
+    rc = step == SQLITE_DONE ? 0 : db_fail(st, err, "read key rotations");
     sqlite3_finalize(q);
     return rc;
 }

@@ -206,4 +206,92 @@ int store_put_inventory(struct store *st, const char *key, const char *doc, time
 int store_get_inventory(struct store *st, const char *key, char **doc, time_t *fetched_at,
                         struct lb_err *err);
 
+/* ---- drills, checklists, key rotations (backend/drills.c, checklist.c, keys.c) ---- */
+
+/* One restore drill (or a real restore run through the same wizard). Text fields are never secrets. */
+struct store_drill {
+    int64_t id;
+    char kind[16];         /* "cloud", "rollback", "pbs" */
+    char repo[64];         /* the repo or endpoint drilled ("" when none) */
+    char outcome[16];      /* "running", "ok", "failed", "cancelled", "interrupted" */
+    time_t started;
+    time_t ended;          /* 0 while running */
+    int pid;               /* of the process running it */
+    char target[512];      /* scratch directory or VMID restored to */
+    char scope[512];       /* "everything" or the paths restored */
+    char snapshot_id[65];  /* the restore point */
+    time_t snapshot_time;  /* 0 unknown */
+    int64_t rto_ms;        /* measured time to restore (-1 unknown) */
+    int64_t rpo_seconds;   /* age of the restore point when the drill started (-1 unknown) */
+    uint64_t bytes;        /* restored */
+    uint64_t files;
+    uint64_t full_bytes;   /* size of the whole restore point */
+    int verified;          /* 1 yes, 0 no, -1 not checked */
+    char verify_note[256];
+    int64_t estimate_full_seconds; /* extrapolated full-restore time (-1 none) */
+    int64_t rto_target;    /* seconds, from [targets] at the time */
+    int64_t rpo_target;
+    char phases[512];      /* "snapshots 1.2s, list 0.8s, restore 41.0s, ..." */
+    char error[512];       /* why it failed ("" when it did not) */
+    int cleaned;           /* 1: its scratch target was removed */
+};
+
+/* Insert d (outcome as given) and set d->id. */
+int store_drill_insert(struct store *st, struct store_drill *d, struct lb_err *err);
+/* Write every field of d over the row d->id. */
+int store_drill_update(struct store *st, const struct store_drill *d, struct lb_err *err);
+/*
+ * Drills newest first (kind NULL: every kind; limit <= 0: all), pushed to out
+ * as struct store_drill * (new, free()).
+ */
+int store_drills_recent(struct store *st, const char *kind, int limit, struct vec *out,
+                        struct lb_err *err);
+
+/* One item of a checklist run. */
+struct store_checklist_item {
+    char key[48];        /* stable id: "daily.jobs" */
+    char title[160];
+    char state[16];      /* "ok", "failed", "confirmed", "skipped", "unknown" */
+    char evidence[512];  /* what lifeboat found, or what the operator said */
+    char note[256];      /* the operator's note */
+    time_t at;
+};
+
+struct store_checklist_run {
+    int64_t id;
+    char kind[16];  /* daily weekly monthly quarterly */
+    time_t started;
+    time_t ended;
+    char who[64];
+    char outcome[16]; /* "complete" (every item ok or confirmed), "open" */
+    struct vec items; /* struct store_checklist_item *, new */
+};
+
+void store_checklist_run_free(void *run);
+/* Store a run and its items in one transaction; sets run->id. */
+int store_checklist_save(struct store *st, struct store_checklist_run *run, struct lb_err *err);
+/* Runs newest first started at or after since (kind NULL: all), with their items. */
+int store_checklist_runs(struct store *st, const char *kind, time_t since, int limit,
+                         struct vec *out, struct lb_err *err);
+
+/* One key rotation of a restic repo: key ids and dates only, never a secret. */
+struct store_keyrot {
+    int64_t id;
+    char repo[64];
+    char source[32];     /* "password_file", "password_command" */
+    time_t started;
+    time_t ended;
+    char outcome[16];    /* "running", "ok", "failed", "interrupted" */
+    char old_key[65];
+    char new_key[65];
+    char stage[48];      /* the last step reached: "key add", "store", "verify", "key remove", "done" */
+    char error[512];
+};
+
+int store_keyrot_insert(struct store *st, struct store_keyrot *k, struct lb_err *err);
+int store_keyrot_update(struct store *st, const struct store_keyrot *k, struct lb_err *err);
+/* Rotations newest first (repo NULL: all), struct store_keyrot * (new, free()). */
+int store_keyrots_recent(struct store *st, const char *repo, int limit, struct vec *out,
+                         struct lb_err *err);
+
 #endif

@@ -48,6 +48,8 @@ int cmd_guests(struct cli *cli, int argc, char **argv);
 int cmd_run(struct cli *cli, int argc, char **argv);
 int cmd_history(struct cli *cli, int argc, char **argv);
 int cmd_timers(struct cli *cli, int argc, char **argv);
+int cmd_drill(struct cli *cli, int argc, char **argv);
+int cmd_drills(struct cli *cli, int argc, char **argv);
 int cmd_alerts(struct cli *cli, int argc, char **argv);
 int cmd_metrics(struct cli *cli, int argc, char **argv);
 int cmd_notify_helper(struct cli *cli, int argc, char **argv); /* hidden: lifeboat __notify */

@@ -65,6 +65,11 @@ static const struct cli_command commands[] = {
 /* Not in --help: the desktop notification helper (backend/alert.h). */
 static const struct cli_command hidden_commands[] = {
     { "__notify", "", "", cmd_notify_helper },
+    { "drill", "rollback|pbs|cloud [--yes] [--json] [--repo R] [--snapshot ID] [--path P]",
+      "run a restore drill headless into scratch targets, measure RTO/RPO and print its record",
+      cmd_drill },
+    { "drills", "[--json]", "past drills with measured RTO/RPO against [targets]; exit 1 when one is overdue",
+      cmd_drills },
 };
 
 static void usage(FILE *out)

@@ -66,7 +66,9 @@
     X(SNAP_ROLLBACK, "snapshot-rollback", "snapshots", "rollback",                                \
       "roll the guest back to the selected snapshot (says what is lost, asks first)", 'R')        \
     X(SNAP_DELETE, "snapshot-delete", "snapshots", "delete",                                      \
-      "delete the selected snapshot (asks first)", 'D')
+      "delete the selected snapshot (asks first)", 'D')                                           \
+    X(DRILL_CLOUD, "drill-cloud", "drills", "cloud drill",                                        \
+      "start the cloud restore drill wizard (restores into scratch, measures RTO/RPO)", 's')
 
 enum action {
     ACTION_NONE = 0,

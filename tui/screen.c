@@ -29,6 +29,7 @@ static const struct screen_ops *const screen_table[] = {
     &scr_disks_ops,
     &scr_retention_ops,
     &scr_snapshots_ops,
+    &scr_drills_ops,
 };
 #define NSCREENS (sizeof(screen_table) / sizeof(screen_table[0]))
 

@@ -1,0 +1,996 @@
+/*
+ * Restore drills (see drills.h). The cloud drill is a small state machine
+ * over the loop: ls (restore point and file list) -> ready -> restore
+ * (--verify, with a progress timer that measures what landed in scratch) ->
+ * verify (sizes, sampled files against restic dump) -> cleanup -> record.
+ */
+#include "backend/drills.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <jansson.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "backend/base/buf.h"
+#include "backend/base/clock.h"
+#include "backend/base/log.h"
+#include "backend/base/path.h"
+#include "backend/base/str.h"
+#include "backend/base/xalloc.h"
+#include "backend/config.h"
+#include "backend/loop.h"
+#include "backend/restic.h"
+#include "backend/runlock.h"
+#include "backend/spawn.h"
+
+#define PROGRESS_MS      1000
+#define LS_TIMEOUT_MS    (30 * 60 * 1000LL)
+#define DUMP_TIMEOUT_MS  (10 * 60 * 1000LL)
+#define SAMPLE_MAX_BYTES (8u << 20) /* files compared with restic dump are at most this big */
+#define KILL_GRACE_MS    5000
+
+struct drill_file {
+    char *path; /* absolute path in the snapshot */
+    uint64_t size;
+};
+
+static void drill_file_free(void *p)
+{
+    struct drill_file *f = p;
+
+    if (f) {
+        free(f->path);
+        free(f);
+    }
+}
+
+struct drill {
+    struct loop *loop;
+    const struct config *cfg;
+    struct store *st;
+    const struct repo_cfg *repo;
+    struct runlock *lock;
+    void (*on_update)(struct drill *d, void *arg);
+    void *arg;
+
+    char *snapshot; /* as asked ("latest" or an id) */
+    char *include;  /* NULL: everything */
+    int sample_files;
+    struct vec env; /* restic's environment, NULL-terminated */
+
+    struct drill_view v;
+    struct vec files; /* struct drill_file * in scope */
+    uint64_t all_bytes;
+    bool snapshot_seen;
+
+    struct spawn *sp;
+    struct buf err_text; /* restic's stderr, bounded */
+    uint64_t verified_files; /* from "finished verifying N files" */
+    bool cancelled;
+    bool orphan; /* freed by its owner while a child ran: on_exit frees it */
+    bool target_made;
+    uint64_t progress_timer;
+    int64_t started_ms, restore_started_ms;
+    size_t sample_next;
+    struct vec samples; /* struct drill_file * (borrowed from files) */
+    int samples_ok;
+    struct buf phases;
+};
+
+/* ---- small helpers ---- */
+
+static void notify(struct drill *d)
+{
+    if (d->on_update)
+        d->on_update(d, d->arg);
+}
+
+static void record(struct drill *d)
+{
+    struct lb_err err = { 0 };
+
+    if (!d->st)
+        return;
+    if (!d->v.rec.id) {
+        if (store_drill_insert(d->st, &d->v.rec, &err) < 0)
+            log_warn("drill: %s", err.msg);
+    } else if (store_drill_update(d->st, &d->v.rec, &err) < 0) {
+        log_warn("drill: %s", err.msg);
+    }
+}
+
+static void phase_done(struct drill *d, const char *name)
+{
+    int64_t ms = loop_now_ms(d->loop) - d->v.phase_started_ms;
+
+    buf_printf(&d->phases, "%s%s %.1fs", d->phases.len ? ", " : "", name, (double)ms / 1000.0);
+    str_copy(d->v.rec.phases, sizeof(d->v.rec.phases), buf_cstr(&d->phases));
+}
+
+static void set_phase(struct drill *d, enum drill_phase p, const char *text)
+{
+    d->v.phase = p;
+    d->v.phase_started_ms = loop_now_ms(d->loop);
+    str_copy(d->v.step_text, sizeof(d->v.step_text), text);
+}
+
+static const char *url_kind(const char *url, char *out, size_t n)
+{
+    const char *c = strchr(url, ':');
+
+    if (url[0] == '/' || !c)
+        str_copy(out, n, "local");
+    else
+        snprintf(out, n, "%.*s", (int)(c - url < 15 ? c - url : 15), url);
+    return out;
+}
+
+/* Does a equal b or contain it (path prefix at a '/' boundary)? */
+static bool path_within(const char *inner, const char *outer)
+{
+    size_t n = strlen(outer);
+
+    while (n > 1 && outer[n - 1] == '/')
+        n--;
+    if (strncmp(inner, outer, n) != 0)
+        return false;
+    return inner[n] == '\0' || inner[n] == '/' || (n == 1 && outer[0] == '/');
+}
+
+/* realpath when it exists, else the path as written (absolute after config loading). */
+static void canon(const char *p, char *out, size_t n)
+{
+    char rp[PATH_MAX];
+
+    if (realpath(p, rp))
+        str_copy(out, n, rp);
+    else
+        str_copy(out, n, p);
+}
+
+int drills_check_scratch(const struct config *cfg, const char *scratch, struct lb_err *err)
+{
+    char s[PATH_MAX], o[PATH_MAX];
+    size_t i, k;
+    struct job_cfg *job;
+    struct repo_cfg *repo;
+    const char *p;
+
+    if (!scratch || scratch[0] != '/')
+        return lb_err_set(err, LB_ECONFIG,
+                          "[drill] scratch must be an absolute directory (it is '%s')",
+                          scratch ? scratch : "");
+    canon(scratch, s, sizeof(s));
+    if (!strcmp(s, "/"))
+        return lb_err_set(err, LB_ECONFIG, "[drill] scratch cannot be '/': name a directory "
+                                           "that holds nothing else, e.g. /var/tmp/lifeboat-drills");
+    vec_foreach(&cfg->jobs, i, job)
+    {
+        vec_foreach(&job->paths, k, p)
+        {
+            canon(p, o, sizeof(o));
+            if (path_within(s, o) || path_within(o, s))
+                return lb_err_set(err, LB_ECONFIG,
+                                  "[drill] scratch %s overlaps path %s of job '%s': a drill must "
+                                  "never restore over or into backed-up data; choose another "
+                                  "scratch directory",
+                                  scratch, p, job->name);
+        }
+    }
+    vec_foreach(&cfg->repos, i, repo)
+    {
+        const char *lp = config_repo_local_path(repo);
+
+        if (!lp)
+            continue;
+        canon(lp, o, sizeof(o));
+        if (path_within(s, o) || path_within(o, s))
+            return lb_err_set(err, LB_ECONFIG,
+                              "[drill] scratch %s overlaps repo '%s' (%s): choose another "
+                              "scratch directory",
+                              scratch, repo->name, lp);
+    }
+    return 0;
+}
+
+/* ---- removing a tree ---- */
+
+static int chmod_dirs(const char *p, const struct stat *sb, int type, struct FTW *f)
+{
+    (void)f;
+    if (type == FTW_D && !S_ISLNK(sb->st_mode))
+        chmod(p, 0700);
+    return 0;
+}
+
+static int rm_one(const char *p, const struct stat *sb, int type, struct FTW *f)
+{
+    (void)sb;
+    (void)f;
+    if (type == FTW_DP || type == FTW_D || type == FTW_DNR)
+        return rmdir(p) < 0 && errno != ENOENT ? -errno : 0;
+    return unlink(p) < 0 && errno != ENOENT ? -errno : 0;
+}
+
+int drills_remove_tree(const char *path)
+{
+    struct stat sb;
+
+    if (lstat(path, &sb) < 0)
+        return errno == ENOENT ? 0 : -errno;
+    /* restored directories may be read-only: open them up first */
+    nftw(path, chmod_dirs, 32, FTW_PHYS | FTW_MOUNT);
+    return nftw(path, rm_one, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
+/* ---- recovery ---- */
+
+static bool under_scratch(const struct config *cfg, const char *target)
+{
+    const char *s = cfg->drill.scratch;
+    size_t n = s ? strlen(s) : 0;
+
+    return n > 1 && !strncmp(target, s, n) && target[n] == '/' && !strstr(target + n, "/../") &&
+           strlen(target) > n + 1;
+}
+
+int drills_recover(const struct config *cfg, struct store *st, int *recovered, struct lb_err *err)
+{
+    struct vec list = VEC_INIT(free);
+    struct store_drill *dr;
+    size_t i;
+    int rc;
+
+    *recovered = 0;
+    if (!st)
+        return 0;
+    if ((rc = store_drills_recent(st, NULL, 50, &list, err)) < 0)
+        goto out;
+    vec_foreach(&list, i, dr)
+    {
+        if (strcmp(dr->outcome, "running") != 0 || dr->pid == getpid())
+            continue;
+        str_copy(dr->outcome, sizeof(dr->outcome), "interrupted");
+        if (!dr->ended)
+            dr->ended = clock_now();
+        if (!dr->error[0])
+            str_copy(dr->error, sizeof(dr->error),
+                     "the drill's process ended before it finished (terminal closed or killed)");
+        if (dr->target[0] && under_scratch(cfg, dr->target)) {
+            int r = drills_remove_tree(dr->target);
+
+            dr->cleaned = r == 0;
+            if (r < 0)
+                log_warn("drill %lld: cannot remove %s: %s", (long long)dr->id, dr->target,
+                         strerror(-r));
+        }
+        log_info("drill %lld (%s) was interrupted; scratch %s", (long long)dr->id, dr->kind,
+                 dr->cleaned ? "removed" : "left");
+        if (store_drill_update(st, dr, err) == 0)
+            (*recovered)++;
+    }
+out:
+    vec_release(&list);
+    return rc;
+}
+
+/* ---- the cloud drill ---- */
+
+static void finish(struct drill *d, const char *outcome, const char *error);
+
+static void on_line(struct spawn *sp, enum spawn_stream stream, const char *line, size_t len,
+                    bool cut, void *arg);
+static void on_exit_cb(struct spawn *sp, const struct spawn_result *res, void *arg);
+
+static int run_restic(struct drill *d, const char *const *args, int64_t timeout_ms, bool capture,
+                      size_t capture_max, struct lb_err *err)
+{
+    const char *argv[32];
+    struct spawn_opts o;
+    size_t n = 0;
+
+    argv[n++] = restic_program();
+    argv[n++] = "--no-cache";
+    for (; *args && n < 31; args++)
+        argv[n++] = *args;
+    argv[n] = NULL;
+    memset(&o, 0, sizeof(o));
+    o.argv = argv;
+    o.env = (const char *const *)d->env.items;
+    o.unset_env = restic_unset_env();
+    o.timeout_ms = timeout_ms;
+    o.kill_grace_ms = KILL_GRACE_MS;
+    o.capture = capture;
+    o.capture_max = capture_max;
+    o.max_output = capture ? capture_max + 1 : 0;
+    o.on_line = capture ? NULL : on_line;
+    o.on_exit = on_exit_cb;
+    o.arg = d;
+    buf_reset(&d->err_text);
+    d->sp = spawn_start(d->loop, &o, err);
+    if (!d->sp) {
+        lb_err_prefix(err, "cannot run restic on repo '%s'", d->repo->name);
+        return -(int)(err->code ? err->code : LB_EFAIL);
+    }
+    return 0;
+}
+
+struct drill *drill_cloud_new(struct loop *loop, const struct config *cfg, struct store *st,
+                              const struct drill_cloud_opts *opts,
+                              void (*on_update)(struct drill *d, void *arg), void *arg,
+                              struct lb_err *err)
+{
+    struct drill *d;
+    const struct repo_cfg *repo = NULL;
+    struct repo_cfg *r;
+    size_t i;
+    int holder = 0, recovered;
+
+    if (opts && opts->repo) {
+        repo = config_repo(cfg, opts->repo);
+        if (!repo) {
+            lb_err_set(err, LB_ENOTFOUND, "no repo '%s' in %s", opts->repo, cfg->path);
+            return NULL;
+        }
+    } else {
+        vec_foreach(&cfg->repos, i, r)
+        {
+            if (r->tier == TIER_OFFSITE) {
+                repo = r;
+                break;
+            }
+        }
+        if (!repo) {
+            lb_err_set(err, LB_ECONFIG,
+                       "no off-site repo to drill: give a [repo ...] tier = offsite in %s",
+                       cfg->path);
+            return NULL;
+        }
+    }
+    if (drills_check_scratch(cfg, cfg->drill.scratch, err) < 0)
+        return NULL;
+    d = xcalloc(1, sizeof(*d));
+    d->loop = loop;
+    d->cfg = cfg;
+    d->st = st;
+    d->repo = repo;
+    d->on_update = on_update;
+    d->arg = arg;
+    d->snapshot = xstrdup(opts && opts->snapshot && *opts->snapshot ? opts->snapshot : "latest");
+    d->include = opts && opts->include && *opts->include ? xstrdup(opts->include) : NULL;
+    d->sample_files = opts && opts->sample_files > 0 ? opts->sample_files : 3;
+    vec_init(&d->env, free);
+    vec_init(&d->files, drill_file_free);
+    vec_init(&d->samples, NULL);
+    vec_init(&d->v.snapshot_paths, free);
+    buf_init(&d->err_text, 16384);
+    buf_init(&d->phases, 1024);
+    d->v.eta_s = -1;
+    d->v.price_per_gib = repo->price_per_gib_month;
+    url_kind(repo->url, d->v.repo_url_kind, sizeof(d->v.repo_url_kind));
+
+    if (runlock_try(NULL, "drill", &d->lock, &holder, err) < 0) {
+        if (err->code == LB_EBUSY)
+            lb_err_set(err, LB_EBUSY,
+                       "another drill is running (pid %d): wait for it or stop it first", holder);
+        drill_free(d);
+        return NULL;
+    }
+    if (drills_recover(cfg, st, &recovered, err) < 0) {
+        drill_free(d);
+        return NULL;
+    }
+    if (restic_build_env(repo, cfg->dir, &d->env, err) < 0) {
+        drill_free(d);
+        return NULL;
+    }
+
+    str_copy(d->v.rec.kind, sizeof(d->v.rec.kind), "cloud");
+    str_copy(d->v.rec.repo, sizeof(d->v.rec.repo), repo->name);
+    str_copy(d->v.rec.outcome, sizeof(d->v.rec.outcome), "running");
+    str_copy(d->v.rec.scope, sizeof(d->v.rec.scope), d->include ? d->include : "everything");
+    d->v.rec.pid = getpid();
+    d->v.rec.rto_ms = -1;
+    d->v.rec.rpo_seconds = -1;
+    d->v.rec.verified = -1;
+    d->v.rec.estimate_full_seconds = -1;
+    d->v.rec.rto_target = cfg->targets.rto_cloud;
+    d->v.rec.rpo_target = config_repo_rpo(cfg, repo);
+    {
+        /* the target: a fresh directory below scratch, named by date and pid */
+        char stamp[32];
+        struct tm tm;
+        time_t now = clock_now();
+
+        localtime_r(&now, &tm);
+        strftime(stamp, sizeof(stamp), "%Y-%m-%d-%H%M%S", &tm);
+        snprintf(d->v.rec.target, sizeof(d->v.rec.target), "%s/%s-cloud-%d", cfg->drill.scratch,
+                 stamp, (int)getpid());
+    }
+    return d;
+}
+
+int drill_inspect(struct drill *d, struct lb_err *err)
+{
+    const char *args[] = { "ls", "--json", d->snapshot, NULL };
+    int rc;
+
+    if (d->v.phase != DRILL_NEW)
+        return lb_err_set(err, LB_EUSAGE, "the drill was inspected already");
+    d->v.rec.started = clock_now();
+    d->started_ms = loop_now_ms(d->loop);
+    record(d); /* from here on a record exists, whatever happens */
+    set_phase(d, DRILL_INSPECT, "reading the restore point and its file list");
+    if ((rc = run_restic(d, args, LS_TIMEOUT_MS, false, 0, err)) < 0) {
+        finish(d, "failed", err->msg);
+        return rc;
+    }
+    notify(d);
+    return 0;
+}
+
+/* One line of `restic ls --json`: the snapshot first, then nodes. */
+static void ls_line(struct drill *d, const char *line, size_t len)
+{
+    json_t *j = json_loadb(line, len, 0, NULL);
+    const char *st, *type, *path;
+
+    if (!j)
+        return;
+    st = json_string_value(json_object_get(j, "struct_type"));
+    if (st && !strcmp(st, "snapshot")) {
+        const char *id = json_string_value(json_object_get(j, "id"));
+        const char *t = json_string_value(json_object_get(j, "time"));
+        json_t *paths = json_object_get(j, "paths"), *p;
+        size_t i;
+        time_t tt;
+        int off;
+
+        if (id)
+            str_copy(d->v.rec.snapshot_id, sizeof(d->v.rec.snapshot_id), id);
+        if (t && clock_parse_rfc3339(t, &tt, &off) == 0)
+            d->v.rec.snapshot_time = tt;
+        json_array_foreach(paths, i, p)
+        {
+            if (json_is_string(p)) {
+                char *s = xstrdup(json_string_value(p));
+
+                str_sanitize(s);
+                vec_push(&d->v.snapshot_paths, s);
+            }
+        }
+        d->snapshot_seen = true;
+    } else if (st && !strcmp(st, "node")) {
+        type = json_string_value(json_object_get(j, "type"));
+        path = json_string_value(json_object_get(j, "path"));
+        if (type && path && !strcmp(type, "file")) {
+            uint64_t size = (uint64_t)json_integer_value(json_object_get(j, "size"));
+
+            d->all_bytes += size;
+            if (!d->include || path_within(path, d->include)) {
+                struct drill_file *f = xcalloc(1, sizeof(*f));
+
+                f->path = xstrdup(path);
+                f->size = size;
+                vec_push(&d->files, f);
+                d->v.scope_bytes += size;
+                d->v.scope_files++;
+            }
+        }
+    }
+    json_decref(j);
+}
+
+static void on_line(struct spawn *sp, enum spawn_stream stream, const char *line, size_t len,
+                    bool cut, void *arg)
+{
+    struct drill *d = arg;
+    unsigned long long n;
+
+    (void)sp;
+    if (stream == SPAWN_STDERR) {
+        if (d->err_text.len < 4000) {
+            buf_append(&d->err_text, line, len);
+            buf_puts(&d->err_text, "\n");
+        }
+        return;
+    }
+    if (cut)
+        return;
+    if (d->v.phase == DRILL_INSPECT) {
+        ls_line(d, line, len);
+    } else if (d->v.phase == DRILL_RESTORE) {
+        const char *p = strstr(line, "finished verifying ");
+        char *end;
+
+        if (p) {
+            n = strtoull(p + 19, &end, 10);
+            if (end != p + 19)
+                d->verified_files = n;
+        }
+        if (strstr(line, "verifying files"))
+            str_copy(d->v.step_text, sizeof(d->v.step_text),
+                     "restic re-reads every restored file against the snapshot (--verify)");
+    }
+}
+
+/* restic's failure in one line, naming the repo. */
+static void restic_failed(struct drill *d, const struct spawn_result *res, const char *what)
+{
+    struct lb_err e = { 0 };
+    char msg[1200];
+
+    restic_classify_failure(d->repo->name, res->exited ? res->status : -1, res->signo,
+                            res->timed_out, res->exec_errno, buf_cstr(&d->err_text), &e);
+    snprintf(msg, sizeof(msg), "%s: %s", what, e.msg);
+    finish(d, "failed", msg);
+}
+
+static void progress_tick(struct loop *loop, void *arg);
+static void start_verify(struct drill *d);
+static void next_sample(struct drill *d);
+
+/* Sum of file sizes under the target (nftw has no user pointer: a file-scope accumulator). */
+static uint64_t sum_acc;
+static int sum_cb(const char *p, const struct stat *sb, int type, struct FTW *f)
+{
+    (void)p;
+    (void)f;
+    if (type == FTW_F && S_ISREG(sb->st_mode))
+        sum_acc += (uint64_t)sb->st_size;
+    return 0;
+}
+
+static uint64_t measure(const char *path)
+{
+    sum_acc = 0;
+    nftw(path, sum_cb, 32, FTW_PHYS | FTW_MOUNT);
+    return sum_acc;
+}
+
+static void update_rate(struct drill *d)
+{
+    int64_t ms = loop_now_ms(d->loop) - d->restore_started_ms;
+
+    d->v.bytes_done = measure(d->v.rec.target);
+    if (d->v.bytes_done > d->v.scope_bytes)
+        d->v.bytes_done = d->v.scope_bytes;
+    if (ms > 0 && d->v.bytes_done) {
+        d->v.rate = (double)d->v.bytes_done * 1000.0 / (double)ms;
+        d->v.eta_s = d->v.rate > 0
+                         ? (int64_t)((double)(d->v.scope_bytes - d->v.bytes_done) / d->v.rate)
+                         : -1;
+    }
+}
+
+static void progress_tick(struct loop *loop, void *arg)
+{
+    struct drill *d = arg;
+
+    (void)loop;
+    d->progress_timer = 0;
+    if (d->v.phase != DRILL_RESTORE)
+        return;
+    update_rate(d);
+    notify(d);
+    d->progress_timer = loop_add_timer(d->loop, PROGRESS_MS, progress_tick, d);
+}
+
+static void inspect_done(struct drill *d, const struct spawn_result *res)
+{
+    struct statvfs sv;
+    char b1[32], msg[1200];
+
+    if (!res->exited || res->status != 0) {
+        restic_failed(d, res, "cannot read the restore point");
+        return;
+    }
+    if (!d->snapshot_seen) {
+        snprintf(msg, sizeof(msg), "repo '%s' has no snapshot '%s' to restore", d->repo->name,
+                 d->snapshot);
+        finish(d, "failed", msg);
+        return;
+    }
+    d->v.rec.full_bytes = d->all_bytes;
+    d->v.rec.rpo_seconds = d->v.rec.snapshot_time ? d->v.rec.started - d->v.rec.snapshot_time : -1;
+    if (d->include && !d->v.scope_files) {
+        snprintf(msg, sizeof(msg), "snapshot %.8s holds no file below %s", d->v.rec.snapshot_id,
+                 d->include);
+        finish(d, "failed", msg);
+        return;
+    }
+    if (path_mkdirs(d->cfg->drill.scratch, 0700) < 0) {
+        snprintf(msg, sizeof(msg), "cannot create scratch directory %s: %s", d->cfg->drill.scratch,
+                 strerror(errno));
+        finish(d, "failed", msg);
+        return;
+    }
+    if (statvfs(d->cfg->drill.scratch, &sv) == 0)
+        d->v.free_bytes = (uint64_t)sv.f_bavail * (uint64_t)sv.f_frsize;
+    if (d->v.free_bytes && d->v.free_bytes < d->v.scope_bytes + (64u << 20)) {
+        snprintf(msg, sizeof(msg),
+                 "scratch %s has %s free, the restore needs %s plus room to breathe: free some "
+                 "space or restore a sample of paths",
+                 d->cfg->drill.scratch, str_fmt_bytes(d->v.free_bytes, b1, sizeof(b1)),
+                 str_fmt_bytes(d->v.scope_bytes, msg + 400, 40));
+        finish(d, "failed", msg);
+        return;
+    }
+    phase_done(d, "list");
+    set_phase(d, DRILL_READY, "ready: the summary is shown, nothing restored yet");
+    record(d);
+    notify(d);
+}
+
+int drill_go(struct drill *d, struct lb_err *err)
+{
+    const char *args[32];
+    size_t n = 0;
+    int rc;
+
+    if (d->v.phase != DRILL_READY)
+        return lb_err_set(err, LB_EUSAGE, "the drill is not ready to start");
+    if (mkdir(d->v.rec.target, 0700) < 0) {
+        char msg[1200];
+
+        snprintf(msg, sizeof(msg), "cannot create drill target %s: %s", d->v.rec.target,
+                 strerror(errno));
+        finish(d, "failed", msg);
+        return lb_err_set(err, LB_EIO, "%s", msg);
+    }
+    d->target_made = true;
+    args[n++] = "restore";
+    args[n++] = "--verify";
+    args[n++] = "--target";
+    args[n++] = d->v.rec.target;
+    if (d->include) {
+        args[n++] = "--include";
+        args[n++] = d->include;
+    }
+    args[n++] = d->v.rec.snapshot_id;
+    args[n] = NULL;
+    set_phase(d, DRILL_RESTORE, "restic restore: downloading and writing into scratch");
+    d->restore_started_ms = loop_now_ms(d->loop);
+    record(d);
+    if ((rc = run_restic(d, args, 0, false, 0, err)) < 0) {
+        finish(d, "failed", err->msg);
+        return rc;
+    }
+    d->progress_timer = loop_add_timer(d->loop, PROGRESS_MS, progress_tick, d);
+    notify(d);
+    return 0;
+}
+
+static void restore_done(struct drill *d, const struct spawn_result *res)
+{
+    int64_t ms = loop_now_ms(d->loop) - d->restore_started_ms;
+
+    if (d->progress_timer) {
+        loop_cancel_timer(d->loop, d->progress_timer);
+        d->progress_timer = 0;
+    }
+    if (!res->exited || res->status != 0) {
+        restic_failed(d, res, "the restore failed");
+        return;
+    }
+    d->v.rec.rto_ms = ms;
+    update_rate(d);
+    d->v.bytes_done = d->v.scope_bytes;
+    phase_done(d, "restore");
+    start_verify(d);
+}
+
+/* Compare every restored file's size with the list; then pick the files for restic dump. */
+static void start_verify(struct drill *d)
+{
+    size_t i, missing = 0, wrong = 0, nsmall = 0;
+    struct drill_file *f;
+    char p[PATH_MAX + 512];
+    struct stat sb;
+    uint64_t bytes = 0;
+
+    set_phase(d, DRILL_VERIFY, "comparing restored files with the snapshot");
+    notify(d);
+    vec_foreach(&d->files, i, f)
+    {
+        snprintf(p, sizeof(p), "%s%s", d->v.rec.target, f->path);
+        if (lstat(p, &sb) < 0) {
+            missing++;
+            continue;
+        }
+        if ((uint64_t)sb.st_size != f->size) {
+            wrong++;
+            continue;
+        }
+        bytes += f->size;
+        if (f->size <= SAMPLE_MAX_BYTES)
+            nsmall++;
+    }
+    d->v.rec.files = d->files.len - missing;
+    d->v.rec.bytes = bytes;
+    if (missing || wrong) {
+        char msg[1200];
+
+        snprintf(msg, sizeof(msg),
+                 "the restored copy differs from the snapshot: %zu file%s missing, %zu of the "
+                 "wrong size",
+                 missing, missing == 1 ? "" : "s", wrong);
+        d->v.rec.verified = 0;
+        str_copy(d->v.rec.verify_note, sizeof(d->v.rec.verify_note), msg);
+        finish(d, "failed", msg);
+        return;
+    }
+    /* samples: spread over the list (first, middle, last ...) among files up to 8 MiB */
+    if (nsmall) {
+        size_t want = (size_t)d->sample_files < nsmall ? (size_t)d->sample_files : nsmall;
+        size_t k = 0, idx = 0;
+
+        vec_foreach(&d->files, i, f)
+        {
+            if (f->size > SAMPLE_MAX_BYTES)
+                continue;
+            /* the idx-th small file is taken when it is the next of `want` evenly spaced */
+            if (k < want && idx == (want == 1 ? 0 : k * (nsmall - 1) / (want - 1))) {
+                vec_push(&d->samples, f);
+                k++;
+            }
+            idx++;
+        }
+    }
+    d->sample_next = 0;
+    next_sample(d);
+}
+
+static void next_sample(struct drill *d)
+{
+    struct drill_file *f;
+    struct lb_err err = { 0 };
+    char msg[1200];
+
+    if (d->cancelled)
+        return;
+    if (d->sample_next >= d->samples.len) {
+        char b[32];
+
+        phase_done(d, "verify");
+        d->v.rec.verified = 1;
+        snprintf(msg, sizeof(msg),
+                 "restic --verify checked %llu file%s; %llu file%s (%s) match the snapshot's "
+                 "sizes; %d sampled file%s byte-identical to restic dump",
+                 (unsigned long long)d->verified_files, d->verified_files == 1 ? "" : "s",
+                 (unsigned long long)d->v.rec.files, d->v.rec.files == 1 ? "" : "s",
+                 str_fmt_bytes(d->v.rec.bytes, b, sizeof(b)), d->samples_ok,
+                 d->samples_ok == 1 ? " is" : "s are");
+        str_copy(d->v.rec.verify_note, sizeof(d->v.rec.verify_note), msg);
+        finish(d, "ok", NULL);
+        return;
+    }
+    f = d->samples.items[d->sample_next];
+    {
+        const char *args[] = { "dump", d->v.rec.snapshot_id, f->path, NULL };
+
+        snprintf(d->v.step_text, sizeof(d->v.step_text),
+                 "comparing sampled file %zu of %zu with restic dump", d->sample_next + 1,
+                 d->samples.len);
+        notify(d);
+        if (run_restic(d, args, DUMP_TIMEOUT_MS, true, SAMPLE_MAX_BYTES + 1, &err) < 0)
+            finish(d, "failed", err.msg);
+    }
+}
+
+static void sample_done(struct drill *d, struct spawn *sp, const struct spawn_result *res)
+{
+    struct drill_file *f = d->samples.items[d->sample_next];
+    const struct buf *out = spawn_stdout(sp);
+    char p[PATH_MAX + 512], msg[1200];
+    struct buf local = BUF_INIT(SAMPLE_MAX_BYTES + 1);
+    FILE *fp;
+    char chunk[65536];
+    size_t n;
+    bool same;
+
+    if (!res->exited || res->status != 0) {
+        buf_reset(&d->err_text);
+        if (spawn_stderr(sp))
+            buf_append(&d->err_text, spawn_stderr(sp)->data, spawn_stderr(sp)->len);
+        restic_failed(d, res, "cannot dump a sampled file");
+        buf_release(&local);
+        return;
+    }
+    snprintf(p, sizeof(p), "%s%s", d->v.rec.target, f->path);
+    fp = fopen(p, "rb");
+    if (fp) {
+        while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+            buf_append(&local, chunk, n);
+        fclose(fp);
+    }
+    same = fp && out && out->len == local.len && !local.truncated &&
+           (local.len == 0 || !memcmp(out->data, local.data, local.len));
+    buf_release(&local);
+    if (!same) {
+        char *shown = xstrdup(f->path);
+
+        str_sanitize(shown);
+        snprintf(msg, sizeof(msg), "restored %s differs from restic dump of the snapshot", shown);
+        free(shown);
+        d->v.rec.verified = 0;
+        str_copy(d->v.rec.verify_note, sizeof(d->v.rec.verify_note), msg);
+        finish(d, "failed", msg);
+        return;
+    }
+    d->samples_ok++;
+    d->sample_next++;
+    next_sample(d);
+}
+
+static void on_exit_cb(struct spawn *sp, const struct spawn_result *res, void *arg)
+{
+    struct drill *d = arg;
+
+    d->sp = NULL;
+    if (d->orphan) {
+        if (d->target_made)
+            drills_remove_tree(d->v.rec.target);
+        d->orphan = false;
+        drill_free(d);
+        return;
+    }
+    if (d->cancelled || res->cancelled) {
+        finish(d, "cancelled", "cancelled by the operator");
+        return;
+    }
+    switch (d->v.phase) {
+    case DRILL_INSPECT:
+        inspect_done(d, res);
+        break;
+    case DRILL_RESTORE:
+        restore_done(d, res);
+        break;
+    case DRILL_VERIFY:
+        sample_done(d, sp, res);
+        break;
+    default:
+        break;
+    }
+}
+
+/* The end, whatever the outcome: remove the scratch copy, write the record. */
+static void finish(struct drill *d, const char *outcome, const char *error)
+{
+    if (d->v.phase == DRILL_DONE)
+        return;
+    if (d->progress_timer) {
+        loop_cancel_timer(d->loop, d->progress_timer);
+        d->progress_timer = 0;
+    }
+    if (d->target_made) {
+        int r;
+
+        set_phase(d, DRILL_CLEANUP, "removing the scratch copy");
+        notify(d);
+        r = drills_remove_tree(d->v.rec.target);
+        d->v.rec.cleaned = r == 0;
+        if (r < 0)
+            log_warn("drill: cannot remove %s: %s", d->v.rec.target, strerror(-r));
+        else
+            phase_done(d, "cleanup");
+    }
+    if (d->v.rec.rto_ms > 0 && d->v.scope_bytes) {
+        double rate = (double)d->v.scope_bytes * 1000.0 / (double)d->v.rec.rto_ms;
+
+        d->v.rate = rate;
+        d->v.rec.estimate_full_seconds =
+            rate > 0 ? (int64_t)((double)d->v.rec.full_bytes / rate + 0.5) : -1;
+    }
+    str_copy(d->v.rec.outcome, sizeof(d->v.rec.outcome), outcome);
+    if (error) {
+        char *e = xstrdup(error);
+
+        str_sanitize(e);
+        str_copy(d->v.rec.error, sizeof(d->v.rec.error), e);
+        free(e);
+    }
+    d->v.rec.ended = clock_now();
+    if (!d->v.rec.started)
+        d->v.rec.started = d->v.rec.ended;
+    d->v.phase = DRILL_DONE;
+    str_copy(d->v.step_text, sizeof(d->v.step_text), "done");
+    record(d);
+    runlock_release(d->lock);
+    d->lock = NULL;
+    notify(d);
+}
+
+void drill_cancel(struct drill *d)
+{
+    if (!d || d->v.phase == DRILL_DONE)
+        return;
+    d->cancelled = true;
+    if (d->sp) {
+        spawn_signal(d->sp, SIGINT); /* restic removes its lock and exits */
+        spawn_cancel(d->sp);
+        return; /* on_exit finishes */
+    }
+    finish(d, "cancelled", "cancelled by the operator");
+}
+
+const struct drill_view *drill_view(const struct drill *d)
+{
+    return &d->v;
+}
+
+bool drill_done(const struct drill *d)
+{
+    return d->v.phase == DRILL_DONE;
+}
+
+void drill_free(struct drill *d)
+{
+    if (!d)
+        return;
+    if (d->v.phase != DRILL_DONE && d->v.phase != DRILL_NEW) {
+        /* nobody waits for the child any more: stop it and close the record now */
+        if (d->sp) {
+            spawn_signal(d->sp, SIGTERM);
+            spawn_cancel(d->sp);
+        }
+        d->on_update = NULL;
+        d->cancelled = true;
+        finish(d, "interrupted", "the console closed while the drill ran");
+        if (d->sp) {
+            d->orphan = true; /* the child's on_exit frees the drill */
+            return;
+        }
+    }
+    if (d->progress_timer)
+        loop_cancel_timer(d->loop, d->progress_timer);
+    runlock_release(d->lock);
+    free(d->snapshot);
+    free(d->include);
+    vec_release(&d->env);
+    vec_release(&d->files);
+    vec_release(&d->samples);
+    vec_release(&d->v.snapshot_paths);
+    buf_release(&d->err_text);
+    buf_release(&d->phases);
+    free(d);
+}
+
+/* ---- verdicts ---- */
+
+int drill_rto_within(const struct store_drill *d)
+{
+    int64_t rto = -1;
+
+    if (!d->rto_target)
+        return -1;
+    if (d->estimate_full_seconds >= 0)
+        rto = d->estimate_full_seconds;
+    else if (d->rto_ms >= 0)
+        rto = d->rto_ms / 1000;
+    if (rto < 0)
+        return -1;
+    return rto <= d->rto_target;
+}
+
+int drill_rpo_within(const struct store_drill *d)
+{
+    if (!d->rpo_target || d->rpo_seconds < 0)
+        return -1;
+    return d->rpo_seconds <= d->rpo_target;
+}
+
+int64_t drill_cadence(const char *kind)
+{
+    if (!strcmp(kind, "rollback"))
+        return 7 * 86400;
+    return 31 * 86400;
+}
