@@ -10,6 +10,7 @@
 #include "backend/base/str.h"
 #include "backend/base/xalloc.h"
 #include "backend/app_proxmox.h"
+#include "backend/app_runs.h"
 #include "backend/config.h"
 #include "backend/loop.h"
 #include "backend/restic.h"
@@ -174,6 +175,7 @@ struct app *app_new(struct loop *loop, struct config *cfg, const char *db_path)
     }
     app_disks_init(app);
     app_pmx_init(app);
+    app_runs_init(app);
     return app;
 }
 
@@ -181,6 +183,7 @@ void app_cancel_all(struct app *app)
 {
     app_disks_cancel(app);
     app_pmx_cancel(app);
+    app_runs_cancel(app);
     /* Cancelling makes each op call refresh_done, which removes it from ops. */
     while (app->ops.len) {
         struct refresh *r = app->ops.items[app->ops.len - 1];
@@ -207,6 +210,7 @@ void app_free(struct app *app)
     vec_release(&app->repos);
     app_disks_release(app);
     app_pmx_release(app);
+    app_runs_release(app);
     if (app->store)
         store_close(app->store);
     config_free(app->cfg);
@@ -256,6 +260,7 @@ void app_start_auto_refresh(struct app *app)
 {
     int64_t every = app->cfg->console.refresh > 0 ? app->cfg->console.refresh : 60;
 
+    app_runs_watch(app); /* follows runs of timers: once, idempotent */
     if (app->refresh_timer)
         loop_cancel_timer(app->loop, app->refresh_timer);
     app->refresh_timer = loop_add_timer(app->loop, every * 1000, auto_refresh, app);

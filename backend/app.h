@@ -67,6 +67,7 @@ enum app_change {
 
 struct disk_cfg;
 struct app_pmx;
+struct app_runs;
 
 /* A short self-test the console started and follows (app_disk_selftest_start). */
 enum disk_selftest {
@@ -116,6 +117,7 @@ struct app {
     struct vec repos;    /* struct repo_view * in config order */
     struct vec disks;    /* struct disk_view * in config order */
     struct app_pmx *pmx; /* Proxmox VE / PBS section (backend/app_proxmox.h); set by app_new */
+    struct app_runs *runs; /* lifeboat's jobs and runs (backend/app_runs.h); set by app_new */
     time_t last_refresh; /* wall time the last refresh finished */
     int busy;            /* operations in flight */
     char message[512];   /* latest notice for the status line (empty: none) */

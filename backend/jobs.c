@@ -36,6 +36,8 @@
 #include "backend/retention.h"
 #include "backend/retention_json.h"
 #include "backend/runlock.h"
+#include "backend/smart_history.h"
+#include "backend/smart_rules.h"
 #include "backend/spawn.h"
 
 #define LOG_TAIL_MAX      (6 * 1024) /* log excerpt kept per step */
@@ -89,6 +91,7 @@ struct job_run {
     char host[256];
 
     struct spawn *sp;
+    struct smart_sampler *sampler; /* the smart step's reading in flight */
     after_fn after;
     uint64_t step_timer, int_timer, next_timer, heartbeat_timer;
     bool cancelled, timed_out, finished;
@@ -128,6 +131,8 @@ const char *jobs_step_kind_name(enum job_step_kind kind)
         return "copy";
     case JOB_CHECK:
         return "check";
+    case JOB_SMART:
+        return "smart";
     }
     return "?";
 }
@@ -207,22 +212,28 @@ static bool path_under(const char *path, const char *dir)
 
     while (n > 1 && dir[n - 1] == '/')
         n--;
+    if (n == 1 && dir[0] == '/')
+        return path[0] == '/'; /* everything is under / */
     return !strncmp(path, dir, n) && (path[n] == '/' || path[n] == '\0');
 }
 
-/* The [disk] whose mount holds path, or NULL. */
+/* The [disk] whose mount holds path (the deepest mount), or NULL. */
 static const struct disk_cfg *disk_of(const struct config *cfg, const char *path)
 {
     size_t i;
     struct disk_cfg *d;
 
+    const struct disk_cfg *best = NULL;
+
     if (!path)
         return NULL;
+    /* the most specific mount: /mnt/usb-ssd before / */
     vec_foreach(&cfg->disks, i, d) {
-        if (d->mount && path_under(path, d->mount))
-            return d;
+        if (d->mount && path_under(path, d->mount) &&
+            (!best || strlen(d->mount) > strlen(best->mount)))
+            best = d;
     }
-    return NULL;
+    return best;
 }
 
 static struct disk_state *disk_state(struct job_run *r, const struct disk_cfg *d)
@@ -1593,6 +1604,124 @@ static void run_check(struct job_run *r, struct job_step *s)
     vec_release(&env);
 }
 
+/* ---- smart ---- */
+
+static void smart_done(struct smart_reading *rd, void *arg)
+{
+    struct job_run *r = arg;
+    struct job_step *s = cur_step(r);
+    const struct disk_cfg *d = s->disk;
+    char *doc;
+    json_t *f;
+    enum run_outcome o;
+    const struct smart_finding *worst =
+        rd->report.findings.len ? rd->report.findings.items[0] : NULL;
+
+    r->sampler = NULL;
+    if (r->step_timer)
+        loop_cancel_timer(r->loop, r->step_timer);
+    r->step_timer = 0;
+    doc = smart_report_json(rd->data, &rd->report, d->name, d->device);
+    f = doc ? json_loads(doc, 0, NULL) : NULL;
+    free(doc);
+    if (json_is_object(f)) {
+        json_decref(s->figures);
+        s->figures = f;
+    } else {
+        json_decref(f);
+    }
+    switch (rd->report.verdict) {
+    case SMART_VERDICT_OK:
+    case SMART_VERDICT_STANDBY:
+        o = RUN_OK;
+        break;
+    case SMART_VERDICT_WARN:
+    case SMART_VERDICT_UNAVAILABLE:
+        o = RUN_WARNING;
+        break;
+    default:
+        o = RUN_FAILED;
+        break;
+    }
+    if (r->cancelled) {
+        o = RUN_CANCELLED;
+        note(r, s, RUN_WARNING, "SMART reading of disk '%s' cancelled", d->name);
+    } else if (o != RUN_OK) {
+        note(r, s, o, "disk '%s': SMART %s: %s", d->name,
+             smart_verdict_name(rd->report.verdict),
+             worst && worst->text ? worst->text
+             : rd->data && rd->data->reason ? rd->data->reason
+                                            : "see lifeboat smart for the details");
+    } else {
+        note(r, s, RUN_OK, "disk '%s': SMART %s", d->name, smart_verdict_name(rd->report.verdict));
+    }
+    if (rd->store_err.code)
+        note(r, s, RUN_WARNING, "disk '%s': the SMART sample was not kept: %s", d->name,
+             rd->store_err.msg);
+    step_end(r, o);
+}
+
+static void on_smart_timeout(struct loop *loop, void *arg)
+{
+    struct job_run *r = arg;
+
+    (void)loop;
+    r->step_timer = 0;
+    r->timed_out = true;
+    if (r->sampler)
+        smart_sample_cancel(r->sampler); /* smart_done still runs */
+}
+
+static void run_smart(struct job_run *r, struct job_step *s)
+{
+    struct lb_err e = { 0 };
+
+    r->sampler = smart_sample_disk(r->loop, r->st, r->cfg->dir, s->disk, smart_done, r, &e);
+    if (!r->sampler) {
+        note(r, s, RUN_WARNING, "disk '%s': SMART could not be read: %s", s->disk->name, e.msg);
+        step_end(r, RUN_WARNING);
+        return;
+    }
+    r->step_timer = loop_add_timer(r->loop, job_timeout_ms(r->job), on_smart_timeout, r);
+}
+
+/* Does job read or write anything under disk's mount? A disk without a mount: yes. */
+static bool job_touches_disk(const struct config *cfg, const struct job_cfg *job,
+                             const struct disk_cfg *d)
+{
+    size_t i;
+    const char *p;
+    struct job_copy *c;
+    struct job_check *ck;
+    const char *where;
+
+    if (!d->mount)
+        return true;
+    vec_foreach(&job->paths, i, p) {
+        if (path_under(p, d->mount))
+            return true;
+    }
+    vec_foreach(&job->repos, i, p) {
+        if (config_repo(cfg, p) && (where = config_repo_local_path(config_repo(cfg, p))) &&
+            path_under(where, d->mount))
+            return true;
+    }
+    vec_foreach(&job->copies, i, c) {
+        const struct repo_cfg *a = config_repo(cfg, c->src), *b = config_repo(cfg, c->dst);
+
+        if ((a && (where = config_repo_local_path(a)) && path_under(where, d->mount)) ||
+            (b && (where = config_repo_local_path(b)) && path_under(where, d->mount)))
+            return true;
+    }
+    vec_foreach(&job->checks, i, ck) {
+        const struct repo_cfg *a = ck->repo ? config_repo(cfg, ck->repo) : NULL;
+
+        if (a && (where = config_repo_local_path(a)) && path_under(where, d->mount))
+            return true;
+    }
+    return false;
+}
+
 /* ---- the step sequence ---- */
 
 static void add_step(struct vec *steps, enum job_step_kind kind, const struct repo_cfg *repo,
@@ -1607,6 +1736,8 @@ static void add_step(struct vec *steps, enum job_step_kind kind, const struct re
     buf_init(&s->log, 0);
     if (kind == JOB_PREFLIGHT)
         snprintf(s->label, sizeof(s->label), "preflight");
+    else if (kind == JOB_SMART)
+        s->label[0] = '\0'; /* plan() names the disk */
     else if (kind == JOB_COPY)
         snprintf(s->label, sizeof(s->label), "copy %s -> %s", src->name, repo->name);
     else
@@ -1623,6 +1754,20 @@ static void plan(const struct config *cfg, const struct job_cfg *job, struct vec
     struct job_check *ck;
 
     add_step(steps, JOB_PREFLIGHT, NULL, NULL, NULL);
+    {
+        struct disk_cfg *d;
+
+        vec_foreach(&cfg->disks, i, d) {
+            struct job_step *s;
+
+            if (!job_touches_disk(cfg, job, d))
+                continue;
+            add_step(steps, JOB_SMART, NULL, NULL, NULL);
+            s = steps->items[steps->len - 1];
+            s->disk = d;
+            snprintf(s->label, sizeof(s->label), "smart %s", d->name);
+        }
+    }
     if (job->paths.len) {
         vec_foreach(&job->repos, i, name) {
             add_step(steps, JOB_BACKUP, config_repo(cfg, name), NULL, NULL);
@@ -1662,7 +1807,7 @@ static const char *blocked(struct job_run *r, struct job_step *s, enum run_outco
     static char why[600];
 
     *outcome = RUN_FAILED;
-    if (s->kind == JOB_PREFLIGHT)
+    if (s->kind == JOB_PREFLIGHT || s->kind == JOB_SMART)
         return NULL;
     if (r->restic_missing)
         return r->restic_problem;
@@ -1709,9 +1854,10 @@ static void step_begin(struct job_run *r)
     s->started = clock_now();
     s->outcome = RUN_RUNNING;
     if (r->st && store_step_add(r->st, r->run_id, jobs_step_kind_name(s->kind),
-                                s->kind == JOB_COPY
-                                    ? s->label + strlen("copy ")
-                                    : (s->repo ? s->repo->name : r->job->name),
+                                s->kind == JOB_COPY    ? s->label + strlen("copy ")
+                                : s->kind == JOB_SMART ? s->disk->name
+                                : s->repo              ? s->repo->name
+                                                       : r->job->name,
                                 s->started, &s->id, &e) < 0)
         store_warn(r, &e);
     if (r->ev.on_step)
@@ -1738,6 +1884,9 @@ static void step_begin(struct job_run *r)
         break;
     case JOB_CHECK:
         run_check(r, s);
+        break;
+    case JOB_SMART:
+        run_smart(r, s);
         break;
     }
 }
@@ -1948,6 +2097,8 @@ void jobs_run_cancel(struct job_run *r)
     }
     r->cancelled = true;
     interrupt_child(r);
+    if (r->sampler)
+        smart_sample_cancel(r->sampler); /* smart_done ends the step */
 }
 
 int64_t jobs_run_id(const struct job_run *r)
@@ -2136,10 +2287,34 @@ static void describe_step(const struct config *cfg, const struct job_cfg *job, s
         free(subset);
         break;
     }
+    case JOB_SMART:
+        if (s->disk->source)
+            buf_printf(out, "%sSMART of disk %s from its saved capture %s (source =)\n", in,
+                       s->disk->name, s->disk->source);
+        else
+            buf_printf(out, "%ssmartctl --json -a -d %s %s (the -d type that worked last time "
+                            "first), kept as a SMART sample\n",
+                       in, s->disk->type ? s->disk->type : "auto",
+                       s->disk->device ? s->disk->device : "?");
+        break;
     }
 out:
     vec_release(&env);
     vec_release(&args);
+}
+
+size_t jobs_step_count(const struct config *cfg, const char *job)
+{
+    const struct job_cfg *j = config_job(cfg, job);
+    struct vec steps = VEC_INIT(step_free);
+    size_t n;
+
+    if (!j)
+        return 0;
+    plan(cfg, j, &steps);
+    n = steps.len;
+    vec_release(&steps);
+    return n;
 }
 
 int jobs_describe(const struct config *cfg, const char *job, struct store *st, struct buf *out,

@@ -29,6 +29,13 @@
  *               init --copy-chunker-params
  *   check       restic check, with read-data-subset as configured; n/t rotates
  *               over runs (remembered in the store) and coverage is recorded
+ *   smart       right after preflight, per [disk] the job touches (one of its
+ *               repos or paths lives under the disk's mount; a [disk] with no
+ *               mount is read by every job): a SMART sample through
+ *               smart_sample_disk (kept in the SMART history too); outcome
+ *               from the verdict (ok/standby ok, warn/unavailable warning,
+ *               crit/error failed), figures = smart_report_json. It never
+ *               stops the other steps.
  *
  * Each run and step is recorded in the store (start, end, outcome, figures
  * JSON, log excerpt, message; live progress about once a second), so another
@@ -44,8 +51,9 @@ struct job_cfg;
 struct repo_cfg;
 struct job_check;
 struct job_run;
+struct disk_cfg;
 
-enum job_step_kind { JOB_PREFLIGHT, JOB_BACKUP, JOB_FORGET, JOB_COPY, JOB_CHECK };
+enum job_step_kind { JOB_PREFLIGHT, JOB_BACKUP, JOB_FORGET, JOB_COPY, JOB_CHECK, JOB_SMART };
 
 /* Live figures of a running backup (zero when restic has not said). */
 struct jobs_progress {
@@ -64,6 +72,7 @@ struct job_step {
     const struct repo_cfg *repo; /* target; copy: the destination; NULL for preflight */
     const struct repo_cfg *src;  /* copy: the source */
     const struct job_check *check;
+    const struct disk_cfg *disk; /* smart: the disk read */
     char label[160];             /* "backup os-ssd", "copy usb-ssd -> cloud" */
     int64_t id;                  /* step id in the store (0: not recorded) */
     time_t started, ended;       /* 0: not started / not ended */
@@ -122,13 +131,16 @@ size_t jobs_run_current(const struct job_run *run);         /* index of the runn
 int jobs_describe(const struct config *cfg, const char *job, struct store *st, struct buf *out,
                   struct lb_err *err);
 
+/* How many steps a run of job has (0: no such job). */
+size_t jobs_step_count(const struct config *cfg, const char *job);
+
 /* Exit status for an outcome: 0 ok, 1 warning, 2 anything else. */
 int jobs_exit_code(enum run_outcome outcome);
 
 /* The next time job's schedule elapses after now. 0, or negative when it never does. */
 int jobs_next_run(const struct job_cfg *job, time_t now, time_t *next);
 
-/* "backup", "forget", "copy", "check", "preflight". */
+/* "backup", "forget", "copy", "check", "preflight", "smart". */
 const char *jobs_step_kind_name(enum job_step_kind kind);
 
 /*

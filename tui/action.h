@@ -51,6 +51,9 @@
     X(REDRAW, "redraw", "global", NULL, "redraw the whole screen", KEYC('l'))                     \
     X(SELFTEST, "self-test", "disks", "self-test", "start a short SMART self-test (asks first)",   \
       's')                                                                                        \
+    X(RUN_START, "run-start", "runs", "run", "run the selected job now (shows what, asks first)", \
+      's')                                                                                        \
+    X(RUN_CANCEL, "run-cancel", "runs", "cancel", "cancel the run started here (asks first)", 'x') \
     X(WHATIF, "what-if", "retention", "what-if",                                                  \
       "what-if editor: try other keep counts (nothing is deleted)", 'e')                          \
     X(RULE_MORE, "rule-more", "retention", NULL, "what-if: keep one more of the selected rule",   \

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "backend/app.h"
+#include "backend/app_runs.h"
 #include "backend/app_proxmox.h"
 #include "backend/base/clock.h"
 #include "backend/base/str.h"
@@ -22,6 +23,7 @@
 #include "tui/prompt.h"
 #include "tui/scr_overview.h"
 #include "tui/scr_disks.h"
+#include "tui/scr_runs.h"
 #include "tui/scr_snapshots.h"
 #include "tui/screen.h"
 #include "tui/theme.h"
@@ -780,6 +782,13 @@ static void overview_draw(void *st, struct rect area, const struct screen_ctx *c
     if (ov->app->disks.len && area.h > 12) {
         area.h--;
         disks_draw_health_line(ov->app, area.y + area.h, area.x + 1, area.w - 2, ctx);
+    }
+    /* next and last run of each job, one line each (scr_runs.c) */
+    if (ov->app->runs && ov->app->runs->jobs.len && area.h > 16) {
+        int nj = (int)ov->app->runs->jobs.len < 3 ? (int)ov->app->runs->jobs.len : 3;
+
+        area.h -= nj;
+        runs_draw_job_lines(ov->app, area.y + area.h, area.x + 1, area.w - 2, nj, ctx);
     }
     /* the PBS datastore's fill in one line (scr_snapshots.c) */
     if (ov->app->pmx && ov->app->pmx->pbs && area.h > 14) {

@@ -19,6 +19,7 @@
 #include "tui/glyph.h"
 #include "tui/keymap.h"
 #include "tui/prompt.h"
+#include "tui/scr_runs.h"
 #include "tui/provide_curses.h"
 #include "tui/theme.h"
 
@@ -26,6 +27,7 @@
 static const struct screen_ops *const screen_table[] = {
     &scr_overview_ops,
     &scr_schedule_ops,
+    &scr_runs_ops,
     &scr_disks_ops,
     &scr_retention_ops,
     &scr_snapshots_ops,
@@ -533,7 +535,9 @@ static void draw_status(struct screen_mgr *mgr, const struct screen_ctx *ctx)
                 oldest = rv->refresh_started_ms;
         }
     }
-    if (refreshing) {
+    if ((rw = runs_draw_status(mgr->app, y, COLS, ctx)) > 0) {
+        /* a run's progress wins the right end (scr_runs.c) */
+    } else if (refreshing) {
         snprintf(right, sizeof(right), "%s refreshing %zu of %zu repos %s %llds ", glyph(G_SPIN),
                  refreshing, mgr->app->repos.len, glyph(G_SEP),
                  (long long)((ctx->now_ms - oldest) / 1000));

@@ -61,6 +61,7 @@ struct screen_ops {
 extern const struct screen_ops scr_overview_ops;
 extern const struct screen_ops scr_drills_ops;
 extern const struct screen_ops scr_schedule_ops;
+extern const struct screen_ops scr_runs_ops;
 extern const struct screen_ops scr_disks_ops;
 extern const struct screen_ops scr_retention_ops;
 extern const struct screen_ops scr_snapshots_ops;

@@ -23,6 +23,7 @@
 #include "backend/loop.h"
 #include "tui/crt.h"
 #include "tui/provide_curses.h"
+#include "tui/scr_runs.h"
 #include "tui/screen.h"
 #include "tui/theme.h"
 
@@ -255,12 +256,31 @@ static unsigned cmd_help(struct tui *tui, struct screen_mgr *mgr, const char *ar
     return REACT_NONE;
 }
 
+/* `:run JOB`: what s does on the Runs screen (it opens there, with the confirmation). */
+static unsigned cmd_run(struct tui *tui, struct screen_mgr *mgr, const char *args)
+{
+    char why[320];
+
+    (void)tui;
+    if (!*args) {
+        screen_mgr_message(mgr, true, "which job? :run JOB (a [job NAME] of the config)");
+        return REACT_NONE;
+    }
+    if (!runs_ask_start(args, why, sizeof(why))) {
+        screen_mgr_message(mgr, true, "%s", why);
+        return REACT_NONE;
+    }
+    screen_mgr_switch(mgr, 3);
+    return REACT_REDRAW;
+}
+
 /* The `:` commands. A new one is one function and one line here. */
 static const struct tui_command commands[] = {
     { "refresh", "", cmd_refresh }, { "theme", " NAME", cmd_theme },
     { "help", "", cmd_help },       { "quit", "", cmd_quit },
     { "q", "", cmd_quit },          { "quit!", "", cmd_quit_force },
     { "q!", "", cmd_quit_force },
+    { "run", " JOB", cmd_run },
 };
 
 static unsigned run_command(struct screen_mgr *mgr, const char *line, void *arg)
@@ -284,7 +304,8 @@ static unsigned run_command(struct screen_mgr *mgr, const char *line, void *arg)
         if (!strcmp(commands[i].name, name))
             return commands[i].run(tui, mgr, args);
     str_sanitize(name);
-    screen_mgr_message(mgr, true, "unknown command '%s': try :refresh, :theme NAME, :help or :quit",
+    screen_mgr_message(mgr, true,
+                       "unknown command '%s': try :refresh, :run JOB, :theme NAME, :help or :quit",
                        name);
     return REACT_NONE;
 }
