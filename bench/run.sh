@@ -16,3 +16,10 @@ for src in bench/bench_*.c; do
     echo "== $bin"
     "$bin"
 done
+# shell benches (bench/bench_*.sh) run the plain lifeboat binary
+make --no-print-directory BUILD="$BUILD" VARIANT=plain variant-bin >/dev/null
+for sh in bench/bench_*.sh; do
+    [ -e "$sh" ] || continue
+    echo "== $sh"
+    LIFEBOAT="$BUILD/plain/lifeboat" sh "$sh"
+done
