@@ -29,6 +29,7 @@
 #define PREVIEW_MAX 200 /* lines of the start confirmation kept */
 #define LINE_MAX_   320
 #define BAR_W       16
+#define WIDE_COLS   140 /* from here the selected run sits beside the history */
 
 enum confirm { CONFIRM_NONE, CONFIRM_START, CONFIRM_CANCEL };
 
@@ -777,6 +778,18 @@ static void draw_detail(struct runs_scr *rs, const struct runs_run *r, struct re
     free(lines);
 }
 
+/* The running step, else the first that did not go well, else the first. */
+static size_t first_step_of_note(const struct runs_run *r)
+{
+    for (size_t i = 0; i < r->steps.len; i++) {
+        const struct runs_step *s = r->steps.items[i];
+
+        if (s->outcome != RUN_OK)
+            return i;
+    }
+    return 0;
+}
+
 /* ---- confirmations ---- */
 
 static void preview_free(struct runs_scr *rs)
@@ -939,8 +952,24 @@ static void runs_draw(void *st, struct rect area, const struct screen_ctx *ctx)
     }
     r = (struct rect){ area.y + jh + lh, area.x, area.h - jh - lh, area.w };
     rs->page = r.h - 3;
-    if (r.h >= 3)
+    if (r.w >= WIDE_COLS && r.h >= 8 && sel_run(rs)) {
+        /* wide: the selected run's steps and its first step that did not go well beside */
+        const struct runs_run *run = sel_run(rs);
+        struct rect left = { r.y, r.x, r.h, r.w * 11 / 20 };
+        struct rect right = { r.y, r.x + left.w, r.h, r.w - left.w };
+        size_t keep_sel = rs->step_sel;
+        int keep_scroll = rs->text_scroll, keep_page = rs->page;
+
+        draw_history(rs, left, ctx);
+        rs->step_sel = first_step_of_note(run);
+        rs->text_scroll = 0;
+        draw_detail(rs, run, right, ctx);
+        rs->step_sel = keep_sel;
+        rs->text_scroll = keep_scroll;
+        rs->page = keep_page;
+    } else if (r.h >= 3) {
         draw_history(rs, r, ctx);
+    }
 confirm:
     if (rs->confirm != CONFIRM_NONE)
         draw_confirm(rs, area);
@@ -1076,15 +1105,7 @@ keys:
             rs->detail_id = r->id;
             rs->step_sel = 0;
             rs->text_scroll = 0;
-            /* open on the running step, else the first that did not go well */
-            for (size_t i = 0; i < r->steps.len; i++) {
-                const struct runs_step *s = r->steps.items[i];
-
-                if (s->outcome != RUN_OK) {
-                    rs->step_sel = i;
-                    break;
-                }
-            }
+            rs->step_sel = first_step_of_note(r);
         } else if (sel_job(rs)) {
             snprintf(rs->notice, sizeof(rs->notice), "job %s has not run yet: s runs it now",
                      sel_job(rs)->cfg->name);
