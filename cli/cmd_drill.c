@@ -1,5 +1,6 @@
 /*
- * `lifeboat drill rollback|pbs|cloud [--yes] [--json] [--repo R] [--snapshot ID] [--path P]`:
+ * `lifeboat drill rollback|pbs|cloud [--yes] [--json] [--repo R] [--snapshot ID] [--path P]
+ *  [--guest VMID] [--start]`:
  * a restore drill run headless, its record printed (one JSON object with
  * --json). `lifeboat drills [--json]`: past drills against [targets].
  */
@@ -13,6 +14,7 @@
 #include "backend/base/clock.h"
 #include "backend/base/str.h"
 #include "backend/config.h"
+#include "backend/drill_pmx.h"
 #include "backend/drills.h"
 #include "backend/loop.h"
 #include "backend/store.h"
@@ -102,13 +104,17 @@ static void print_record(const struct store_drill *d)
 
     printf("drill %lld: %s drill of '%s' %s\n", (long long)d->id, d->kind, d->repo, d->outcome);
     if (d->snapshot_id[0])
-        printf("  restore point  %.8s  %s  (age %s, RPO target %s%s)\n", d->snapshot_id,
+        printf("  restore point  %.*s  %s  (age %s, RPO target %s%s)\n",
+               !strcmp(d->kind, "cloud") ? 8 : 64, d->snapshot_id,
                d->snapshot_time ? clock_fmt_local(d->snapshot_time, t, sizeof(t)) : "?",
                d->rpo_seconds >= 0 ? str_fmt_duration(d->rpo_seconds, b1, sizeof(b1)) : "?",
                str_fmt_duration(d->rpo_target, b2, sizeof(b2)), mark(drill_rpo_within(d)));
     printf("  scope          %s\n", d->scope);
     printf("  target         %s (%s)\n", d->target, d->cleaned ? "removed" : "not created or left");
-    if (d->rto_ms >= 0) {
+    if (d->rto_ms >= 0 && strcmp(d->kind, "cloud") != 0) {
+        printf("  RTO            %.1f s (target %s%s)\n", (double)d->rto_ms / 1000.0,
+               str_fmt_duration(d->rto_target, b1, sizeof(b1)), mark(drill_rto_within(d)));
+    } else if (d->rto_ms >= 0) {
         double secs = (double)d->rto_ms / 1000.0;
 
         printf("  restored       %s in %llu files in %.1f s (%s/s)\n",
@@ -221,11 +227,78 @@ static int drill_cloud(struct cli *cli, struct config *cfg, struct store *st,
     return rc;
 }
 
+struct pmx_cli {
+    struct loop *loop;
+    struct drill_pmx *drill;
+    bool json;
+    char shown[160];
+};
+
+static void pmx_update(struct drill_pmx *d, void *arg)
+{
+    struct pmx_cli *c = arg;
+
+    if (drill_pmx_done(d)) {
+        loop_stop(c->loop);
+        return;
+    }
+    if (!c->json && strcmp(c->shown, drill_pmx_step(d)) != 0) {
+        str_copy(c->shown, sizeof(c->shown), drill_pmx_step(d));
+        fprintf(stderr, "lifeboat: drill: %s\n", c->shown);
+    }
+}
+
+static void pmx_signal(struct loop *loop, int signo, void *arg)
+{
+    struct pmx_cli *c = arg;
+
+    (void)loop;
+    (void)signo;
+    drill_pmx_cancel(c->drill);
+}
+
+/* The rollback and PBS drills: the same loop, the same record. */
+static int drill_proxmox(struct config *cfg, struct store *st, const struct drill_pmx_opts *o,
+                         bool json)
+{
+    struct pmx_cli c = { .json = json };
+    struct lb_err err = { 0 };
+    struct store_drill rec;
+    int rc;
+    static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+
+    c.loop = loop_new();
+    c.drill = drill_pmx_new(c.loop, cfg, st, o, pmx_update, &c, &err);
+    if (!c.drill) {
+        cli_error("%s", err.msg);
+        loop_free(c.loop);
+        return err.code == LB_ECONFIG ? EXIT_CONFIG : err.code == LB_EUSAGE ? EXIT_USAGE : EXIT_FAIL;
+    }
+    for (size_t i = 0; i < 3; i++)
+        loop_watch_signal(c.loop, sigs[i], pmx_signal, &c);
+    if (drill_pmx_go(c.drill, &err) == 0 && !drill_pmx_done(c.drill))
+        loop_run(c.loop);
+    rec = *drill_pmx_record(c.drill);
+    for (size_t i = 0; i < 3; i++)
+        loop_unwatch_signal(c.loop, sigs[i], pmx_signal, &c);
+    drill_pmx_free(c.drill);
+    loop_free(c.loop);
+    if (json)
+        print_json(drill_json(&rec));
+    else
+        print_record(&rec);
+    rc = outcome_exit(rec.outcome);
+    if (rc && !json && rec.error[0])
+        cli_error("%s drill failed: %s", rec.kind, rec.error);
+    return rc;
+}
+
 int cmd_drill(struct cli *cli, int argc, char **argv)
 {
     bool json = cli->json, yes = false;
     const char *kind = NULL;
     struct drill_cloud_opts o = { 0 };
+    struct drill_pmx_opts po = { 0 };
     struct config *cfg;
     struct store *st;
     struct lb_err err = { 0 };
@@ -238,7 +311,15 @@ int cmd_drill(struct cli *cli, int argc, char **argv)
             json = true;
         else if (!strcmp(a, "--yes") || !strcmp(a, "-y"))
             yes = true;
-        else if ((!strcmp(a, "--repo") || !strcmp(a, "--snapshot") || !strcmp(a, "--path")) &&
+        else if (!strcmp(a, "--start"))
+            po.start = true;
+        else if (!strcmp(a, "--guest") && i + 1 < argc) {
+            int64_t v;
+
+            if (str_to_i64(argv[++i], 100, 999999999, &v) < 0)
+                return cli_usage("drill", "--guest takes a VMID ('%s')", argv[i]);
+            po.vmid = (int)v;
+        } else if ((!strcmp(a, "--repo") || !strcmp(a, "--snapshot") || !strcmp(a, "--path")) &&
                  i + 1 < argc) {
             if (!strcmp(a, "--repo"))
                 o.repo = argv[++i];
@@ -260,13 +341,7 @@ int cmd_drill(struct cli *cli, int argc, char **argv)
     if (o.include && o.include[0] != '/')
         return cli_usage("drill", "--path takes an absolute path of the snapshot ('%s')",
                          o.include);
-    if (strcmp(kind, "cloud") != 0) {
-        (void)yes;
-        cli_error("the %s drill is not in this version yet (it needs the Proxmox adapter); the "
-                  "cloud drill is: lifeboat drill cloud",
-                  kind);
-        return EXIT_FAIL;
-    }
+    (void)yes; /* headless: the drills only touch drill targets; nothing to ask */
     if (!(cfg = cli_load_config(cli, true)))
         return EXIT_CONFIG;
     if (!(st = store_open(NULL, &err))) {
@@ -274,7 +349,9 @@ int cmd_drill(struct cli *cli, int argc, char **argv)
         config_free(cfg);
         return EXIT_FAIL;
     }
-    rc = drill_cloud(cli, cfg, st, &o, json);
+    po.kind = kind;
+    rc = strcmp(kind, "cloud") != 0 ? drill_proxmox(cfg, st, &po, json)
+                                    : drill_cloud(cli, cfg, st, &o, json);
     store_close(st);
     config_free(cfg);
     return rc;

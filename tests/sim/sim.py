@@ -175,6 +175,23 @@ def local_at(base, days_back, hh, mm):
     return int(time.mktime((t.tm_year, t.tm_mon, t.tm_mday, hh, mm, 0, 0, 0, -1)))
 
 
+def guest_conf(g, src_vmid):
+    """A guest's config as PVE keeps it (the MAC follows the guest it was made for)."""
+    mac = "BC:24:11:00:%02X:%02X" % (src_vmid // 256 % 256, src_vmid % 256)
+    disk = "local-lvm:vm-%d-disk-0,size=%dG" % (g["vmid"], g["maxdisk"] // 1073741824)
+    if g["type"] == "qemu":
+        return {"name": g["name"], "memory": str(g["maxmem"] // 1048576), "cores": g["maxcpu"],
+                "sockets": 1, "ostype": "l26", "scsihw": "virtio-scsi-single", "scsi0": disk,
+                "net0": "virtio=%s,bridge=vmbr0" % mac, "boot": "order=scsi0"}
+    return {"hostname": g["name"], "memory": g["maxmem"] // 1048576, "cores": g["maxcpu"],
+            "ostype": "debian", "rootfs": disk, "arch": "amd64",
+            "net0": "name=eth0,bridge=vmbr0,hwaddr=%s,ip=dhcp,type=veth" % mac}
+
+
+def conf_digest(conf):
+    return hashlib.sha1(json.dumps(conf, sort_keys=True).encode()).hexdigest()
+
+
 class Lab:
     def __init__(self, now, task_seconds):
         self.now = now
@@ -189,6 +206,7 @@ class Lab:
                        "lock": None, "snapshots": {}, "current_parent": None,
                        "cpu": 0.0123 * (vmid % 7) if status == "running" else 0,
                        "maxcpu": 2 if typ == "qemu" else 1}
+            g[vmid]["conf"] = guest_conf(g[vmid], vmid)
 
         guest(100, "qemu", "pfsense", "running", 1073741824, 2147483648, 17179869184,
               tags="network;prod")
@@ -262,7 +280,7 @@ class Lab:
                      {"crypt-mode": "none", "filename": "index.json.blob", "size": 520},
                      {"filename": "client.log.blob"}]
         s = {"backup-type": "vm" if vm else "ct", "backup-id": str(vmid), "backup-time": int(t),
-             "files": files, "owner": "root@pam", "comment": g["name"], "protected": False,
+             "conf": dict(g["conf"]), "files": files, "owner": "root@pam", "comment": g["name"], "protected": False,
              "size": sum(f.get("size", 0) for f in files)}
         if verified:
             s["verification"] = self.verify_result(verified, str(vmid))
@@ -1017,6 +1035,11 @@ def restore(kind):
                                 "template": 0, "tags": None, "uptime": 0, "lock": None,
                                 "snapshots": {}, "current_parent": None, "cpu": 0,
                                 "maxcpu": orig["maxcpu"] if orig else 1}
+            conf = dict(src.get("conf") or guest_conf(lab.guests[vmid], vmid))
+            for k in ("scsi0", "rootfs"):
+                if k in conf:
+                    conf[k] = re.sub(r"vm-\d+-disk", "vm-%d-disk" % vmid, conf[k])
+            lab.guests[vmid]["conf"] = conf
 
         lines = ["restore %s backup '%s'" % (kind, archive),
                  "new volume ID is 'local-lvm:vm-%d-disk-0'" % vmid,
@@ -1048,6 +1071,44 @@ def destroy(kind):
                  "purging VM %d from related configurations.." % g["vmid"]]
         return lab.start(Task("pve", "qmdestroy" if kind == "qemu" else "vzdestroy",
                               str(g["vmid"]), token_user(), lines, lab.ts, effect=effect)).upid
+    return fn
+
+
+def guest_config(lab, q, node, kind, vmid):
+    check_node(node)
+    g = guest_or_500(lab, kind, vmid)
+    conf = dict(g.get("conf") or guest_conf(g, g["vmid"]))
+    if g["current_parent"]:
+        conf["parent"] = g["current_parent"]
+    conf["digest"] = conf_digest(conf)
+    return conf
+
+
+def extract_config(lab, q, node):
+    check_node(node)
+    s = find_backup(lab, q.get("volume"))
+    if not s:
+        raise ApiError(500, "unable to parse volume ID '%s'" % q.get("volume", ""))
+    conf = s.get("conf") or {}
+    return "".join("%s: %s\n" % (k, v) for k, v in conf.items())
+
+
+def power(action):
+    def fn(lab, q, node, kind, vmid):
+        check_node(node)
+        g = guest_or_500(lab, kind, vmid)
+        check_lock(g)
+        if action == "start" and g["status"] == "running":
+            raise ApiError(500, "VM %d already running" % g["vmid"])
+
+        def effect():
+            g["status"] = "running" if action == "start" else "stopped"
+            g["uptime"] = 1 if action == "start" else 0
+
+        lines = ["%s VM %d" % (action, g["vmid"])]
+        typ = ("qm" if kind == "qemu" else "vz") + action
+        return lab.start(Task("pve", typ, str(g["vmid"]), token_user(), lines, lab.ts,
+                              effect=effect)).upid
     return fn
 
 
@@ -1163,6 +1224,10 @@ PVE_ROUTES = [
     ("DELETE", r"/nodes/%s/qemu/(\d+)" % N, destroy("qemu")),
     ("DELETE", r"/nodes/%s/lxc/(\d+)" % N, destroy("lxc")),
     ("GET", r"/cluster/nextid", nextid),
+    ("GET", r"/nodes/%s/%s/(\d+)/config" % (N, K), guest_config),
+    ("GET", r"/nodes/%s/vzdump/extractconfig" % N, extract_config),
+    ("POST", r"/nodes/%s/%s/(\d+)/status/start" % (N, K), power("start")),
+    ("POST", r"/nodes/%s/%s/(\d+)/status/stop" % (N, K), power("stop")),
     ("GET", r"/nodes/%s/tasks" % N, pve_tasks),
     ("GET", r"/nodes/%s/tasks/([^/]+)/status" % N, pve_task_status),
     ("GET", r"/nodes/%s/tasks/([^/]+)/log" % N, pve_task_log),
