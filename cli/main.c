@@ -60,6 +60,10 @@ static const struct cli_command commands[] = {
       "Prometheus text exposition (node_exporter textfile collector; --out: written to a temp "
       "file and renamed)",
       cmd_metrics },
+    { "checklist", "daily|weekly|monthly|quarterly [--report] [--json]",
+      "the runbook's checklist with the evidence lifeboat finds (job runs, SMART, drills, key "
+      "ages); items only you can answer are left to confirm in the console; --report: Markdown",
+      cmd_checklist },
 };
 
 /* Not in --help: the desktop notification helper (backend/alert.h). */
