@@ -230,6 +230,7 @@ void alert_machine_apply(struct vec *alerts, const struct vec *hits, time_t now,
 /* ---- evaluation ---- */
 
 struct eval_ctx {
+    const struct rules_input *in;
     const struct vec *hits;
     time_t now;
     int64_t renotify;
@@ -239,12 +240,35 @@ struct eval_ctx {
 static int eval_fn(struct vec *alerts, void *arg)
 {
     struct eval_ctx *c = arg;
+    struct vec aside = VEC_INIT(NULL);
+    size_t i = 0;
 
+    /* alerts of rules whose data this evaluation did not read neither clear nor change */
+    while (i < alerts->len) {
+        struct store_alert *a = alerts->items[i];
+
+        if (rules_covers(c->in, a->rule)) {
+            i++;
+            continue;
+        }
+        vec_push(&aside, a);
+        alerts->items[i] = NULL;
+        vec_remove(alerts, i);
+    }
     alert_machine_apply(alerts, c->hits, c->now, c->renotify, c->notices);
+    for (i = 0; i < aside.len; i++)
+        vec_push(alerts, aside.items[i]);
+    vec_release(&aside);
     return 0;
 }
 
 int alert_evaluate(struct app *app, time_t now, struct vec *notices, struct lb_err *err)
+{
+    return alert_evaluate_with(app, now, NULL, notices, err);
+}
+
+int alert_evaluate_with(struct app *app, time_t now, const struct rules_pmx *pmx,
+                        struct vec *notices, struct lb_err *err)
 {
     struct vec jobs = VEC_INIT(rules_job_free);
     struct vec hits = VEC_INIT(free);
@@ -266,7 +290,9 @@ int alert_evaluate(struct app *app, time_t now, struct vec *notices, struct lb_e
     in.repos = &app->repos;
     in.disks = &app->disks;
     in.jobs = &jobs;
+    in.pmx = pmx;
     rules_evaluate(&in, &hits);
+    c.in = &in;
     c.hits = &hits;
     c.now = now;
     c.renotify = app->cfg->alerts.renotify;

@@ -83,6 +83,13 @@ void alert_machine_apply(struct vec *alerts, const struct vec *hits, time_t now,
  * negative with err (no store, busy database...).
  */
 int alert_evaluate(struct app *app, time_t now, struct vec *notices, struct lb_err *err);
+/*
+ * The same with the Proxmox records read for it (backend/rules.h; NULL: not
+ * read, and the Proxmox alerts are left as they are).
+ */
+struct rules_pmx;
+int alert_evaluate_with(struct app *app, time_t now, const struct rules_pmx *pmx,
+                        struct vec *notices, struct lb_err *err);
 
 /* What one channel said. */
 struct alert_result {

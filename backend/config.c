@@ -513,6 +513,7 @@ void config_free(struct config *cfg)
     free(a->smtp_from);
     free(a->smtp_to);
     free(a->smtp_auth_file);
+    free(a->metrics_file);
     free(cfg->drill.scratch);
     free(cfg);
 }
@@ -1342,6 +1343,7 @@ static const struct key_spec alerts_keys[] = {
     KEYFN("smtp.from", parse_address, 0),
     KEYFN("smtp.to", parse_address, 0),
     KEY("smtp.auth_file", KT_SECRET, alerts_cfg, smtp_auth_file, "a file path"),
+    KEY("metrics_file", KT_PATH, alerts_cfg, metrics_file, "a file path"),
 };
 
 static const struct key_spec drill_keys[] = {

@@ -126,6 +126,7 @@ struct alerts_cfg {
     char *smtp_from;
     char *smtp_to;
     char *smtp_auth_file;
+    char *metrics_file; /* NULL: `lifeboat run` writes no metrics */
 };
 
 struct cfg_kv {

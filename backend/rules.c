@@ -15,6 +15,7 @@
 #include "backend/base/xalloc.h"
 #include "backend/config.h"
 #include "backend/jobs.h"
+#include "backend/proxmox_model.h"
 #include "backend/smart_rules.h"
 #include "backend/store.h"
 
@@ -324,12 +325,297 @@ static void rules_disks(const struct rules_input *in, struct vec *out)
     }
 }
 
+/* ---- Proxmox: snapshots, coverage, PBS verify, tasks, datastore ---- */
+
+/* "vm 100" / "ct 200": the subject of a guest's alerts (PBS groups use the same words). */
+static void guest_subject(const char *type, int vmid, char *out, size_t n)
+{
+    snprintf(out, n, "%s %d", !strcmp(type, "lxc") || !strcmp(type, "ct") ? "ct" : "vm", vmid);
+}
+
+static void rules_pmx_snapshots(const struct rules_input *in, const struct rules_pmx *p,
+                                struct vec *out)
+{
+    int64_t max_age = p->snapshot_max_age > 0 ? p->snapshot_max_age : 7 * 86400;
+    char subject[32], age[32], limit[32];
+
+    if (!p->guests || !p->snaps)
+        return;
+    for (size_t i = 0; i < p->guests->len; i++) {
+        const struct pve_guest *g = p->guests->items[i];
+        const struct pve_snapshot_list *l = p->snaps[i];
+        const struct pve_snapshot *oldest = NULL;
+        int stale = 0;
+
+        if (g->is_template || !l)
+            continue;
+        for (size_t k = 0; k < l->snaps.len; k++) {
+            const struct pve_snapshot *sn = l->snaps.items[k];
+
+            if (!sn->snaptime || in->now - sn->snaptime <= max_age)
+                continue;
+            stale++;
+            if (!oldest || sn->snaptime < oldest->snaptime)
+                oldest = sn;
+        }
+        if (!oldest)
+            continue;
+        guest_subject(g->type, g->vmid, subject, sizeof(subject));
+        str_fmt_age((int64_t)(in->now - oldest->snaptime), age, sizeof(age));
+        str_fmt_age(max_age, limit, sizeof(limit));
+        if (stale == 1)
+            hit(out, "pve-snapshot-age", subject, RULE_WARN,
+                "snapshot '%s' of %s is %s old (limit %s): an old snapshot grows and slows "
+                "the guest; delete it on the Snapshots screen once it is not needed",
+                oldest->name, g->name ? g->name : subject, age, limit);
+        else
+            hit(out, "pve-snapshot-age", subject, RULE_WARN,
+                "%d snapshots of %s are older than %s, the oldest '%s' %s old: delete those "
+                "not needed on the Snapshots screen",
+                stale, g->name ? g->name : subject, limit, oldest->name, age);
+    }
+}
+
+/* Guests drills may touch ([drill]) are scratch: they need no backup. */
+static bool drill_guest(const struct config *cfg, int vmid)
+{
+    if (!cfg)
+        return false;
+    return vmid == cfg->drill.rollback_vmid ||
+           (cfg->drill.vmid_from && vmid >= cfg->drill.vmid_from && vmid <= cfg->drill.vmid_to);
+}
+
+static void rules_pmx_coverage(const struct rules_input *in, const struct rules_pmx *p,
+                               struct vec *out)
+{
+    char subject[32];
+
+    (void)in;
+    if (!p->guests || (!p->jobs && !p->unbacked))
+        return;
+    for (size_t i = 0; i < p->guests->len; i++) {
+        const struct pve_guest *g = p->guests->items[i];
+        const struct pve_backup_job *only_disabled = NULL;
+        bool listed = false, covered = false;
+
+        if (g->is_template || drill_guest(in->cfg, g->vmid))
+            continue;
+        for (size_t k = 0; p->unbacked && k < p->unbacked->len; k++)
+            if (((const struct pve_unbacked *)p->unbacked->items[k])->vmid == g->vmid)
+                listed = true;
+        for (size_t k = 0; !listed && p->jobs && k < p->jobs->len; k++) {
+            const struct pve_backup_job *j = p->jobs->items[k];
+
+            if (!pve_job_selects(j, g->vmid, g->pool))
+                continue;
+            if (j->enabled)
+                covered = true;
+            else if (!only_disabled)
+                only_disabled = j;
+        }
+        /* PVE's not-backed-up list is the authority; else the job selections decide */
+        if (!listed && (covered || !p->jobs))
+            continue;
+        guest_subject(g->type, g->vmid, subject, sizeof(subject));
+        if (only_disabled && !listed)
+            hit(out, "pve-unbacked", subject, RULE_WARN,
+                "%s is only in the disabled backup job '%s': it has no copy 1; enable the job "
+                "(Datacenter > Backup) or add the guest to another one",
+                g->name ? g->name : subject, only_disabled->id);
+        else
+            hit(out, "pve-unbacked", subject, RULE_WARN,
+                "%s is in no backup job: it has no copy 1 on PBS; add it to a job (Datacenter "
+                "> Backup) or exclude it on purpose",
+                g->name ? g->name : subject);
+    }
+}
+
+/* Is s the same guest group as t (type and id)? */
+static bool same_group(const struct pbs_snapshot *s, const struct pbs_snapshot *t)
+{
+    return !strcmp(s->type, t->type) && s->id && t->id && !strcmp(s->id, t->id);
+}
+
+static void rules_pmx_verify(const struct rules_input *in, const struct rules_pmx *p,
+                             struct vec *out)
+{
+    const struct vec *b = p->backups;
+    int unverified = 0;
+    time_t oldest_unverified = 0;
+    char when[40], subject[96], age[32];
+
+    if (!b)
+        return;
+    for (size_t i = 0; i < b->len; i++) {
+        const struct pbs_snapshot *s = b->items[i];
+        const struct pbs_snapshot *newest = s;
+        int failed = 0;
+        bool first = true;
+
+        if (!s->complete)
+            continue;
+        if (!s->verify[0] && in->now - s->time > RULES_VERIFY_MAX_AGE) {
+            unverified++;
+            if (!oldest_unverified || s->time < oldest_unverified)
+                oldest_unverified = s->time;
+        }
+        /* once per group: at its first complete snapshot in the list */
+        for (size_t k = 0; k < i && first; k++) {
+            const struct pbs_snapshot *t = b->items[k];
+
+            if (t->complete && same_group(s, t))
+                first = false;
+        }
+        if (!first)
+            continue;
+        for (size_t k = i; k < b->len; k++) {
+            const struct pbs_snapshot *t = b->items[k];
+
+            if (!t->complete || !same_group(s, t))
+                continue;
+            if (t->time > newest->time)
+                newest = t;
+            if (!strcmp(t->verify, "failed"))
+                failed++;
+        }
+        if (!failed)
+            continue;
+        if (!strcmp(s->type, "vm") || !strcmp(s->type, "ct"))
+            snprintf(subject, sizeof(subject), "%s %s", s->type, s->id);
+        else
+            snprintf(subject, sizeof(subject), "%s/%s", s->type, s->id);
+        clock_fmt_local(newest->time, when, sizeof(when));
+        when[16] = '\0';
+        if (!strcmp(newest->verify, "failed"))
+            hit(out, "pbs-verify", subject, RULE_CRIT,
+                "the newest PBS backup (%s) failed verification: it may not restore; run a new "
+                "backup now and check the datastore disk (SMART) and the verify task log",
+                when);
+        else
+            hit(out, "pbs-verify", subject, RULE_WARN,
+                "%d older PBS backup%s failed verification (the newest, %s, is %s): prune or "
+                "remove the damaged ones and check the datastore disk",
+                failed, failed == 1 ? "" : "s", when,
+                newest->verify[0] ? "verified" : "not verified yet");
+    }
+    if (unverified) {
+        str_fmt_age((int64_t)(in->now - oldest_unverified), age, sizeof(age));
+        str_fmt_age(RULES_VERIFY_MAX_AGE, when, sizeof(when));
+        hit(out, "pbs-unverified", p->datastore ? p->datastore : "pbs", RULE_WARN,
+            "%d backup%s older than %s never verified (the oldest %s old): add a verify job "
+            "on the datastore (Datastore > Verify Jobs), or run one now",
+            unverified, unverified == 1 ? "" : "s", when, age);
+    }
+}
+
+static void rules_pmx_tasks(const struct rules_input *in, const struct rules_pmx *p,
+                            struct vec *out)
+{
+    const struct vec *t = p->tasks;
+    char subject[64], when[40];
+
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->len; i++) {
+        const struct pbs_task *k = t->items[i];
+        const struct pbs_task *newest = k;
+        bool first = true;
+
+        if (!k->endtime || !k->worker_type)
+            continue;
+        for (size_t j = 0; j < t->len; j++) {
+            const struct pbs_task *o = t->items[j];
+
+            if (!o->endtime || !o->worker_type || strcmp(o->worker_type, k->worker_type) ||
+                strcmp(o->worker_id ? o->worker_id : "", k->worker_id ? k->worker_id : ""))
+                continue;
+            if (j < i)
+                first = false;
+            if (o->starttime > newest->starttime)
+                newest = o;
+        }
+        if (!first || pmx_outcome_of(newest->status) != PMX_ERROR ||
+            in->now - newest->endtime > RULES_TASK_WINDOW)
+            continue;
+        snprintf(subject, sizeof(subject), "%s%s%s", newest->worker_type,
+                 newest->worker_id ? " " : "", newest->worker_id ? newest->worker_id : "");
+        clock_fmt_local(newest->endtime, when, sizeof(when));
+        when[16] = '\0';
+        hit(out, "pbs-task", subject, RULE_WARN,
+            "the PBS task %s ended %s with an error: %s; read its log (Administration > "
+            "Tasks) and run it again",
+            newest->worker_type, when, newest->status);
+    }
+}
+
+static void rules_pmx_datastore(const struct rules_input *in, const struct rules_pmx *p,
+                                struct vec *out)
+{
+    const struct pbs_usage *u = p->usage;
+    double warn = p->fill_warn > 0 ? p->fill_warn : 80, crit = p->fill_crit > 0 ? p->fill_crit : 90;
+    const char *name = p->datastore ? p->datastore : u && u->store ? u->store : "pbs";
+    char when[40], left[32];
+
+    if (!u || !u->known || !u->total)
+        return;
+    {
+        double pct = 100.0 * (double)u->used / (double)u->total;
+
+        if (pct >= warn)
+            hit(out, "pbs-fill", name, pct >= crit ? RULE_CRIT : RULE_WARN,
+                "the PBS datastore is %.0f%% full (warn at %.0f%%, critical at %.0f%%): prune "
+                "with a tighter keep, run garbage collection, or add space",
+                pct, warn, crit);
+    }
+    if (u->has_estimate && u->estimated_full > in->now &&
+        u->estimated_full - in->now <= RULES_FULL_SOON) {
+        clock_fmt_local(u->estimated_full, when, sizeof(when));
+        when[10] = '\0';
+        str_fmt_age((int64_t)(u->estimated_full - in->now), left, sizeof(left));
+        hit(out, "pbs-full-soon", name,
+            u->estimated_full - in->now <= 7 * 86400 ? RULE_CRIT : RULE_WARN,
+            "at its present growth the PBS datastore is full around %s (in %s): backups "
+            "will then fail; prune, run garbage collection or add space before",
+            when, left);
+    }
+}
+
+static void rules_proxmox(const struct rules_input *in, struct vec *out)
+{
+    if (!in->pmx)
+        return;
+    rules_pmx_snapshots(in, in->pmx, out);
+    rules_pmx_coverage(in, in->pmx, out);
+    rules_pmx_verify(in, in->pmx, out);
+    rules_pmx_tasks(in, in->pmx, out);
+    rules_pmx_datastore(in, in->pmx, out);
+}
+
+bool rules_covers(const struct rules_input *in, const char *rule)
+{
+    const struct rules_pmx *p = in->pmx;
+
+    if (strncmp(rule, "pve-", 4) && strncmp(rule, "pbs-", 4))
+        return true; /* repos, jobs, disks: every evaluation reads them */
+    if (!p)
+        return false;
+    if (!strcmp(rule, "pve-snapshot-age"))
+        return p->guests && p->snaps;
+    if (!strcmp(rule, "pve-unbacked"))
+        return p->guests && (p->jobs || p->unbacked);
+    if (!strcmp(rule, "pbs-verify") || !strcmp(rule, "pbs-unverified"))
+        return p->backups != NULL;
+    if (!strcmp(rule, "pbs-task"))
+        return p->tasks != NULL;
+    if (!strcmp(rule, "pbs-fill") || !strcmp(rule, "pbs-full-soon"))
+        return p->usage != NULL;
+    return false;
+}
+
 /*
  * TODO (sources not in the model yet when this was written):
- *  - Proxmox (backend/pve.h, pbs.h): snapshot older than snapshot_max_age,
- *    guest covered by no backup job, PBS verify failed or never verified
- *    within N days, PBS task failed, PBS datastore fill -> rules_proxmox().
- *  - estimated-full date of a mount inside 30 days: needs a fill history.
+ *  - estimated-full date of a [disk] mount inside 30 days: needs a fill
+ *    history of the mount (the store keeps SMART samples, not fill).
  *  - drills and checklists overdue, secrets older than their rotation
  *    cadence (backend/drills.h, keys.h) -> rules_chores().
  * Each is one more function below, called from rules_evaluate().
@@ -343,5 +629,6 @@ size_t rules_evaluate(const struct rules_input *in, struct vec *out)
     rules_budget(in, out);
     rules_jobs(in, out);
     rules_disks(in, out);
+    rules_proxmox(in, out);
     return out->len - before;
 }

@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "backend/base/err.h"
@@ -32,6 +33,21 @@
  *   disk-fill      a [disk] mount fuller than fill_warn / fill_crit
  *   disk-smart     SMART verdict warn/crit (growing counters included: the
  *                  SMART report compares with the previous stored sample)
+ *   pve-snapshot-age  a guest's snapshot older than snapshot_max_age (warn)
+ *   pve-unbacked   a guest no enabled backup job covers (warn; the [drill]
+ *                  rollback_vmid and restore range are scratch, left out)
+ *   pbs-verify     a guest's newest PBS backup failed verification (crit), or
+ *                  an older one did (warn)
+ *   pbs-unverified backups older than RULES_VERIFY_MAX_AGE never verified (warn)
+ *   pbs-task       the newest PBS task of a kind (verify, prune, GC, sync job)
+ *                  ended in an error within RULES_TASK_WINDOW (warn)
+ *   pbs-fill       the datastore fuller than fill_warn / fill_crit
+ *   pbs-full-soon  PBS estimates the datastore full within 30 days (warn;
+ *                  crit within 7)
+ *
+ * An evaluation only clears the alerts of rules whose data it had
+ * (rules_covers): `lifeboat run` without the Proxmox endpoints read never
+ * resolves a Proxmox alert that `lifeboat alerts` raised.
  */
 
 struct config;
@@ -60,14 +76,46 @@ struct rules_job {
 };
 void rules_job_free(void *job);
 
+struct pve_snapshot_list;
+struct pbs_usage;
+
+/*
+ * The Proxmox records the Proxmox rules read (backend/proxmox_model.h), as
+ * the adapters return them. All borrowed; a NULL member was not read (its
+ * rules neither fire nor clear).
+ */
+struct rules_pmx {
+    int64_t snapshot_max_age;               /* [pve] snapshot_max_age (0: 7 days) */
+    const struct vec *guests;               /* struct pve_guest * (templates skipped) */
+    struct pve_snapshot_list *const *snaps; /* per guest, in guests order; NULL entries: not read */
+    const struct vec *jobs;                 /* struct pve_backup_job * */
+    const struct vec *unbacked;             /* struct pve_unbacked * (PVE's own answer) */
+    const char *datastore;                  /* [pbs] datastore: subject of the datastore rules */
+    const struct vec *backups;              /* struct pbs_snapshot * of the datastore */
+    const struct vec *tasks;                /* struct pbs_task *, the recent ones */
+    const struct pbs_usage *usage;          /* the datastore's usage and estimate */
+    double fill_warn, fill_crit;            /* percent (0: 80 and 90) */
+};
+
+/* A PBS backup older than this never verified is a warning. */
+#define RULES_VERIFY_MAX_AGE (14 * 86400)
+/* Failed PBS tasks older than this are left alone. */
+#define RULES_TASK_WINDOW (7 * 86400)
+/* The estimated-full date of a datastore or mount inside this is a warning. */
+#define RULES_FULL_SOON (30 * 86400)
+
 /* What the rules look at. Every vec is borrowed; any may be NULL. */
 struct rules_input {
     time_t now;
     const struct config *cfg;
-    const struct vec *repos; /* struct repo_view * (backend/app.h) */
-    const struct vec *disks; /* struct disk_view * */
-    const struct vec *jobs;  /* struct rules_job * */
+    const struct vec *repos;    /* struct repo_view * (backend/app.h) */
+    const struct vec *disks;    /* struct disk_view * */
+    const struct vec *jobs;     /* struct rules_job * */
+    const struct rules_pmx *pmx; /* NULL: Proxmox not read */
 };
+
+/* Did this evaluation read what rule needs (so a rule that did not fire has cleared)? */
+bool rules_covers(const struct rules_input *in, const char *rule);
 
 /* How long after its due time a job may be before the dead man fires. */
 #define RULES_DEADMAN_GRACE (2 * 3600)

@@ -94,6 +94,11 @@ struct json_t;
  * configured channels, waiting for the sends. quiet: failures only logged.
  */
 int cli_alerts_evaluate(struct loop *loop, struct app *app, time_t now, bool quiet);
+/*
+ * The Prometheus exposition of app's model at now written to out (temp
+ * file and rename), or stdout when out is NULL. 0, or -1 after saying why.
+ */
+int cli_metrics_write(const struct app *app, time_t now, const char *out);
 /* One stored alert as `alerts --json` and `status --json` show it (new). */
 struct json_t *cli_alert_json(const struct store_alert *a);
 /*

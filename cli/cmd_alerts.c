@@ -5,6 +5,7 @@
  * `lifeboat __notify` is the desktop notification helper (backend/alert.h).
  */
 #include "cli/cli.h"
+#include "cli/alerts_pmx.h"
 
 #include <jansson.h>
 #include <stdint.h>
@@ -57,10 +58,17 @@ int cli_alerts_evaluate(struct loop *loop, struct app *app, time_t now, bool qui
     struct lb_err err = { 0 };
     struct http *http;
     struct alert_result *r;
+    struct cli_pmx pmx;
+    bool have_pmx;
     size_t i;
     int rc;
 
-    if ((rc = alert_evaluate(app, now, &notices, &err)) < 0) {
+    /* the Proxmox rules read their records here (the engine's model has repos and disks) */
+    cli_pmx_init(&pmx);
+    have_pmx = cli_pmx_gather(loop, app->cfg, &pmx);
+    rc = alert_evaluate_with(app, now, have_pmx ? &pmx.in : NULL, &notices, &err);
+    cli_pmx_release(&pmx);
+    if (rc < 0) {
         log_warn("%s", err.msg);
         if (!quiet)
             cli_error("%s", err.msg);
@@ -363,6 +371,9 @@ void cli_alerts_after_run(const char *cfg_path, const char *job, int64_t run_id,
     while (app->busy)
         loop_run_once(loop, 1000);
     cli_alerts_evaluate(loop, app, clock_now(), false);
+    /* [alerts] metrics_file: the textfile collector sees every run at once */
+    if (app->cfg->alerts.metrics_file)
+        cli_metrics_write(app, clock_now(), app->cfg->alerts.metrics_file);
     app_free(app);
     loop_free(loop);
 }

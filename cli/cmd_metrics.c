@@ -269,13 +269,32 @@ static int write_atomic(const char *path, const char *text, size_t len)
     return rc;
 }
 
+int cli_metrics_write(const struct app *app, time_t now, const char *out)
+{
+    struct buf b = BUF_INIT(0);
+    int rc = 0;
+
+    head(&b, "lifeboat_metrics_generated_timestamp_seconds", "gauge",
+         "when lifeboat wrote these metrics (unix time)");
+    sample(&b, "lifeboat_metrics_generated_timestamp_seconds", NULL, NULL, NULL, NULL, (double)now);
+    jobs_metrics(&b, app);
+    repo_metrics(&b, app, now);
+    disk_metrics(&b, app);
+    alert_metrics(&b, app);
+    if (out)
+        rc = write_atomic(out, buf_cstr(&b), b.len);
+    else
+        fputs(buf_cstr(&b), stdout);
+    buf_release(&b);
+    return rc;
+}
+
 int cmd_metrics(struct cli *cli, int argc, char **argv)
 {
     const char *out = NULL;
     struct config *cfg;
     struct loop *loop;
     struct app *app;
-    struct buf b = BUF_INIT(0);
     time_t now;
     int rc = EXIT_OK_;
 
@@ -295,20 +314,8 @@ int cmd_metrics(struct cli *cli, int argc, char **argv)
     while (app->busy)
         loop_run_once(loop, 1000);
     now = clock_now();
-    head(&b, "lifeboat_metrics_generated_timestamp_seconds", "gauge",
-         "when lifeboat wrote these metrics (unix time)");
-    sample(&b, "lifeboat_metrics_generated_timestamp_seconds", NULL, NULL, NULL, NULL, (double)now);
-    jobs_metrics(&b, app);
-    repo_metrics(&b, app, now);
-    disk_metrics(&b, app);
-    alert_metrics(&b, app);
-    if (out) {
-        if (write_atomic(out, buf_cstr(&b), b.len) < 0)
-            rc = EXIT_FAIL;
-    } else {
-        fputs(buf_cstr(&b), stdout);
-    }
-    buf_release(&b);
+    if (cli_metrics_write(app, now, out) < 0)
+        rc = EXIT_FAIL;
     app_free(app);
     loop_free(loop);
     return rc;

@@ -49,6 +49,10 @@
     X(SCREEN_6, "screen-6", "global", NULL, "screen 6", '6')                                      \
     X(SCREEN_7, "screen-7", "global", NULL, "screen 7", '7')                                      \
     X(REDRAW, "redraw", "global", NULL, "redraw the whole screen", KEYC('l'))                     \
+    X(ALERT_ACK, "alert-ack", "overview", "ack",                                                  \
+      "acknowledge the selected alert, with a note (no more re-notifications)", 'a')             \
+    X(ALERTS, "alerts", "overview", "alerts",                                                     \
+      "every open alert, acknowledged ones too (a acknowledges the selected one)", 'A')          \
     X(SELFTEST, "self-test", "disks", "self-test", "start a short SMART self-test (asks first)",   \
       's')                                                                                        \
     X(RUN_START, "run-start", "runs", "run", "run the selected job now (shows what, asks first)", \

@@ -3,13 +3,21 @@
  * copies: the restic repos for now), one row per restic repo with its
  * freshness against the RPO, and what is wrong with what to do about it.
  * Enter opens the detail of the selected repo; on wide terminals the detail
- * of the selection is always shown beside the problems.
+ * of the selection is always shown beside the alerts.
+ *
+ * The alerts panel lists the open alerts (backend/alert_watch.h: the alert
+ * store, evaluated after every refresh), then any problem of the live model
+ * no open alert covers yet. `a` acknowledges the first alert not
+ * acknowledged, with a note typed in the prompt; `A` opens every open alert
+ * in an overlay where `a` acknowledges the selected one.
  */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend/alert.h"
+#include "backend/alert_watch.h"
 #include "backend/app.h"
 #include "backend/app_runs.h"
 #include "backend/app_proxmox.h"
@@ -43,6 +51,14 @@ struct overview {
     bool detail_open;
     int detail_scroll;
     char filter[PROMPT_MAX];
+    /* alerts */
+    struct alert_watch *alerts;
+    bool alerts_open;  /* the overlay of every open alert (A) */
+    size_t alert_sel;  /* its selection */
+    int64_t ack_id;    /* the alert the note prompt is for */
+    char ack_what[96]; /* "usb-ssd repo-rpo" */
+    char flash[700];   /* outcome of the last acknowledgement ("" none) */
+    bool flash_error;
 };
 
 /* ---- model helpers ---- */
@@ -491,7 +507,7 @@ static void draw_repos(struct overview *ov, struct rect r, const struct screen_c
     }
 }
 
-/* ---- problems ---- */
+/* ---- alerts ---- */
 
 struct wrap_ctx {
     struct rect r;
@@ -514,21 +530,110 @@ static void wrap_line(const char *start, size_t len, void *arg)
     wc->y++;
 }
 
-static void draw_problems(const struct overview *ov, struct rect r, const struct screen_ctx *ctx)
+/* One row of the alerts panel: a stored alert, or a live problem no open alert covers. */
+struct panel_item {
+    enum health sev;
+    bool acked;
+    int64_t id; /* 0: a problem of the live model, not an alert (yet) */
+    char subject[64];
+    char text[800];
+};
+
+#define MAX_ITEMS (2 * MAX_PROBLEMS)
+
+static size_t panel_items(const struct overview *ov, const struct screen_ctx *ctx,
+                          struct panel_item *out, size_t max)
 {
     struct app_problem probs[MAX_PROBLEMS];
-    size_t n = app_problems(ov->app, ctx->now, probs, MAX_PROBLEMS);
-    int sw = 0, y = r.y + 1, last = r.y + r.h - 2;
-    char title[64], buf[64];
-    size_t shown = 0;
+    size_t n = 0, np = app_problems(ov->app, ctx->now, probs, MAX_PROBLEMS), i, k;
+    const struct store_alert *a;
 
-    if (n > MAX_PROBLEMS)
-        n = MAX_PROBLEMS;
-    if (n)
-        snprintf(title, sizeof(title), "problems %s %zu", glyph(G_SEP), n);
+    vec_foreach(&ov->alerts->alerts, i, a) {
+        struct panel_item *it = &out[n];
+
+        if (n >= max)
+            break;
+        it->sev = a->severity >= 2 ? HEALTH_CRIT : HEALTH_WARN;
+        it->acked = a->acked_at != 0;
+        it->id = a->id;
+        str_copy(it->subject, sizeof(it->subject), a->subject);
+        if (it->acked && a->ack_note && *a->ack_note)
+            snprintf(it->text, sizeof(it->text), "acknowledged (%s): %s", a->ack_note, a->message);
+        else if (it->acked)
+            snprintf(it->text, sizeof(it->text), "acknowledged: %s", a->message);
+        else
+            snprintf(it->text, sizeof(it->text), "%s", a->message);
+        str_sanitize(it->subject);
+        str_sanitize(it->text);
+        n++;
+    }
+    if (np > MAX_PROBLEMS)
+        np = MAX_PROBLEMS;
+    for (i = 0; i < np && n < max; i++) {
+        bool covered = false;
+
+        vec_foreach(&ov->alerts->alerts, k, a) {
+            if (!strcmp(a->subject, probs[i].subject))
+                covered = true;
+        }
+        if (covered)
+            continue;
+        out[n].sev = probs[i].severity;
+        out[n].acked = false;
+        out[n].id = 0;
+        str_copy(out[n].subject, sizeof(out[n].subject), probs[i].subject);
+        str_copy(out[n].text, sizeof(out[n].text), probs[i].text);
+        str_sanitize(out[n].subject);
+        str_sanitize(out[n].text);
+        n++;
+    }
+    return n;
+}
+
+/* The alert `a` acknowledges from the panel: the first one not acknowledged yet. */
+static const struct store_alert *first_unacked(const struct overview *ov)
+{
+    const struct store_alert *a;
+    size_t i;
+
+    vec_foreach(&ov->alerts->alerts, i, a) {
+        if (!a->acked_at)
+            return a;
+    }
+    return NULL;
+}
+
+static void draw_alerts(const struct overview *ov, struct rect r, const struct screen_ctx *ctx)
+{
+    static struct panel_item items[MAX_ITEMS];
+    size_t n = panel_items(ov, ctx, items, MAX_ITEMS);
+    int sw = 0, y = r.y + 1, last = r.y + r.h - 2, warn, crit, acked, nprob = 0;
+    char title[96], more[48] = "", buf[160];
+    size_t shown = 0;
+    const struct store_alert *next = first_unacked(ov);
+
+    alert_watch_counts(ov->alerts, &warn, &crit, &acked);
+    for (size_t i = 0; i < n; i++)
+        nprob += !items[i].id;
+    if (nprob) /* live problems no alert covers (yet): they cannot be acknowledged */
+        snprintf(more, sizeof(more), " %s %d other problem%s", glyph(G_SEP), nprob,
+                 nprob == 1 ? "" : "s");
+    if (warn + crit && acked)
+        snprintf(title, sizeof(title), "alerts %s %d open %s %d acknowledged%s", glyph(G_SEP),
+                 warn + crit, glyph(G_SEP), acked, more);
+    else if (warn + crit)
+        snprintf(title, sizeof(title), "alerts %s %d open%s", glyph(G_SEP), warn + crit, more);
+    else if (acked)
+        snprintf(title, sizeof(title), "alerts %s %d acknowledged%s", glyph(G_SEP), acked, more);
     else
-        snprintf(title, sizeof(title), "problems");
+        snprintf(title, sizeof(title), "alerts%s", more);
     draw_box(r, theme_attr(EL_BORDER), title, theme_attr(EL_PANEL_TITLE));
+    if (ov->flash[0] && y <= last) {
+        draw_text(y++, r.x + 2, r.w - 4, theme_attr(ov->flash_error ? EL_ERROR : EL_MESSAGE),
+                  ov->flash);
+    } else if (ov->alerts->error[0] && y <= last) {
+        draw_text(y++, r.x + 2, r.w - 4, theme_attr(EL_ERROR), ov->alerts->error);
+    }
     if (!n) {
         size_t i, unknown = 0;
         struct repo_view *rv;
@@ -538,20 +643,17 @@ static void draw_problems(const struct overview *ov, struct rect r, const struct
                 unknown++;
         }
         if (unknown)
-            snprintf(title, sizeof(title), "%s %zu repo%s not read yet: refreshing",
-                     glyph(G_UNKNOWN), unknown, unknown == 1 ? "" : "s");
+            snprintf(buf, sizeof(buf), "%s %zu repo%s not read yet: refreshing", glyph(G_UNKNOWN),
+                     unknown, unknown == 1 ? "" : "s");
         else
-            snprintf(title, sizeof(title), "%s nothing needs attention", glyph(G_OK));
-        draw_text(y, r.x + 2, r.w - 4, theme_attr(unknown ? EL_STATUS_UNKNOWN : EL_STATUS_OK),
-                  title);
+            snprintf(buf, sizeof(buf), "%s no open alert: nothing needs attention", glyph(G_OK));
+        if (y <= last)
+            draw_text(y, r.x + 2, r.w - 4, theme_attr(unknown ? EL_STATUS_UNKNOWN : EL_STATUS_OK),
+                      buf);
         return;
     }
     for (size_t i = 0; i < n; i++) {
-        int sww;
-
-        str_sanitize(probs[i].subject);
-        str_sanitize(probs[i].text);
-        sww = draw_width(probs[i].subject);
+        int sww = draw_width(items[i].subject);
 
         if (sww > sw)
             sw = sww;
@@ -561,23 +663,146 @@ static void draw_problems(const struct overview *ov, struct rect r, const struct
     for (size_t i = 0; i < n && y <= last; i++) {
         struct wrap_ctx wc;
         int tx = r.x + 2 + 2 + sw + 2;
-        int lines = draw_wrap(probs[i].text, r.x + r.w - 2 - tx, NULL, NULL);
+        int lines = draw_wrap(items[i].text, r.x + r.w - 2 - tx, NULL, NULL);
+        enum theme_el el = items[i].acked ? EL_DIM : EL_NORMAL;
 
-        /* a problem is shown whole or not at all (then "N more" says so) */
+        /* an alert is shown whole or not at all (then "N more" says so) */
         if (y + lines - 1 > last && shown)
             break;
-        draw_text(y, r.x + 2, 1, theme_attr(fmt_status_el(probs[i].severity)),
-                  glyph(fmt_health_glyph(probs[i].severity)));
-        draw_text(y, r.x + 4, sw, theme_attr(EL_PANEL_TITLE), probs[i].subject);
-        wc = (struct wrap_ctx){ r, y, tx, r.x + r.w - 2 - tx, last, theme_attr(EL_NORMAL) };
-        draw_wrap(probs[i].text, wc.w, wrap_line, &wc);
+        draw_text(y, r.x + 2, 1, theme_attr(items[i].acked ? EL_DIM : fmt_status_el(items[i].sev)),
+                  glyph(fmt_health_glyph(items[i].sev)));
+        draw_text(y, r.x + 4, sw, theme_attr(items[i].acked ? EL_DIM : EL_PANEL_TITLE),
+                  items[i].subject);
+        wc = (struct wrap_ctx){ r, y, tx, r.x + r.w - 2 - tx, last, theme_attr(el) };
+        draw_wrap(items[i].text, wc.w, wrap_line, &wc);
         y = wc.y;
         shown++;
     }
     if (shown < n) {
-        snprintf(buf, sizeof(buf), " %s %zu more ", glyph(G_DOWN), n - shown);
+        snprintf(buf, sizeof(buf), " %s %zu more: A ", glyph(G_DOWN), n - shown);
         draw_text(r.y + r.h - 1, r.x + r.w - 2 - draw_width(buf), draw_width(buf),
                   theme_attr(EL_BORDER), buf);
+    }
+    if (next) {
+        char subj[40];
+
+        str_copy(subj, sizeof(subj), next->subject);
+        str_sanitize(subj);
+        snprintf(buf, sizeof(buf), " a: ack %s ", subj);
+        if (draw_width(buf) < r.w / 2)
+            draw_text(r.y + r.h - 1, r.x + 2, draw_width(buf), theme_attr(EL_HELP_KEY), buf);
+    }
+}
+
+/* The overlay of every open alert: a list, and the whole of the selected one below it. */
+static void draw_alerts_overlay(struct overview *ov, const struct screen_ctx *ctx, struct rect area)
+{
+    const struct vec *list = &ov->alerts->alerts;
+    int w = area.w - 4 < 140 ? area.w - 4 : 140;
+    int h, warn, crit, acked, rows, y, detail_h = 7;
+    struct rect r;
+    char title[96], buf[1024], age[32], when[40];
+    const struct store_alert *sel = NULL;
+
+    alert_watch_counts(ov->alerts, &warn, &crit, &acked);
+    /* as tall as the list and the detail need, at most the whole area */
+    h = (int)list->len + detail_h + 5 + (ov->flash[0] || ov->alerts->error[0]);
+    if (h < 12)
+        h = 12;
+    if (h > area.h - 2)
+        h = area.h - 2;
+    r = (struct rect){ area.y + (area.h - h) / 2, area.x + (area.w - w) / 2, h, w };
+    draw_clear(r, theme_attr(EL_NORMAL));
+    snprintf(title, sizeof(title), "alerts %s %d open %s %d acknowledged", glyph(G_SEP),
+             warn + crit, glyph(G_SEP), acked);
+    draw_box(r, theme_attr(EL_BORDER), title, theme_attr(EL_PANEL_TITLE));
+    draw_text(r.y + h - 2, r.x + 2, w - 4, theme_attr(EL_DIM),
+              "a acknowledges the selected alert (with a note); j/k move; Esc closes");
+    y = r.y + 1;
+    if (ov->flash[0]) {
+        draw_text(y++, r.x + 2, w - 4, theme_attr(ov->flash_error ? EL_ERROR : EL_MESSAGE),
+                  ov->flash);
+    } else if (ov->alerts->error[0]) {
+        draw_text(y++, r.x + 2, w - 4, theme_attr(EL_ERROR), ov->alerts->error);
+    }
+    if (!list->len) {
+        if (ov->alerts->evaluated_at) {
+            clock_fmt_local(ov->alerts->evaluated_at, when, sizeof(when));
+            snprintf(buf, sizeof(buf), "%s no open alert (rules evaluated %s)", glyph(G_OK), when);
+        } else {
+            snprintf(buf, sizeof(buf),
+                     "%s no open alert stored; the rules run after the first refresh", glyph(G_OK));
+        }
+        draw_text(y, r.x + 2, w - 4, theme_attr(EL_STATUS_OK), buf);
+        return;
+    }
+    if (ov->alert_sel >= list->len)
+        ov->alert_sel = list->len - 1;
+    sel = list->items[ov->alert_sel];
+    rows = r.y + h - 3 - detail_h - y;
+    if (rows < 1)
+        rows = 1;
+    draw_text(y, r.x + 4, w - 6, theme_attr(EL_COLUMN_HEADER),
+              "state         since   subject           rule            message");
+    y++;
+    {
+        int first = (int)ov->alert_sel - rows + 1 > 0 ? (int)ov->alert_sel - rows + 1 : 0;
+
+        for (int i = 0; i < rows && first + i < (int)list->len; i++) {
+            const struct store_alert *a = list->items[first + i];
+            bool is_sel = (size_t)(first + i) == ov->alert_sel;
+            enum health sev = a->severity >= 2 ? HEALTH_CRIT : HEALTH_WARN;
+            char subj[64], rule[32], msg[400];
+            attr_t attr = theme_attr(is_sel ? EL_SELECTION : a->acked_at ? EL_DIM : EL_NORMAL);
+
+            str_copy(subj, sizeof(subj), a->subject);
+            str_copy(rule, sizeof(rule), a->rule);
+            str_copy(msg, sizeof(msg), a->message);
+            str_sanitize(subj);
+            str_sanitize(rule);
+            str_sanitize(msg);
+            str_fmt_age((int64_t)(ctx->now - a->fired_at), age, sizeof(age));
+            if (is_sel)
+                draw_fill(y, r.x + 1, w - 2, attr);
+            draw_text(y, r.x + 2, 1, is_sel ? attr : theme_attr(fmt_status_el(sev)),
+                      glyph(fmt_health_glyph(sev)));
+            snprintf(buf, sizeof(buf), "%-12s  %6s  %-16.16s  %-14.14s  %s", alert_state_name(a),
+                     age, subj, rule, msg);
+            draw_text(y, r.x + 4, w - 6, attr, buf);
+            y++;
+        }
+    }
+    /* the selected alert whole */
+    y = r.y + h - 3 - detail_h + 1;
+    draw_text(y - 1, r.x + 1, w - 2, theme_attr(EL_BORDER), "");
+    {
+        struct wrap_ctx wc;
+        char subj[64], rule[32];
+
+        str_copy(subj, sizeof(subj), sel->subject);
+        str_copy(rule, sizeof(rule), sel->rule);
+        str_sanitize(subj);
+        str_sanitize(rule);
+        clock_fmt_local(sel->fired_at, when, sizeof(when));
+        snprintf(buf, sizeof(buf), "%s %s %s %s since %s (%s ago), %d notification%s",
+                 sel->severity >= 2 ? "critical" : "warning", subj, glyph(G_SEP), rule, when,
+                 str_fmt_age((int64_t)(ctx->now - sel->fired_at), age, sizeof(age)),
+                 sel->notify_count, sel->notify_count == 1 ? "" : "s");
+        draw_text(y++, r.x + 2, w - 4, theme_attr(EL_PANEL_TITLE), buf);
+        str_copy(buf, sizeof(buf), sel->message);
+        str_sanitize(buf);
+        wc = (struct wrap_ctx){
+            r, y, r.x + 2, w - 4, r.y + h - 4 - (sel->acked_at ? 1 : 0), theme_attr(EL_NORMAL)
+        };
+        draw_wrap(buf, wc.w, wrap_line, &wc);
+        if (sel->acked_at) {
+            clock_fmt_local(sel->acked_at, when, sizeof(when));
+            snprintf(buf, sizeof(buf), "acknowledged %s%s%s", when,
+                     sel->ack_note && *sel->ack_note ? ": " : " (no note)",
+                     sel->ack_note && *sel->ack_note ? sel->ack_note : "");
+            str_sanitize(buf);
+            draw_text(r.y + h - 3, r.x + 2, w - 4, theme_attr(EL_DIM), buf);
+        }
     }
 }
 
@@ -805,7 +1030,7 @@ static void overview_draw(void *st, struct rect area, const struct screen_ctx *c
     min[1] = 4;
     want[1] = 3 + (int)(nrows ? nrows : 1);
     /* room for a problem of two lines when there is one */
-    min[2] = app_problems(ov->app, ctx->now, NULL, 0) ? 4 : 3;
+    min[2] = app_problems(ov->app, ctx->now, NULL, 0) || ov->alerts->alerts.len ? 4 : 3;
     want[2] = -1;
     layout_stack(area.h, 3, min, want, h);
     r = (struct rect){ area.y, area.x, h[0], area.w };
@@ -823,18 +1048,68 @@ static void overview_draw(void *st, struct rect area, const struct screen_ctx *c
             struct rect right = { r.y, r.x + r.w / 2, r.h, r.w - r.w / 2 };
             char title[96];
 
-            draw_problems(ov, left, ctx);
+            draw_alerts(ov, left, ctx);
             snprintf(title, sizeof(title), "selected %s %s", glyph(G_SEP), sel->cfg->name);
             str_sanitize(title);
             draw_box(right, theme_attr(EL_BORDER), title, theme_attr(EL_PANEL_TITLE));
             draw_detail_body(
                 sel, (struct rect){ right.y + 1, right.x + 2, right.h - 2, right.w - 4 }, 0, ctx);
         } else {
-            draw_problems(ov, r, ctx);
+            draw_alerts(ov, r, ctx);
         }
     }
     if (ov->detail_open && sel)
         draw_detail_overlay(ov, sel, ctx, area);
+    if (ov->alerts_open)
+        draw_alerts_overlay(ov, ctx, area);
+}
+
+/* Ask the note for alert a (the prompt answers in overview_answer). */
+static unsigned ask_ack(struct overview *ov, const struct store_alert *a)
+{
+    if (!a) {
+        snprintf(ov->flash, sizeof(ov->flash), "no open alert to acknowledge");
+        ov->flash_error = false;
+        return REACT_HANDLED;
+    }
+    ov->ack_id = a->id;
+    snprintf(ov->ack_what, sizeof(ov->ack_what), "%.40s %.30s", a->subject, a->rule);
+    str_sanitize(ov->ack_what);
+    return REACT_HANDLED | REACT_ASK;
+}
+
+static unsigned alerts_overlay_action(struct overview *ov, enum action a)
+{
+    size_t n = ov->alerts->alerts.len;
+
+    switch (a) {
+    case ACTION_BACK:
+    case ACTION_ALERTS:
+    case ACTION_ENTER:
+        ov->alerts_open = false;
+        return REACT_HANDLED;
+    case ACTION_MOVE_UP:
+        if (ov->alert_sel > 0)
+            ov->alert_sel--;
+        return REACT_HANDLED;
+    case ACTION_MOVE_DOWN:
+        if (ov->alert_sel + 1 < n)
+            ov->alert_sel++;
+        return REACT_HANDLED;
+    case ACTION_PAGE_UP:
+    case ACTION_MOVE_FIRST:
+        ov->alert_sel = 0;
+        return REACT_HANDLED;
+    case ACTION_PAGE_DOWN:
+    case ACTION_MOVE_LAST:
+        ov->alert_sel = n ? n - 1 : 0;
+        return REACT_HANDLED;
+    case ACTION_ALERT_ACK:
+        return ask_ack(ov, ov->alert_sel < n ? ov->alerts->alerts.items[ov->alert_sel] : NULL);
+    default:
+        ov->alerts_open = false; /* any other action closes it and runs */
+        return REACT_NONE;
+    }
 }
 
 static unsigned overview_action(void *st, enum action a, const struct screen_ctx *ctx)
@@ -845,6 +1120,14 @@ static unsigned overview_action(void *st, enum action a, const struct screen_ctx
     int page = ov->page > 1 ? ov->page - 1 : 1;
 
     (void)ctx;
+    if (a != ACTION_ALERT_ACK)
+        ov->flash[0] = '\0';
+    if (ov->alerts_open) {
+        unsigned r = alerts_overlay_action(ov, a);
+
+        if (r)
+            return r;
+    }
     if (ov->detail_open) {
         switch (a) {
         case ACTION_BACK:
@@ -893,9 +1176,54 @@ static unsigned overview_action(void *st, enum action a, const struct screen_ctx
             ov->detail_scroll = 0;
         }
         return REACT_HANDLED;
+    case ACTION_ALERTS:
+        ov->alerts_open = true;
+        ov->alert_sel = 0;
+        return REACT_HANDLED;
+    case ACTION_ALERT_ACK:
+        return ask_ack(ov, first_unacked(ov));
     default:
         return REACT_NONE;
     }
+}
+
+static void overview_ask(void *st, char *question, size_t n)
+{
+    struct overview *ov = st;
+
+    snprintf(question, n, "ack %s; note: ", ov->ack_what);
+}
+
+static unsigned overview_answer(void *st, const char *text, const struct screen_ctx *ctx)
+{
+    struct overview *ov = st;
+    struct lb_err err = { 0 };
+
+    if (!text) {
+        snprintf(ov->flash, sizeof(ov->flash), "%s not acknowledged", ov->ack_what);
+        ov->flash_error = false;
+    } else if (alert_watch_ack(ov->alerts, ov->ack_id, text, ctx->now, &err) < 0) {
+        snprintf(ov->flash, sizeof(ov->flash), "cannot acknowledge %s: %s", ov->ack_what, err.msg);
+        ov->flash_error = true;
+    } else {
+        snprintf(ov->flash, sizeof(ov->flash), "%s acknowledged: no more re-notifications",
+                 ov->ack_what);
+        ov->flash_error = false;
+        /* the list is sorted again: the overlay's selection stays on the alert */
+        for (size_t i = 0; i < ov->alerts->alerts.len; i++)
+            if (((const struct store_alert *)ov->alerts->alerts.items[i])->id == ov->ack_id)
+                ov->alert_sel = i;
+    }
+    str_sanitize(ov->flash);
+    return REACT_REDRAW;
+}
+
+static unsigned overview_change(void *st, unsigned flags, const struct screen_ctx *ctx)
+{
+    struct overview *ov = st;
+
+    (void)flags;
+    return alert_watch_poll(ov->alerts, ctx->now) ? REACT_REDRAW : REACT_NONE;
 }
 
 static void overview_set_filter(void *st, const char *text)
@@ -913,11 +1241,16 @@ static void *overview_create(struct app *app)
 
     ov->app = app;
     ov->page = 1;
+    ov->alerts = alert_watch_new(app);
     return ov;
 }
 
 static void overview_destroy(void *st)
 {
+    struct overview *ov = st;
+
+    if (ov)
+        alert_watch_free(ov->alerts);
     free(st);
 }
 
@@ -929,5 +1262,8 @@ const struct screen_ops scr_overview_ops = {
     .destroy = overview_destroy,
     .draw = overview_draw,
     .on_action = overview_action,
+    .on_change = overview_change,
     .set_filter = overview_set_filter,
+    .ask = overview_ask,
+    .answer = overview_answer,
 };

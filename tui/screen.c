@@ -39,7 +39,7 @@ static const struct screen_ops *const screen_table[] = {
 #define ERROR_MESSAGE_MS 15000
 #define HELP_MAX         64
 
-enum prompt_kind { PK_NONE, PK_COMMAND, PK_FILTER, PK_CONFIRM_QUIT };
+enum prompt_kind { PK_NONE, PK_COMMAND, PK_FILTER, PK_CONFIRM_QUIT, PK_ASK };
 
 struct screen_slot {
     const struct screen_ops *ops;
@@ -186,7 +186,6 @@ static unsigned run_prompt_key(struct screen_mgr *mgr, int key, const struct scr
     enum prompt_result r;
     char line[PROMPT_MAX];
 
-    (void)ctx;
     if (mgr->prompt_kind == PK_CONFIRM_QUIT) {
         prompt_close(&mgr->prompt);
         mgr->prompt_kind = PK_NONE;
@@ -212,6 +211,15 @@ static unsigned run_prompt_key(struct screen_mgr *mgr, int key, const struct scr
             prompt_close(&mgr->prompt);
             mgr->prompt_kind = PK_NONE;
             return REACT_REDRAW | (mgr->command ? mgr->command(mgr, line, mgr->command_arg) : 0);
+        }
+        break;
+    case PK_ASK: /* the screen's question: the line goes back to it */
+        if (r != PROMPT_EDITING) {
+            str_copy(line, sizeof(line), mgr->prompt.text);
+            prompt_close(&mgr->prompt);
+            mgr->prompt_kind = PK_NONE;
+            return REACT_REDRAW | (s->ops->answer(s->st, r == PROMPT_DONE ? line : NULL, ctx) &
+                                   ~(unsigned)(REACT_HANDLED | REACT_ASK));
         }
         break;
     default:
@@ -314,6 +322,22 @@ static unsigned global_action(struct screen_mgr *mgr, enum action a, int key)
     }
 }
 
+/* A handler asked for a line of text (REACT_ASK): open the prompt with its question. */
+static unsigned take_ask(struct screen_mgr *mgr, unsigned r)
+{
+    struct screen_slot *s = cur(mgr);
+    char question[sizeof(mgr->prompt.prefix)] = "";
+
+    if (!(r & REACT_ASK))
+        return r;
+    if (s->ops->ask && s->ops->answer) {
+        s->ops->ask(s->st, question, sizeof(question));
+        prompt_open(&mgr->prompt, question, "");
+        mgr->prompt_kind = PK_ASK;
+    }
+    return (r & ~(unsigned)REACT_ASK) | REACT_REDRAW;
+}
+
 unsigned screen_mgr_key(struct screen_mgr *mgr, int key, const struct screen_ctx *ctx)
 {
     struct screen_slot *s = cur(mgr);
@@ -342,7 +366,7 @@ unsigned screen_mgr_key(struct screen_mgr *mgr, int key, const struct screen_ctx
             return r & ~(unsigned)REACT_HANDLED;
     }
     if (a != ACTION_NONE && s->ops->on_action) {
-        r = s->ops->on_action(s->st, a, ctx);
+        r = take_ask(mgr, s->ops->on_action(s->st, a, ctx));
         if (r & REACT_HANDLED)
             return (r & ~(unsigned)REACT_HANDLED) | REACT_REDRAW;
     }

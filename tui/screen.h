@@ -28,6 +28,7 @@ enum reaction {
     REACT_QUIT = 1 << 3,         /* leave the console */
     REACT_NEXT_THEME = 1 << 4,   /* switch to the next theme */
     REACT_HANDLED = 1 << 5,      /* the screen consumed the action */
+    REACT_ASK = 1 << 6,          /* open the prompt for a line of text (screen_ops.ask) */
 };
 
 /* What handlers and draw functions may read (borrowed for the call). */
@@ -49,6 +50,14 @@ struct screen_ops {
     unsigned (*on_action)(void *st, enum action a, const struct screen_ctx *ctx);
     /* The model changed (enum app_change flags). Optional. */
     unsigned (*on_change)(void *st, unsigned app_flags, const struct screen_ctx *ctx);
+    /*
+     * A line of free text (an acknowledgement note): after a handler returned
+     * REACT_ASK the manager opens the prompt with the question ask() writes
+     * (at most n bytes) and hands the line to answer() on Enter, NULL on Esc.
+     * Optional; a screen that returns REACT_ASK sets both.
+     */
+    void (*ask)(void *st, char *question, size_t n);
+    unsigned (*answer)(void *st, const char *text, const struct screen_ctx *ctx);
     /* Live filter text ("" clears it). NULL: the screen has no filter. */
     void (*set_filter)(void *st, const char *text);
     /*

@@ -491,7 +491,8 @@ static void test_unknown_key(void **state)
                     "colour = red\n",
                     "3: [repo r] unknown key 'pasword_file' (did you mean 'password_file'?)\n"
                     "5: [repo r] unknown key 'colour' (valid keys: url, password_file, "
-                    "password_command, env_file, tier, keep, price_per_gib_month)\n");
+                    "password_command, env_file, tier, keep, price_per_gib_month, "
+                    "budget_per_month)\n");
 }
 
 static void test_unknown_section(void **state)

@@ -299,7 +299,7 @@ static void test_overview_80x24(void **state)
     assert_on_screen(w, "locked by root@");
     assert_on_screen(w, "cached");
     /* problems say what is wrong and what to do, in full */
-    assert_on_screen(w, "problems");
+    assert_on_screen(w, "alerts");
     assert_on_screen(w, "wrong password (check password_file of");
     /* the secret in the url never shows */
     assert_int_equal(find(w, "hunter2"), -1);
