@@ -1641,6 +1641,16 @@ static void smart_done(struct smart_reading *rd, void *arg)
         break;
     default:
         o = RUN_FAILED;
+        /*
+         * Not allowed to read the disk, or the disk is gone (the pre-flight already says
+         * the USB SSD is missing): a warning about the reading, not a failed backup.
+         */
+        if (rd->data && (rd->data->state == SMART_STATE_PERMISSION ||
+                         rd->data->state == SMART_STATE_SANDBOX ||
+                         rd->data->state == SMART_STATE_NO_CAPABILITY ||
+                         rd->data->state == SMART_STATE_NO_DEVICE ||
+                         rd->data->state == SMART_STATE_NOT_INSTALLED))
+            o = RUN_WARNING;
         break;
     }
     if (r->cancelled) {

@@ -6,7 +6,8 @@
 #  - a full disk: the USB SSD is a 2 MiB tmpfs (mount -t tmpfs, as root; skipped otherwise):
 #    a backup that does not fit fails with "no space", and a disk already above fill_crit
 #    gets no backup at all; history keeps every run;
-#  - the SMART step from a saved capture (source =): a worn SSD gives a warning with the reason.
+#  - the SMART step from a saved capture (source =): a worn SSD gives a warning with the reason;
+#    smartctl refused (not root) is a warning about the reading, the backup still counts.
 . "$(dirname "$0")/../lib.sh"
 
 for t in restic python3; do
@@ -129,6 +130,34 @@ assert b["outcome"]=="failed" and "until space is freed" in b["message"], b' "$T
 else
     skip "full disk: mount -t tmpfs is not permitted here"
 fi
+# --- SMART not readable (smartctl refused: not root) -------------------------------------
+# the backup is fine; the reading is a warning with the reason, not a failed run
+restic_in "$L/perm" init >/dev/null
+cat >"$L/perm.conf" <<EOF
+[repo os-ssd]
+url = $L/perm
+password_file = $L/pass
+
+[disk os-ssd]
+device = /dev/sda
+source = $TOP/tests/fixtures/smartctl/local-smartctl7.3-nonroot-open-permission-denied.json
+
+[job daily]
+schedule = *-*-* 03:00
+repos = os-ssd
+paths = $L/data/a.txt
+EOF
+chmod 600 "$L/perm.conf"
+run "$LIFEBOAT" -c "$L/perm.conf" run daily
+expect_rc "SMART permission denied: the run is a warning (exit 1), the backup done" 1
+run last "$L/perm.conf"
+check "SMART permission denied: backup ok, the smart step a warning that says why" python3 -c '
+import json,sys
+r=json.loads(sys.argv[1])[0]
+st={s["kind"]:s for s in r["steps"]}
+assert st["backup"]["outcome"]=="ok", st["backup"]
+assert st["smart"]["outcome"]=="warning" and "ermission" in st["smart"]["message"], st["smart"]' "$T_OUT"
+
 check "the password is in neither the database nor the log" sh -c '! grep -rqF "$1" "$2"' sh "$PW" "$XDG_STATE_HOME"
 
 done_testing
