@@ -20,6 +20,7 @@
 #include "backend/loop.h"
 #include "backend/pbs.h"
 #include "backend/pmx_cache.h"
+#include "backend/pmx_jobs_cache.h"
 #include "backend/proxmox.h"
 #include "backend/pve.h"
 #include "backend/store.h"
@@ -47,6 +48,9 @@ struct pbs_round {
     struct lb_err err;
     struct vec backups; /* struct pbs_snapshot * */
     struct vec usage;   /* struct pbs_usage * */
+    struct vec jobs;    /* struct pbs_job *: GC, verify, prune, sync */
+    int jobs_rc;        /* a job list failed (the round does not: its error is kept apart) */
+    struct lb_err jobs_err;
 };
 
 struct app_pmx_priv {
@@ -58,6 +62,8 @@ struct app_pmx_priv {
     bool closed;
     bool have_backups;  /* backups holds the datastore's last snapshot list */
     struct vec backups; /* struct pbs_snapshot *, from the last PBS round */
+    bool have_cached_backups;  /* cached_backups holds the cache's list (no round yet) */
+    struct vec cached_backups; /* struct pbs_snapshot * */
     unsigned next_task;
     char cache_key[512];
 };
@@ -384,6 +390,17 @@ bool app_pmx_is_drill_guest(const struct app *app, int vmid)
     return d->vmid_from && vmid >= d->vmid_from && vmid <= d->vmid_to;
 }
 
+const struct vec *app_pmx_backups(const struct app *app)
+{
+    const struct app_pmx *p = app->pmx;
+
+    if (!p || !p->priv)
+        return NULL;
+    if (p->priv->have_backups)
+        return &p->priv->backups;
+    return p->priv->have_cached_backups ? &p->priv->cached_backups : NULL;
+}
+
 bool app_pmx_refreshing(const struct app *app)
 {
     return app->pmx->pve_src.refreshing || app->pmx->pbs_src.refreshing;
@@ -398,6 +415,7 @@ static void save_cache(struct app *app)
     if (!app->store)
         return;
     doc = pmx_cache_encode(p);
+    doc = pmx_jobs_cache_add(doc, p, app_pmx_backups(app));
     if (doc && store_put_inventory(app->store, p->priv->cache_key, doc, clock_now(), &err) < 0)
         log_warn("cannot cache the Proxmox inventory: %s", err.msg);
     free(doc);
@@ -424,6 +442,9 @@ static void load_cache(struct app *app)
         p->pve_src.from_cache = pve_at != 0;
         p->pbs_src.fetched_at = pbs_at;
         p->pbs_src.from_cache = pbs_at != 0;
+        if (pmx_jobs_cache_read(doc, p, &p->priv->cached_backups, &p->priv->have_cached_backups,
+                                &err) < 0)
+            log_warn("ignoring the cached Proxmox jobs: %s", err.msg);
     }
     free(doc);
 }
@@ -546,6 +567,10 @@ static void pve_round_end(struct pve_round *r)
             carry_pbs(&rows, &p->guests);
         vec_release(&p->guests);
         p->guests = rows;
+        vec_release(&p->pve_jobs);
+        p->pve_jobs = r->jobs;
+        vec_init(&r->jobs, pve_backup_job_free);
+        p->pve_jobs_known = true;
         src->fetched_at = clock_now();
         src->from_cache = false;
         src->failed = false;
@@ -709,6 +734,7 @@ static void pbs_round_free(struct pbs_round *r)
 {
     vec_release(&r->backups);
     vec_release(&r->usage);
+    vec_release(&r->jobs);
     free(r);
 }
 
@@ -732,7 +758,21 @@ static void pbs_round_end(struct pbs_round *r)
         p->priv->backups = r->backups;
         vec_init(&r->backups, pbs_snapshot_free);
         p->priv->have_backups = true;
+        vec_clear(&p->priv->cached_backups);
+        p->priv->have_cached_backups = false;
         apply_backups(&p->guests, &p->priv->backups);
+        if (!r->jobs_rc || r->jobs.len) {
+            vec_release(&p->pbs_jobs);
+            p->pbs_jobs = r->jobs;
+            vec_init(&r->jobs, pbs_job_free);
+            p->pbs_jobs_known = true;
+        }
+        p->pbs_jobs_error[0] = '\0';
+        if (r->jobs_rc) {
+            str_copy(p->pbs_jobs_error, sizeof(p->pbs_jobs_error), r->jobs_err.msg);
+            str_sanitize(p->pbs_jobs_error);
+            log_warn("PBS '%s': %s", p->pbs->name, p->pbs_jobs_error);
+        }
         p->ds.known = false;
         vec_foreach(&r->usage, i, u) {
             if (!u->store || strcmp(u->store, p->pbs->datastore) || !u->known)
@@ -783,6 +823,84 @@ static void on_usage(int rc, const struct lb_err *err, struct vec *out, void *ar
     on_pbs_list(rc, err, out, arg, &((struct pbs_round *)arg)->usage);
 }
 
+/* A job list failing (a token without the privilege) leaves the round's other reads standing. */
+static void pbs_jobs_failed(struct pbs_round *r, int rc, const struct lb_err *err)
+{
+    if (rc == -LB_ECANCELLED || r->jobs_rc)
+        return;
+    r->jobs_rc = rc;
+    r->jobs_err = *err;
+}
+
+static void on_pbs_jobs(int rc, const struct lb_err *err, struct vec *out, struct pbs_round *r,
+                        const char *kind)
+{
+    if (rc) {
+        pbs_jobs_failed(r, rc, err);
+    } else {
+        for (size_t i = 0; i < out->len; i++) {
+            struct pbs_job *j = out->items[i];
+
+            if (j && !j->kind[0])
+                str_copy(j->kind, sizeof(j->kind), kind);
+        }
+        take_all(&r->jobs, out);
+    }
+    r->pending--;
+    if (r->pending == 0)
+        pbs_round_end(r);
+}
+
+static void on_pbs_verify(int rc, const struct lb_err *err, struct vec *out, void *arg)
+{
+    on_pbs_jobs(rc, err, out, arg, "verify");
+}
+
+static void on_pbs_prune(int rc, const struct lb_err *err, struct vec *out, void *arg)
+{
+    on_pbs_jobs(rc, err, out, arg, "prune");
+}
+
+static void on_pbs_sync(int rc, const struct lb_err *err, struct vec *out, void *arg)
+{
+    on_pbs_jobs(rc, err, out, arg, "sync");
+}
+
+/* The datastore's GC as a job of kind "gc" (the strings move over). */
+static void on_pbs_gc(int rc, const struct lb_err *err, struct vec *out, void *arg)
+{
+    struct pbs_round *r = arg;
+    const char *store = r->app->pmx->pbs->datastore;
+
+    if (rc) {
+        pbs_jobs_failed(r, rc, err);
+    } else {
+        for (size_t i = 0; i < out->len; i++) {
+            struct pbs_gc *g = out->items[i];
+            struct pbs_job *j;
+
+            if (!g || !g->schedule || (g->store && store && strcmp(g->store, store)))
+                continue;
+            j = xcalloc(1, sizeof(*j));
+            str_copy(j->kind, sizeof(j->kind), "gc");
+            j->id = xstrdup(g->store ? g->store : store ? store : "");
+            j->store = xstrdup(j->id);
+            j->schedule = g->schedule;
+            g->schedule = NULL;
+            j->next_run = g->next_run;
+            j->last_state = g->last_state;
+            g->last_state = NULL;
+            j->last_upid = g->upid;
+            g->upid = NULL;
+            j->last_end = g->last_end;
+            vec_push(&r->jobs, j);
+        }
+    }
+    r->pending--;
+    if (r->pending == 0)
+        pbs_round_end(r);
+}
+
 static void pbs_start(struct app *app)
 {
     struct app_pmx *p = app->pmx;
@@ -803,6 +921,7 @@ static void pbs_start(struct app *app)
     r->app = app;
     vec_init(&r->backups, pbs_snapshot_free);
     vec_init(&r->usage, pbs_usage_free);
+    vec_init(&r->jobs, pbs_job_free);
     p->priv->pbs_round = r;
     p->pbs_src.refreshing = true;
     p->pbs_src.refresh_started_ms = loop_now_ms(app->loop);
@@ -821,6 +940,23 @@ static void pbs_start(struct app *app)
             r->err = err;
         }
     }
+    r->pending++;
+    if (!pbs_get_gc(c, p->pbs->datastore, on_pbs_gc, r, &err)) {
+        r->pending--;
+        pbs_jobs_failed(r, -(int)err.code, &err);
+    }
+    {
+        static const char *const kinds[] = { "verify", "prune", "sync" };
+        static const pmx_result_fn fns[] = { on_pbs_verify, on_pbs_prune, on_pbs_sync };
+
+        for (size_t k = 0; k < 3; k++) {
+            r->pending++;
+            if (!pbs_get_jobs(c, kinds[k], p->pbs->datastore, fns[k], r, &err)) {
+                r->pending--;
+                pbs_jobs_failed(r, -(int)err.code, &err);
+            }
+        }
+    }
     if (r->pending == 0)
         pbs_round_end(r);
     else
@@ -837,6 +973,9 @@ void app_pmx_init(struct app *app)
     app->pmx = p;
     p->priv = xcalloc(1, sizeof(*p->priv));
     vec_init(&p->priv->backups, pbs_snapshot_free);
+    vec_init(&p->priv->cached_backups, pbs_snapshot_free);
+    vec_init(&p->pve_jobs, pve_backup_job_free);
+    vec_init(&p->pbs_jobs, pbs_job_free);
     vec_init(&p->guests, pmx_guest_free);
     vec_init(&p->tasks, task_free);
     p->pve = cfg->pves.len ? cfg->pves.items[0] : NULL;
@@ -896,6 +1035,9 @@ void app_pmx_release(struct app *app)
     vec_release(&p->tasks);
     free(p->ds.name);
     vec_release(&p->priv->backups);
+    vec_release(&p->priv->cached_backups);
+    vec_release(&p->pve_jobs);
+    vec_release(&p->pbs_jobs);
     free(p->priv);
     free(p);
     app->pmx = NULL;

@@ -113,6 +113,12 @@ struct app_pmx {
     struct vec guests; /* struct pmx_guest *, by vmid */
     struct pmx_datastore ds;
     struct vec tasks; /* struct pmx_task *, oldest first; the last few done ones kept */
+    /* backup jobs of both products (the Schedule screen, `lifeboat schedule`, retention) */
+    bool pve_jobs_known;      /* read at least once, live or from the cache */
+    struct vec pve_jobs;      /* struct pve_backup_job *, as /cluster/backup lists them */
+    bool pbs_jobs_known;      /* the datastore's job lists were read */
+    struct vec pbs_jobs;      /* struct pbs_job *: verify, prune, sync and the GC (kind "gc") */
+    char pbs_jobs_error[256]; /* a job list could not be read in the last round ("": none) */
     /* private: the engine's state (app_proxmox.c) */
     struct app_pmx_priv *priv;
 };
@@ -162,6 +168,12 @@ void app_pmx_cancel(struct app *app);
 void app_pmx_release(struct app *app);
 void app_pmx_problems(const struct app *app, time_t now, struct app_problem *out, size_t max,
                       size_t *n);
+/*
+ * The datastore's backups (struct pbs_snapshot *, oldest first) from the last
+ * PBS round, else from the cache; NULL when never read (borrowed).
+ */
+const struct vec *app_pmx_backups(const struct app *app);
+
 /* A refresh of either endpoint is in flight. */
 bool app_pmx_refreshing(const struct app *app);
 

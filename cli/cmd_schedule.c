@@ -4,19 +4,24 @@
  * overlap in the coming week (inside the quiet window or not).
  *
  * Sources: lifeboat's own [job]s from the config and their runs from the
- * state database. PVE backup jobs and PBS GC/prune/verify/sync jobs join
- * through the same struct sched_source_job list once the Proxmox adapters
- * (backend/pve.c, backend/pbs.c) can list them.
+ * state database; PVE backup jobs and PBS GC/prune/verify/sync jobs read
+ * live from the first [pve] and [pbs] (or, with --cached or when a server
+ * cannot be read, as the console last cached them), through
+ * schedule_add_pmx().
  */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend/app.h"
+#include "backend/app_proxmox.h"
 #include "backend/base/clock.h"
 #include "backend/base/str.h"
 #include "backend/config.h"
+#include "backend/loop.h"
 #include "backend/schedule.h"
+#include "backend/schedule_pmx.h"
 #include "backend/store.h"
 #include "cli/cli.h"
 
@@ -36,7 +41,24 @@ static char *window_text(int from, int to, char *out, size_t n)
     return out;
 }
 
-static void print_json(const struct schedule *s)
+/* What the Proxmox side of the schedule was read from. */
+struct pmx_side {
+    const struct app_pmx *p;
+    struct sched_pmx_counts counts;
+};
+
+static json_t *source_json(const struct pmx_source *src, bool jobs_known)
+{
+    json_t *o = json_object();
+
+    json_object_set_new(o, "jobs_known", json_boolean(jobs_known));
+    json_object_set_new(o, "fetched_at", time_json(src->fetched_at));
+    json_object_set_new(o, "from_cache", json_boolean(src->from_cache || src->failed));
+    json_object_set_new(o, "error", src->failed ? json_string(src->error.msg) : json_null());
+    return o;
+}
+
+static void print_json(const struct schedule *s, const struct pmx_side *px)
 {
     json_t *root = json_object(), *jobs = json_array(), *ovs = json_array();
     char buf[64];
@@ -70,13 +92,15 @@ static void print_json(const struct schedule *s)
             json_object_set_new(last, "result",
                                 json_string(store_outcome_text((enum run_outcome)j->last_outcome)));
             json_object_set_new(last, "duration_seconds",
-                                j->last_ended >= j->last_started && j->last_ended
+                                j->last_ended > j->last_started
                                     ? json_integer((json_int_t)(j->last_ended - j->last_started))
                                     : json_null());
             json_object_set_new(jo, "last", last);
         } else {
             json_object_set_new(jo, "last", json_null());
         }
+        if (j->where == SCHED_PVE)
+            json_object_set_new(jo, "last_note", json_string(SCHED_PVE_LAST_NOTE));
         json_object_set_new(jo, "duration_seconds", json_integer((json_int_t)j->duration));
         json_object_set_new(jo, "duration_estimated", json_boolean(j->duration_estimated));
         vec_foreach(&j->touches, k, t)
@@ -102,6 +126,23 @@ static void print_json(const struct schedule *s)
     json_object_set_new(root, "overlaps", ovs);
     json_object_set_new(root, "overlaps_window_from", time_json(s->from));
     json_object_set_new(root, "overlaps_window_to", time_json(s->to));
+    if (px->p && (px->p->pve || px->p->pbs)) {
+        json_t *pm = json_object();
+
+        if (px->p->pve)
+            json_object_set_new(pm, "pve", source_json(&px->p->pve_src, px->p->pve_jobs_known));
+        if (px->p->pbs) {
+            json_t *po = source_json(&px->p->pbs_src, px->p->pbs_jobs_known);
+
+            if (px->p->pbs_jobs_error[0])
+                json_object_set_new(po, "jobs_error", json_string(px->p->pbs_jobs_error));
+            json_object_set_new(pm, "pbs", po);
+        }
+        json_object_set_new(
+            pm, "left_out",
+            json_integer((json_int_t)(px->counts.pve_disabled + px->counts.pbs_disabled)));
+        json_object_set_new(root, "proxmox", pm);
+    }
     text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     if (text)
         puts(text);
@@ -119,7 +160,34 @@ static char *when_text(time_t t, time_t now, char *out, size_t n)
     return out;
 }
 
-static void print_table(const struct schedule *s)
+static void print_source(const char *what, const struct pmx_source *src, bool known,
+                         const char *jobs_error)
+{
+    char a[64], msg[320];
+
+    if (src->failed) {
+        str_copy(msg, sizeof(msg), src->error.msg);
+        str_sanitize(msg);
+        printf("%s could not be read (%s); ", what, msg);
+        if (known && src->fetched_at)
+            printf("its jobs as cached %s ago\n",
+                   str_fmt_age((int64_t)(clock_now() - src->fetched_at), a, sizeof(a)));
+        else
+            printf("its jobs are not known\n");
+    } else if (!known) {
+        printf("%s jobs not read yet\n", what);
+    } else if (src->from_cache && src->fetched_at) {
+        printf("%s jobs as cached %s ago\n", what,
+               str_fmt_age((int64_t)(clock_now() - src->fetched_at), a, sizeof(a)));
+    }
+    if (jobs_error && *jobs_error) {
+        str_copy(msg, sizeof(msg), jobs_error);
+        str_sanitize(msg);
+        printf("%s: some job lists could not be read: %s\n", what, msg);
+    }
+}
+
+static void print_table(const struct schedule *s, const struct pmx_side *px)
 {
     char a[64], b[64], c[64], line[512];
     size_t i;
@@ -148,7 +216,10 @@ static void print_table(const struct schedule *s)
             when_text(j->next[0], s->now, a, sizeof(a));
         else
             snprintf(a, sizeof(a), "never");
-        if (!j->has_last) {
+        if (!j->has_last && j->where == SCHED_PVE) {
+            snprintf(b, sizeof(b), "not known (PVE)");
+            snprintf(c, sizeof(c), "-");
+        } else if (!j->has_last) {
             snprintf(b, sizeof(b), "never ran");
             snprintf(c, sizeof(c), "-");
         } else if (j->last_outcome == RUN_RUNNING) {
@@ -161,7 +232,7 @@ static void print_table(const struct schedule *s)
             snprintf(b, sizeof(b), "%s %s ago",
                      store_outcome_text((enum run_outcome)j->last_outcome),
                      str_fmt_age((int64_t)(s->now - j->last_started), ago, sizeof(ago)));
-            if (j->last_ended >= j->last_started)
+            if (j->last_ended > j->last_started)
                 str_fmt_duration((int64_t)(j->last_ended - j->last_started), c, sizeof(c));
             else
                 snprintf(c, sizeof(c), "-");
@@ -186,6 +257,16 @@ static void print_table(const struct schedule *s)
             printf("%*s  then %s\n", nw, "", line);
         }
     }
+    if (px->counts.pve)
+        printf("(PVE) %s\n", SCHED_PVE_LAST_NOTE);
+    if (px->p && px->p->pve)
+        print_source("PVE", &px->p->pve_src, px->p->pve_jobs_known, NULL);
+    if (px->p && px->p->pbs)
+        print_source("PBS", &px->p->pbs_src, px->p->pbs_jobs_known, px->p->pbs_jobs_error);
+    if (px->counts.pve_disabled + px->counts.pbs_disabled)
+        printf("left out: %zu disabled or unscheduled Proxmox job%s\n",
+               px->counts.pve_disabled + px->counts.pbs_disabled,
+               px->counts.pve_disabled + px->counts.pbs_disabled == 1 ? "" : "s");
     printf("\nquiet window: %s\n", window_text(s->quiet_from, s->quiet_to, a, sizeof(a)));
     vec_foreach(&s->jobs, i, j) {
         if (j->outside_quiet) {
@@ -226,36 +307,49 @@ static void print_table(const struct schedule *s)
 
 int cmd_schedule(struct cli *cli, int argc, char **argv)
 {
-    bool json = cli->json;
+    bool json = cli->json, cached = false;
     struct config *cfg;
     struct schedule s;
-    struct store *st;
-    struct lb_err err = { 0 };
+    struct loop *loop;
+    struct app *app;
+    struct pmx_side px = { 0 };
 
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--json"))
             json = true;
+        else if (!strcmp(argv[i], "--cached"))
+            cached = true;
         else
             return cli_usage("schedule", "unknown argument '%s'", argv[i]);
     }
     cfg = cli_load_config(cli, true);
     if (!cfg)
         return EXIT_CONFIG;
+    loop = loop_new();
+    app = app_new(loop, cfg, NULL); /* owns cfg from here */
     schedule_init(&s, cfg->console.quiet_from, cfg->console.quiet_to);
     schedule_add_config(&s, cfg);
-    /* PVE and PBS jobs: added here through schedule_add() once their adapters list them */
-    st = store_open(NULL, &err);
-    if (st)
-        schedule_add_runs(&s, st);
+    if (app->pmx && (app->pmx->pve || app->pmx->pbs)) {
+        if (!cached) {
+            app_pmx_refresh(app);
+            while (app_pmx_refreshing(app))
+                loop_run_once(loop, 1000);
+        }
+        px.p = app->pmx;
+        schedule_add_pmx(&s, app->pmx->pve_jobs_known ? &app->pmx->pve_jobs : NULL,
+                         app->pmx->pbs_jobs_known ? &app->pmx->pbs_jobs : NULL, &px.counts);
+    }
+    if (app->store)
+        schedule_add_runs(&s, app->store);
     else
-        cli_error("schedule: no run history (%s); showing the calendar only", err.msg);
+        cli_error("schedule: no run history (no state database); showing the calendar only");
     schedule_compute(&s, clock_now());
     if (json)
-        print_json(&s);
+        print_json(&s, &px);
     else
-        print_table(&s);
+        print_table(&s, &px);
     schedule_release(&s);
-    store_close(st);
-    config_free(cfg);
+    app_free(app);
+    loop_free(loop);
     return 0;
 }
