@@ -11,10 +11,12 @@
 #include <string.h>
 
 #include "backend/app.h"
+#include "backend/app_proxmox.h"
 #include "backend/base/str.h"
 #include "backend/base/xalloc.h"
 #include "backend/config.h"
 #include "backend/schedule.h"
+#include "backend/schedule_pmx.h"
 #include "backend/store.h"
 #include "tui/glyph.h"
 #include "tui/layout.h"
@@ -31,6 +33,7 @@ struct sched_screen {
     struct schedule s;
     bool built;
     bool dirty;
+    struct sched_pmx_counts pmx; /* the Proxmox jobs added and left out */
     time_t built_at;
     char letters[MAX_JOBS + 1];
     size_t sel;
@@ -102,7 +105,10 @@ static void rebuild(struct sched_screen *ss, time_t now)
         schedule_release(&ss->s);
     schedule_init(&ss->s, cfg ? cfg->console.quiet_from : -1, cfg ? cfg->console.quiet_to : -1);
     schedule_add_config(&ss->s, cfg);
-    /* PVE backup jobs and PBS jobs join here (schedule_add) once the app holds them */
+    memset(&ss->pmx, 0, sizeof(ss->pmx));
+    if (ss->app->pmx)
+        schedule_add_pmx(&ss->s, ss->app->pmx->pve_jobs_known ? &ss->app->pmx->pve_jobs : NULL,
+                         ss->app->pmx->pbs_jobs_known ? &ss->app->pmx->pbs_jobs : NULL, &ss->pmx);
     schedule_add_runs(&ss->s, ss->app->store);
     schedule_compute(&ss->s, now);
     sched_letters(&ss->s, ss->letters, sizeof(ss->letters));
@@ -179,7 +185,10 @@ static void job_cell(const struct sched_screen *ss, const struct sched_job *j, s
         }
         break;
     case C_LAST:
-        if (!j->has_last) {
+        if (!j->has_last && j->where == SCHED_PVE) {
+            snprintf(buf, n, "not known");
+            *el = EL_DIM;
+        } else if (!j->has_last) {
             snprintf(buf, n, "never ran");
             *el = EL_DIM;
         } else if (j->last_outcome == RUN_RUNNING) {
@@ -199,7 +208,7 @@ static void job_cell(const struct sched_screen *ss, const struct sched_job *j, s
         }
         break;
     case C_TOOK:
-        if (j->has_last && j->last_ended >= j->last_started && j->last_outcome != RUN_RUNNING)
+        if (j->has_last && j->last_ended > j->last_started && j->last_outcome != RUN_RUNNING)
             str_fmt_duration((int64_t)(j->last_ended - j->last_started), buf, n);
         else
             snprintf(buf, n, "%s", glyph(G_NA));
@@ -280,6 +289,69 @@ struct note {
     char text[400];
 };
 
+/*
+ * Where the Proxmox jobs come from when it is not a fresh read, and what is
+ * left out: the warnings (warn) first, above the overlaps, the rest after.
+ */
+static size_t pmx_notes(const struct sched_screen *ss, bool warn, struct note *out, size_t max)
+{
+    const struct app_pmx *p = ss->app->pmx;
+    size_t n = 0;
+    char a[32];
+    time_t now = ss->s.now;
+
+    if (!p)
+        return 0;
+    if (ss->pmx.pve && n < max && !warn) {
+        out[n].el = EL_DIM;
+        snprintf(out[n].text, sizeof(out[n].text), "%s PVE jobs' last result: %s", glyph(G_NA),
+                 SCHED_PVE_LAST_NOTE);
+        n++;
+    }
+    for (int k = 0; k < 2 && n < max; k++) {
+        const struct pmx_source *src = k ? &p->pbs_src : &p->pve_src;
+        bool known = k ? p->pbs_jobs_known : p->pve_jobs_known;
+        const char *what = k ? "PBS" : "PVE";
+
+        if (!src->configured)
+            continue;
+        if (src->failed != warn) {
+            continue;
+        } else if (src->failed) {
+            out[n].el = EL_STATUS_WARN;
+            snprintf(out[n].text, sizeof(out[n].text), "%s %s not read (%.200s)%s", glyph(G_WARN),
+                     what, src->error.msg, known ? ": its jobs as last cached" : "");
+        } else if (!known) {
+            out[n].el = EL_DIM;
+            snprintf(out[n].text, sizeof(out[n].text), "%s %s jobs %s", glyph(G_NA), what,
+                     src->refreshing ? "being read" : "not read yet");
+        } else if (src->from_cache && src->fetched_at) {
+            out[n].el = EL_DIM;
+            snprintf(out[n].text, sizeof(out[n].text), "%s %s jobs as cached %s ago", glyph(G_NA),
+                     what, str_fmt_age((int64_t)(now - src->fetched_at), a, sizeof(a)));
+        } else {
+            continue;
+        }
+        str_sanitize(out[n].text);
+        n++;
+    }
+    if (p->pbs_jobs_error[0] && n < max && warn) {
+        out[n].el = EL_STATUS_WARN;
+        snprintf(out[n].text, sizeof(out[n].text), "%s PBS job lists: %s", glyph(G_WARN),
+                 p->pbs_jobs_error);
+        str_sanitize(out[n].text);
+        n++;
+    }
+    if (ss->pmx.pve_disabled + ss->pmx.pbs_disabled && n < max && !warn) {
+        out[n].el = EL_DIM;
+        snprintf(out[n].text, sizeof(out[n].text), "%s %zu disabled or unscheduled Proxmox job%s left out",
+                 glyph(G_NA), ss->pmx.pve_disabled + ss->pmx.pbs_disabled,
+                 ss->pmx.pve_disabled + ss->pmx.pbs_disabled == 1 ? "" : "s");
+        n++;
+    }
+    return n;
+}
+
 static size_t strip_notes(const struct sched_screen *ss, struct note *out, size_t max)
 {
     size_t n = 0, i;
@@ -288,6 +360,7 @@ static size_t strip_notes(const struct sched_screen *ss, struct note *out, size_
     char a[32], b[16], q[32];
     const struct schedule *s = &ss->s;
 
+    n += pmx_notes(ss, true, out, max);
     vec_foreach(&s->overlaps, i, o) {
         const struct sched_job *ja = vec_get(&s->jobs, o->a), *jb = vec_get(&s->jobs, o->b);
         struct tm tm;
@@ -332,6 +405,7 @@ static size_t strip_notes(const struct sched_screen *ss, struct note *out, size_
         str_sanitize(out[n].text);
         n++;
     }
+    n += pmx_notes(ss, false, out + n, max - n);
     if (!s->overlaps.len && n < max && s->jobs.len > 1) {
         out[n].el = EL_STATUS_OK;
         snprintf(out[n].text, sizeof(out[n].text), "%s no runs overlap this week", glyph(G_OK));

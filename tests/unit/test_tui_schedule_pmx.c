@@ -1,0 +1,269 @@
+/*
+ * The Schedule screen with the Proxmox jobs, drawn without a person: a PVE
+ * backup job at 02:00 (its last result not known, said why), a disabled one
+ * left out, the PBS GC with its last run and length, lifeboat's own 02:10
+ * job overlapping the PVE job inside the quiet window; the jobs as cached
+ * with their age when PVE could not be read.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <wchar.h>
+
+#include "backend/app.h"
+#include "backend/app_proxmox.h"
+#include "backend/base/str.h"
+#include "backend/base/xalloc.h"
+#include "backend/config.h"
+#include "backend/pve.h"
+#include "tui/crt.h"
+#include "tui/glyph.h"
+#include "tui/provide_curses.h"
+#include "tui/screen.h"
+#include "tui/theme.h"
+
+struct world {
+    struct config cfg;
+    struct app app;
+    struct app_pmx pmx;
+    struct pve_cfg pve;
+    struct pbs_cfg pbs;
+    struct screen_mgr *mgr;
+    struct screen_ctx ctx;
+    SCREEN *scr;
+    FILE *out, *in;
+    char dump[256];
+    char lines[80][1024];
+    int nlines;
+};
+
+static time_t at(const char *s)
+{
+    struct tm tm = { 0 };
+
+    assert_non_null(strptime(s, "%Y-%m-%d %H:%M", &tm));
+    tm.tm_isdst = -1;
+    return mktime(&tm);
+}
+
+static void free_job(void *p)
+{
+    struct job_cfg *j = p;
+
+    free(j->name);
+    free(j->schedule);
+    vec_release(&j->repos);
+    free(j);
+}
+
+static struct pve_backup_job *pve_job(const char *id, const char *schedule, bool enabled)
+{
+    struct pve_backup_job *j = xcalloc(1, sizeof(*j));
+
+    j->id = xstrdup(id);
+    j->schedule = xstrdup(schedule);
+    j->enabled = enabled;
+    j->storage = xstrdup("pbs-usb");
+    j->vmid = xstrdup("100,101");
+    return j;
+}
+
+static int setup(void **state)
+{
+    struct world *w = xcalloc(1, sizeof(*w));
+    struct theme mono;
+    struct job_cfg *jc = xcalloc(1, sizeof(*jc));
+    struct pbs_job *gc = xcalloc(1, sizeof(*gc));
+
+    setenv("TZ", "UTC", 1);
+    tzset();
+    if (!setlocale(LC_CTYPE, "C.UTF-8"))
+        return -1;
+    setenv("TERM", "xterm-256color", 1);
+    w->out = fopen("/dev/null", "w");
+    w->in = fopen("/dev/null", "r");
+    w->scr = newterm(NULL, w->out, w->in);
+    if (!w->scr)
+        return -1;
+    set_term(w->scr);
+    resize_term(60, 200);
+    glyph_set_utf8(true);
+    theme_init_mono(&mono, "mono");
+    theme_use(&mono, false);
+    snprintf(w->dump, sizeof(w->dump), "%s/lifeboat-schedpmx-%d.txt",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
+    w->cfg.console.quiet_from = 60;
+    w->cfg.console.quiet_to = 360;
+    vec_init(&w->cfg.jobs, free_job);
+    jc->name = xstrdup("nightly");
+    jc->schedule = xstrdup("*-*-* 02:10");
+    vec_init(&jc->repos, free);
+    vec_push(&jc->repos, xstrdup("usb-ssd"));
+    vec_push(&w->cfg.jobs, jc);
+    w->app.cfg = &w->cfg;
+
+    /* the Proxmox side as the engine holds it */
+    w->pve.name = xstrdup("lab");
+    w->pbs.name = xstrdup("lab");
+    w->pbs.datastore = xstrdup("usb-ssd");
+    w->pmx.pve = &w->pve;
+    w->pmx.pbs = &w->pbs;
+    w->pmx.pve_src.configured = w->pmx.pbs_src.configured = true;
+    w->pmx.pve_src.fetched_at = w->pmx.pbs_src.fetched_at = at("2026-11-26 13:59");
+    vec_init(&w->pmx.pve_jobs, pve_backup_job_free);
+    vec_init(&w->pmx.pbs_jobs, pbs_job_free);
+    vec_push(&w->pmx.pve_jobs, pve_job("backup-83831498-c631", "02:00", true));
+    vec_push(&w->pmx.pve_jobs, pve_job("backup-70025700-2302", "sun 05:00", false));
+    w->pmx.pve_jobs_known = true;
+    str_copy(gc->kind, sizeof(gc->kind), "gc");
+    gc->id = xstrdup("usb-ssd");
+    gc->store = xstrdup("usb-ssd");
+    gc->schedule = xstrdup("daily");
+    gc->last_state = xstrdup("OK");
+    /* started 2026-11-26 00:00 UTC (0x6B077680), ended 98 s later */
+    gc->last_upid = xstrdup("UPID:pbs:000004D2:0000162E:00000001:6B077680:garbage_collection:"
+                            "usb-ssd:root@pam:");
+    gc->last_end = at("2026-11-26 00:01") + 38;
+    vec_push(&w->pmx.pbs_jobs, gc);
+    w->pmx.pbs_jobs_known = true;
+    w->app.pmx = &w->pmx;
+    w->mgr = screen_mgr_new(&w->app, "testhost", NULL, NULL);
+    w->ctx = (struct screen_ctx){ &w->app, at("2026-11-26 14:00"), 1000 };
+    assert_true(screen_mgr_switch(w->mgr, 2));
+    *state = w;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct world *w = *state;
+
+    screen_mgr_free(w->mgr);
+    endwin();
+    delscreen(w->scr);
+    fclose(w->out);
+    fclose(w->in);
+    vec_release(&w->cfg.jobs);
+    vec_release(&w->pmx.pve_jobs);
+    vec_release(&w->pmx.pbs_jobs);
+    free(w->pve.name);
+    free(w->pbs.name);
+    free(w->pbs.datastore);
+    unlink(w->dump);
+    free(w);
+    setlocale(LC_CTYPE, "C");
+    return 0;
+}
+
+static void render(struct world *w)
+{
+    FILE *f;
+
+    screen_mgr_render(w->mgr, &w->ctx);
+    assert_int_equal(crt_dump(w->dump), 0);
+    f = fopen(w->dump, "r");
+    assert_non_null(f);
+    w->nlines = 0;
+    while (w->nlines < 80 && fgets(w->lines[w->nlines], sizeof(w->lines[0]), f)) {
+        w->lines[w->nlines][strcspn(w->lines[w->nlines], "\n")] = '\0';
+        w->nlines++;
+    }
+    fclose(f);
+}
+
+static int find(const struct world *w, const char *text)
+{
+    for (int i = 0; i < w->nlines; i++)
+        if (strstr(w->lines[i], text))
+            return i;
+    return -1;
+}
+
+static void show(const struct world *w)
+{
+    for (int i = 0; i < w->nlines; i++)
+        print_message("|%s\n", w->lines[i]);
+}
+
+#define assert_on_screen(w, text)                \
+    do {                                         \
+        if (find(w, text) < 0) {                 \
+            show(w);                             \
+            fail_msg("not on screen: %s", text); \
+        }                                        \
+    } while (0)
+
+static void assert_row_has(const struct world *w, const char *key, const char *text)
+{
+    int row = find(w, key);
+
+    if (row < 0 || !strstr(w->lines[row], text)) {
+        show(w);
+        fail_msg("row of %s lacks %s", key, text);
+    }
+}
+
+static void assert_tidy(const struct world *w, int cols, int rows)
+{
+    assert_int_equal(w->nlines, rows);
+    for (int i = 0; i < w->nlines; i++) {
+        wchar_t wbuf[1024];
+        size_t n = mbstowcs(wbuf, w->lines[i], 1024);
+
+        assert_true(n != (size_t)-1);
+        if (wcswidth(wbuf, n) > cols) {
+            show(w);
+            fail_msg("row %d is too wide", i);
+        }
+    }
+}
+
+static void test_pmx_jobs_200x60(void **state)
+{
+    struct world *w = *state;
+
+    render(w);
+    assert_tidy(w, 200, 60);
+    assert_row_has(w, "backup-83831498-c631", "pve");
+    assert_row_has(w, "backup-83831498-c631", "tomorrow 02:00");
+    assert_row_has(w, "backup-83831498-c631", "not known");
+    assert_on_screen(w, "PVE jobs' last result: PVE does not say which job started a vzdump task");
+    assert_true(find(w, "backup-70025700-2302") < 0); /* disabled */
+    assert_on_screen(w, "1 disabled or unscheduled Proxmox job left out");
+    assert_row_has(w, "gc usb-ssd", "pbs");
+    assert_row_has(w, "gc usb-ssd", "tomorrow 00:00");
+    assert_row_has(w, "gc usb-ssd", "1m38s");
+    assert_on_screen(w, "nightly overlaps backup-83831498-c631");
+}
+
+static void test_pmx_jobs_cached_80x24(void **state)
+{
+    struct world *w = *state;
+
+    resize_term(24, 80);
+    w->pmx.pve_src.failed = true;
+    lb_err_set(&w->pmx.pve_src.error, LB_ETIMEOUT, "PVE 'lab' did not answer within 20s");
+    w->pmx.pve_src.fetched_at = at("2026-11-26 11:00");
+    screen_mgr_key(w->mgr, 'r', &w->ctx);
+    render(w);
+    assert_tidy(w, 80, 24);
+    assert_on_screen(w, "backup-83831498");
+    assert_on_screen(w, "PVE not read (PVE 'lab' did not answer");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_pmx_jobs_200x60, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pmx_jobs_cached_80x24, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
