@@ -53,6 +53,7 @@ int cmd_drills(struct cli *cli, int argc, char **argv);
 int cmd_alerts(struct cli *cli, int argc, char **argv);
 int cmd_metrics(struct cli *cli, int argc, char **argv);
 int cmd_checklist(struct cli *cli, int argc, char **argv);
+int cmd_keys(struct cli *cli, int argc, char **argv);
 int cmd_notify_helper(struct cli *cli, int argc, char **argv); /* hidden: lifeboat __notify */
 
 /* "lifeboat: " + message on stderr. */

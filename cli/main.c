@@ -64,6 +64,10 @@ static const struct cli_command commands[] = {
       "the runbook's checklist with the evidence lifeboat finds (job runs, SMART, drills, key "
       "ages); items only you can answer are left to confirm in the console; --report: Markdown",
       cmd_checklist },
+    { "keys", "rotate REPO [--yes] [--new-password-file F] [--json] | status [--json]",
+      "rotate: replace a restic repo's key, the old one removed only once the new password opens "
+      "the repo through its source; status: every secret's age against the monthly cadence",
+      cmd_keys },
 };
 
 /* Not in --help: the desktop notification helper (backend/alert.h). */
