@@ -275,6 +275,7 @@ int alert_evaluate_with(struct app *app, time_t now, const struct rules_pmx *pmx
     struct vec fresh = VEC_INIT(alert_notice_free);
     struct vec open = VEC_INIT(store_alert_free);
     struct rules_input in = { 0 };
+    struct rules_chores chores;
     struct eval_ctx c;
     struct alert_notice *n;
     struct store_alert *a;
@@ -291,6 +292,12 @@ int alert_evaluate_with(struct app *app, time_t now, const struct rules_pmx *pmx
     in.disks = &app->disks;
     in.jobs = &jobs;
     in.pmx = pmx;
+    if (rules_chores_load(app->store, app->cfg, &chores, err) == 0)
+        in.chores = &chores;
+    else {
+        log_warn("alert rules: drills and checklists not read: %s", err->msg);
+        lb_err_clear(err);
+    }
     rules_evaluate(&in, &hits);
     c.in = &in;
     c.hits = &hits;

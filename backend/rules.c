@@ -14,6 +14,7 @@
 #include "backend/base/str.h"
 #include "backend/base/xalloc.h"
 #include "backend/config.h"
+#include "backend/drills.h"
 #include "backend/jobs.h"
 #include "backend/proxmox_model.h"
 #include "backend/smart_rules.h"
@@ -595,6 +596,8 @@ bool rules_covers(const struct rules_input *in, const char *rule)
 {
     const struct rules_pmx *p = in->pmx;
 
+    if (!strcmp(rule, "drill-overdue") || !strcmp(rule, "checklist-overdue"))
+        return in->chores != NULL;
     if (strncmp(rule, "pve-", 4) && strncmp(rule, "pbs-", 4))
         return true; /* repos, jobs, disks: every evaluation reads them */
     if (!p)
@@ -612,13 +615,157 @@ bool rules_covers(const struct rules_input *in, const char *rule)
     return false;
 }
 
+/* ---- chores: drills and checklists overdue ---- */
+
+static const char *const drill_kinds[RULES_DRILL_KINDS] = { "rollback", "pbs", "cloud" };
+
+const char *rules_drill_kind(int i)
+{
+    return i >= 0 && i < RULES_DRILL_KINDS ? drill_kinds[i] : "?";
+}
+
+static bool has_offsite(const struct config *cfg)
+{
+    const struct repo_cfg *rc;
+    size_t i;
+
+    vec_foreach(&cfg->repos, i, rc) {
+        if (rc->tier == TIER_OFFSITE)
+            return true;
+    }
+    return false;
+}
+
+int rules_chores_load(struct store *st, const struct config *cfg, struct rules_chores *out,
+                      struct lb_err *err)
+{
+    static const char *const lists[2] = { "monthly", "quarterly" };
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    out->drill_applies[0] = cfg->pves.len && cfg->drill.rollback_vmid;
+    out->drill_applies[1] = cfg->pves.len && cfg->pbss.len && cfg->drill.vmid_from;
+    out->drill_applies[2] = has_offsite(cfg);
+    for (int k = 0; k < RULES_DRILL_KINDS; k++) {
+        struct vec v = VEC_INIT(free);
+        const struct store_drill *d;
+        size_t i;
+
+        if ((rc = store_drills_recent(st, drill_kinds[k], 50, &v, err)) < 0) {
+            vec_release(&v);
+            return rc;
+        }
+        vec_foreach(&v, i, d) {
+            if (!out->since || d->started < out->since)
+                out->since = d->started;
+            if (!strcmp(d->outcome, "ok") && d->started > out->drill_ok[k])
+                out->drill_ok[k] = d->started;
+        }
+        vec_release(&v);
+    }
+    for (int k = 0; k < 2; k++) {
+        struct vec v = VEC_INIT(store_checklist_run_free);
+        const struct store_checklist_run *r;
+        size_t i;
+
+        if ((rc = store_checklist_runs(st, lists[k], 0, 50, &v, err)) < 0) {
+            vec_release(&v);
+            return rc;
+        }
+        vec_foreach(&v, i, r) {
+            if (!strcmp(r->outcome, "complete") && r->started > out->checklist_done[k])
+                out->checklist_done[k] = r->started;
+        }
+        vec_release(&v);
+    }
+    return 0;
+}
+
+/* Start of the oldest run read of any job: when lifeboat began backing up (0: no run). */
+static time_t first_run(const struct rules_input *in)
+{
+    const struct rules_job *j;
+    time_t first = 0;
+    size_t i;
+
+    if (!in->jobs)
+        return 0;
+    vec_foreach(in->jobs, i, j) {
+        if (j->first_started && (!first || j->first_started < first))
+            first = j->first_started;
+    }
+    return first;
+}
+
+/*
+ * A chore is overdue when its last success is older than its cadence; one
+ * never done is overdue once backups have run for longer than the cadence
+ * (a fresh install is not nagged on its first day).
+ */
+static void rules_chores(const struct rules_input *in, struct vec *out)
+{
+    static const char *const lists[2] = { "monthly", "quarterly" };
+    static const int64_t list_cadence[2] = { 31 * 86400, 92 * 86400 };
+    const struct rules_chores *c = in->chores;
+    char subject[32], age[32], every[32], began[40];
+    time_t first = first_run(in);
+
+    if (!c)
+        return;
+    if (first) {
+        clock_fmt_local(first, began, sizeof(began));
+        began[10] = '\0';
+    }
+    for (int k = 0; k < RULES_DRILL_KINDS; k++) {
+        int64_t cadence = drill_cadence(drill_kinds[k]);
+
+        if (!c->drill_applies[k] ||
+            in->now - (c->drill_ok[k] ? c->drill_ok[k] : first) <= cadence ||
+            (!c->drill_ok[k] && !first))
+            continue;
+        snprintf(subject, sizeof(subject), "drill %s", drill_kinds[k]);
+        str_fmt_age(cadence, every, sizeof(every));
+        if (c->drill_ok[k]) {
+            str_fmt_age((int64_t)(in->now - c->drill_ok[k]), age, sizeof(age));
+            hit(out, "drill-overdue", subject, RULE_WARN,
+                "the last successful %s restore drill was %s ago (due every %s): run it from "
+                "the Drills screen (7) or 'lifeboat drill %s'",
+                drill_kinds[k], age, every, drill_kinds[k]);
+        } else {
+            hit(out, "drill-overdue", subject, RULE_WARN,
+                "no successful %s restore drill since backups began (%s; due every %s): a copy "
+                "never restored is a hope, not a backup; run it from the Drills screen (7) or "
+                "'lifeboat drill %s'",
+                drill_kinds[k], began, every, drill_kinds[k]);
+        }
+    }
+    for (int k = 0; k < 2; k++) {
+        if (in->now - (c->checklist_done[k] ? c->checklist_done[k] : first) <= list_cadence[k] ||
+            (!c->checklist_done[k] && !first))
+            continue;
+        snprintf(subject, sizeof(subject), "checklist %s", lists[k]);
+        str_fmt_age(list_cadence[k], every, sizeof(every));
+        if (c->checklist_done[k]) {
+            str_fmt_age((int64_t)(in->now - c->checklist_done[k]), age, sizeof(age));
+            hit(out, "checklist-overdue", subject, RULE_WARN,
+                "the last complete %s checklist was %s ago (due every %s): go through it on "
+                "the Drills screen (7) or with 'lifeboat checklist %s'",
+                lists[k], age, every, lists[k]);
+        } else {
+            hit(out, "checklist-overdue", subject, RULE_WARN,
+                "no complete %s checklist since backups began (%s; due every %s): go through it "
+                "on the Drills screen (7) or with 'lifeboat checklist %s'",
+                lists[k], began, every, lists[k]);
+        }
+    }
+}
+
 /*
  * TODO (sources not in the model yet when this was written):
  *  - estimated-full date of a [disk] mount inside 30 days: needs a fill
  *    history of the mount (the store keeps SMART samples, not fill).
- *  - drills and checklists overdue, secrets older than their rotation
- *    cadence (backend/drills.h, keys.h) -> rules_chores().
- * Each is one more function below, called from rules_evaluate().
+ *  - secrets older than their rotation cadence (backend/keys.h, not in the
+ *    tree yet) -> one more loop in rules_chores().
  */
 
 size_t rules_evaluate(const struct rules_input *in, struct vec *out)
@@ -630,5 +777,6 @@ size_t rules_evaluate(const struct rules_input *in, struct vec *out)
     rules_jobs(in, out);
     rules_disks(in, out);
     rules_proxmox(in, out);
+    rules_chores(in, out);
     return out->len - before;
 }

@@ -44,6 +44,12 @@
  *   pbs-fill       the datastore fuller than fill_warn / fill_crit
  *   pbs-full-soon  PBS estimates the datastore full within 30 days (warn;
  *                  crit within 7)
+ *   drill-overdue  no successful restore drill of a kind within its cadence
+ *                  (drill_cadence: rollback 7 days, pbs and cloud 31) (warn);
+ *                  only the kinds the config allows; one never done counts
+ *                  from the first job run (a fresh install is not nagged)
+ *   checklist-overdue  no complete monthly (31 days) or quarterly (92 days)
+ *                  checklist run, counted the same way (warn)
  *
  * An evaluation only clears the alerts of rules whose data it had
  * (rules_covers): `lifeboat run` without the Proxmox endpoints read never
@@ -104,14 +110,29 @@ struct rules_pmx {
 /* The estimated-full date of a datastore or mount inside this is a warning. */
 #define RULES_FULL_SOON (30 * 86400)
 
+/* Drills and checklists as the chore rules read them (rules_chores_load). */
+#define RULES_DRILL_KINDS 3 /* rollback, pbs, cloud */
+struct rules_chores {
+    bool drill_applies[RULES_DRILL_KINDS]; /* the config allows that kind */
+    time_t drill_ok[RULES_DRILL_KINDS];    /* start of the newest successful one (0: none) */
+    time_t checklist_done[2];              /* newest complete monthly / quarterly run (0: none) */
+    time_t since;                          /* the oldest record kept: "none since" */
+};
+/* "rollback", "pbs", "cloud". */
+const char *rules_drill_kind(int i);
+/* Read the newest drills and checklist runs from st. 0 or negative with err. */
+int rules_chores_load(struct store *st, const struct config *cfg, struct rules_chores *out,
+                      struct lb_err *err);
+
 /* What the rules look at. Every vec is borrowed; any may be NULL. */
 struct rules_input {
     time_t now;
     const struct config *cfg;
-    const struct vec *repos;    /* struct repo_view * (backend/app.h) */
-    const struct vec *disks;    /* struct disk_view * */
-    const struct vec *jobs;     /* struct rules_job * */
-    const struct rules_pmx *pmx; /* NULL: Proxmox not read */
+    const struct vec *repos;           /* struct repo_view * (backend/app.h) */
+    const struct vec *disks;           /* struct disk_view * */
+    const struct vec *jobs;            /* struct rules_job * */
+    const struct rules_pmx *pmx;       /* NULL: Proxmox not read */
+    const struct rules_chores *chores; /* NULL: drills and checklists not read */
 };
 
 /* Did this evaluation read what rule needs (so a rule that did not fire has cleared)? */

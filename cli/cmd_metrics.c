@@ -240,7 +240,41 @@ static void alert_metrics(struct buf *b, const struct app *app)
     sample(b, "lifeboat_alerts_open", "severity", "warn", NULL, NULL, warn);
     sample(b, "lifeboat_alerts_open", "severity", "crit", NULL, NULL, crit);
     vec_release(&open);
-    /* TODO: lifeboat_drill_last_rto_seconds{kind} once drills are in the store API. */
+}
+
+/* The newest successful drill of each kind: its measured RTO and when it ran. */
+static void drill_metrics(struct buf *b, const struct app *app)
+{
+    static const char *const kinds[] = { "rollback", "pbs", "cloud" };
+    struct store_drill last[3];
+    bool have[3] = { false, false, false };
+
+    for (size_t k = 0; k < 3 && app->store; k++) {
+        struct vec v = VEC_INIT(free);
+        const struct store_drill *d;
+        size_t i;
+
+        store_drills_recent(app->store, kinds[k], 50, &v, NULL);
+        vec_foreach(&v, i, d) {
+            if (!strcmp(d->outcome, "ok") && (!have[k] || d->started > last[k].started)) {
+                last[k] = *d;
+                have[k] = true;
+            }
+        }
+        vec_release(&v);
+    }
+    head(b, "lifeboat_drill_last_rto_seconds", "gauge",
+         "measured restore time (RTO) of the newest successful drill, per kind");
+    for (size_t k = 0; k < 3; k++)
+        if (have[k] && last[k].rto_ms >= 0)
+            sample(b, "lifeboat_drill_last_rto_seconds", "kind", kinds[k], NULL, NULL,
+                   (double)last[k].rto_ms / 1000.0);
+    head(b, "lifeboat_drill_last_success_timestamp_seconds", "gauge",
+         "start of the newest successful drill, per kind (unix time)");
+    for (size_t k = 0; k < 3; k++)
+        if (have[k])
+            sample(b, "lifeboat_drill_last_success_timestamp_seconds", "kind", kinds[k], NULL, NULL,
+                   (double)last[k].started);
 }
 
 /* Write text to path through a temp file in the same directory and a rename. */
@@ -281,6 +315,7 @@ int cli_metrics_write(const struct app *app, time_t now, const char *out)
     repo_metrics(&b, app, now);
     disk_metrics(&b, app);
     alert_metrics(&b, app);
+    drill_metrics(&b, app);
     if (out)
         rc = write_atomic(out, buf_cstr(&b), b.len);
     else

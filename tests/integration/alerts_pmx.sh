@@ -5,7 +5,8 @@
 # drill guest is left out. With the simulator gone the next evaluation
 # cannot read Proxmox and leaves those alerts open as they were (never
 # resolved for lack of data). And `lifeboat run` writes [alerts]
-# metrics_file after the run: the job's last success is in it.
+# metrics_file after the run: the job's last success is in it, and after a
+# cloud drill its measured RTO.
 . "$(dirname "$0")/../lib.sh"
 
 for t in python3 openssl restic; do
@@ -91,16 +92,26 @@ mkdir -p "$L/data" "$L/prom"
 echo hello >"$L/data/a.txt"
 secret_file "$L/pass" "test-only-password"
 RESTIC_PASSWORD_FILE=$L/pass restic -q -r "$L/repo" init >/dev/null
+RESTIC_PASSWORD_FILE=$L/pass restic -q -r "$L/off" init >/dev/null
 cat >"$L/run.conf" <<EOF
 [repo local]
 url = $L/repo
 password_file = $L/pass
 keep = daily=3
 
+[repo off]
+url = $L/off
+password_file = $L/pass
+tier = offsite
+keep = weekly=4
+
 [job daily]
 schedule = *-*-* 03:00
-repos = local
+repos = local off
 paths = $L/data
+
+[drill]
+scratch = $L/scratch
 
 [alerts]
 channels = console
@@ -122,6 +133,7 @@ for line in open(sys.argv[1]):
         samples[(m.group(1), labels)] = float(m.group(4))
 last = samples[("lifeboat_job_last_success_timestamp_seconds", (("job", "daily"),))]
 assert abs(time.time() - last) < 600, last
+assert not [k for k in samples if k[0] == "lifeboat_drill_last_rto_seconds"], "no drill yet"
 def get(name, **lab):
     v = [x for (n, l), x in samples.items() if n == name and all((k, w) in l for k, w in lab.items())]
     assert len(v) == 1, (name, lab, v)
@@ -129,5 +141,23 @@ def get(name, **lab):
 assert get("lifeboat_repo_snapshots", repo="local") == 1
 assert get("lifeboat_repo_newest_snapshot_age_seconds", repo="local") < 600
 assert all(k[0].startswith("lifeboat_") for k in samples)
+EOF
+# a cloud drill, then a run: the drill's measured RTO is in the metrics
+run "$LIFEBOAT" -c "$L/run.conf" drill cloud --json
+expect_rc "cloud drill (the offsite repo): exit 0" 0
+printf '%s\n' "$T_OUT" >"$L/drill.json"
+run "$LIFEBOAT" -c "$L/run.conf" run daily
+expect_rc "run daily again: exit 0" 0
+check "metrics_file has the drill's RTO as recorded" python3 - "$L/prom/lifeboat.prom" "$L/drill.json" <<'EOF'
+import json, re, sys
+text = open(sys.argv[1]).read()
+d = json.load(open(sys.argv[2]))
+m = re.search(r'^lifeboat_drill_last_rto_seconds\{kind="cloud"\} (\S+)$', text, re.M)
+assert m, text
+assert "# TYPE lifeboat_drill_last_rto_seconds gauge" in text
+rto = float(m.group(1))
+want = d["rto_ms"] / 1000.0 if "rto_ms" in d else d["rto_seconds"]
+assert abs(rto - want) < 0.01, (rto, want)
+assert re.search(r'^lifeboat_drill_last_success_timestamp_seconds\{kind="cloud"\} ', text, re.M)
 EOF
 done_testing
