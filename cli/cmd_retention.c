@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "backend/app.h"
+#include "backend/app_proxmox.h"
 #include "backend/base/buf.h"
 #include "backend/base/clock.h"
 #include "backend/base/str.h"
@@ -26,6 +27,7 @@
 #include "backend/retention.h"
 #include "backend/retention_json.h"
 #include "backend/retview.h"
+#include "backend/retview_pmx.h"
 #include "backend/spawn.h"
 #include "backend/store.h"
 
@@ -489,7 +491,232 @@ struct show_tier {
     bool size_known;
 };
 
-static void show_json(struct show_tier *t, size_t n, int ver, time_t now)
+/* The PBS groups of the datastore as tiers (retview_pmx.h). */
+struct pbs_tier {
+    const struct retview_pbs_group *g;
+    struct retview view;
+    bool built;
+    struct lb_err err;
+    enum health h;
+};
+
+struct pbs_side {
+    const struct app_pmx *p; /* NULL: no [pbs] */
+    bool known;              /* the datastore's backups were read (live or cached) */
+    struct vec groups;       /* struct retview_pbs_group * */
+    struct pbs_tier *t;
+    size_t n;
+};
+
+static enum health group_health(const struct app *app, const struct retview_pbs_group *g,
+                                time_t now)
+{
+    const struct pmx_guest *gu = g->vmid ? app_pmx_guest(app, g->vmid) : NULL;
+    int64_t rpo = app->pmx->rpo, age;
+
+    if (gu && gu->pbs_known)
+        return pmx_pbs_health(app->pmx, gu, now);
+    if (!g->newest)
+        return HEALTH_CRIT;
+    age = (int64_t)(now - g->newest);
+    return age <= rpo ? HEALTH_OK : age <= 3 * rpo ? HEALTH_WARN : HEALTH_CRIT;
+}
+
+static void pbs_side_build(struct pbs_side *ps, const struct app *app, time_t now)
+{
+    const struct app_pmx *p = app->pmx;
+    const struct vec *backups;
+
+    memset(ps, 0, sizeof(*ps));
+    vec_init(&ps->groups, free);
+    if (!p || !p->pbs)
+        return;
+    ps->p = p;
+    backups = app_pmx_backups(app);
+    if (!backups)
+        return;
+    ps->known = true;
+    retview_pbs_groups(backups, p->pve_jobs_known ? &p->pve_jobs : NULL,
+                       p->pbs_jobs_known ? &p->pbs_jobs : NULL, p->pbs->datastore, &ps->groups);
+    ps->n = ps->groups.len;
+    ps->t = xcalloc(ps->n ? ps->n : 1, sizeof(*ps->t));
+    for (size_t i = 0; i < ps->n; i++) {
+        struct pbs_tier *t = &ps->t[i];
+
+        t->g = ps->groups.items[i];
+        t->built = retview_build_pbs(&t->view, t->g, backups, NULL, now, &t->err) == 0;
+        t->h = group_health(app, t->g, now);
+    }
+}
+
+static void pbs_side_release(struct pbs_side *ps)
+{
+    for (size_t i = 0; i < ps->n; i++)
+        if (ps->t[i].built)
+            retview_release(&ps->t[i].view);
+    free(ps->t);
+    vec_release(&ps->groups);
+}
+
+static json_t *plan_json(const struct retview *v)
+{
+    json_t *plan = json_array();
+
+    for (size_t p = 0; p < v->n; p++) {
+        const struct retview_point *pt = &v->pts[p];
+        json_t *po = json_object(), *reasons = json_array();
+        char names[256], *tok, *comma;
+
+        json_object_set_new(po, "id", json_string(pt->id));
+        json_object_set_new(po, "time", time_or_null((time_t)pt->time));
+        json_object_set_new(po, "keep", json_boolean(pt->keep));
+        retview_reason_names(pt->reasons, ",", names, sizeof(names));
+        for (tok = names; *tok; tok = comma ? comma + 1 : tok + strlen(tok)) {
+            comma = strchr(tok, ',');
+            if (comma)
+                *comma = '\0';
+            json_array_append_new(reasons, json_string(tok));
+        }
+        json_object_set_new(po, "reasons", reasons);
+        json_object_set_new(po, "expiry", json_string(expiry_word(pt->exp)));
+        json_object_set_new(po, "expires", time_or_null(pt->expires));
+        json_array_append_new(plan, po);
+    }
+    return plan;
+}
+
+static void pbs_json(const struct pbs_side *ps, json_t *tiers)
+{
+    const struct pmx_source *src = &ps->p->pbs_src;
+
+    for (size_t i = 0; i < ps->n; i++) {
+        const struct pbs_tier *t = &ps->t[i];
+        const struct retview_pbs_group *g = t->g;
+        const struct retview *v = &t->view;
+        json_t *o = json_object(), *gaps = json_array();
+        char pol[128], fed[300];
+
+        json_object_set_new(o, "tier", json_string(g->label));
+        json_object_set_new(o, "kind", json_string("pbs"));
+        json_object_set_new(o, "class", json_string("local"));
+        json_object_set_new(o, "datastore", json_string(ps->p->pbs->datastore));
+        json_object_set_new(o, "policy", json_string(retview_pmx_keep_text(&g->keep, pol, sizeof(pol))));
+        json_object_set_new(o, "policy_from",
+                            g->policy_from[0] ? json_string(g->policy_from) : json_null());
+        json_object_set_new(o, "also_prunes",
+                            g->also_prunes[0] ? json_string(g->also_prunes) : json_null());
+        snprintf(fed, sizeof(fed), "PVE job %s (%s)%s", g->feed_job, g->feed_calendar,
+                 g->feed_enabled ? "" : ", disabled");
+        json_object_set_new(o, "fed_by", g->feed_job[0] ? json_string(fed) : json_null());
+        json_object_set_new(o, "fetched_at", time_or_null(src->fetched_at));
+        json_object_set_new(o, "from_cache", json_boolean(src->from_cache || src->failed));
+        json_object_set_new(o, "error", !t->built     ? json_string(t->err.msg)
+                                        : src->failed ? json_string(src->error.msg)
+                                                      : json_null());
+        json_object_set_new(o, "rpo_seconds", json_integer(ps->p->rpo));
+        json_object_set_new(o, "rpo_status", json_string(health_word(t->h)));
+        json_object_set_new(o, "points", json_integer((json_int_t)(t->built ? v->n : 0)));
+        json_object_set_new(o, "kept", json_integer((json_int_t)(t->built ? v->kept : 0)));
+        json_object_set_new(o, "removed", json_integer((json_int_t)(t->built ? v->removed : 0)));
+        json_object_set_new(o, "protected", json_integer((json_int_t)g->n_protected));
+        json_object_set_new(o, "unfinished", json_integer((json_int_t)g->n_partial));
+        json_object_set_new(o, "oldest", time_or_null(t->built && v->n ? (time_t)v->pts[0].time : 0));
+        json_object_set_new(o, "newest",
+                            time_or_null(t->built && v->n ? (time_t)v->pts[v->n - 1].time : 0));
+        json_object_set_new(o, "next_forget", time_or_null(t->built ? v->next_forget : 0));
+        json_object_set_new(o, "size_bytes",
+                            g->size ? json_integer((json_int_t)g->size) : json_null());
+        for (size_t k = 0; t->built && k < v->n_gaps; k++)
+            json_array_append_new(gaps, time_or_null((time_t)v->gaps[k]));
+        json_object_set_new(o, "gaps", gaps);
+        json_object_set_new(o, "plan", t->built ? plan_json(v) : json_array());
+        json_array_append_new(tiers, o);
+    }
+}
+
+static void pbs_table(const struct pbs_side *ps, time_t now)
+{
+    const struct pmx_source *src = &ps->p->pbs_src;
+    char a[64], b[64], c[64], msg[320];
+
+    if (src->failed) {
+        str_copy(msg, sizeof(msg), src->error.msg);
+        str_sanitize(msg);
+        printf("\nPBS datastore %s could not be read (%s)%s\n", ps->p->pbs->datastore, msg,
+               ps->known ? ": its backups as last cached" : "");
+    } else if (ps->known && src->from_cache && src->fetched_at) {
+        printf("\nPBS datastore %s as cached %s ago\n", ps->p->pbs->datastore,
+               str_fmt_age((int64_t)(now - src->fetched_at), a, sizeof(a)));
+    }
+    if (!ps->known) {
+        printf("\nPBS datastore %s: backups not known (never read)\n", ps->p->pbs->datastore);
+        return;
+    }
+    for (size_t i = 0; i < ps->n; i++) {
+        const struct pbs_tier *t = &ps->t[i];
+        const struct retview_pbs_group *g = t->g;
+        const struct retview *v = &t->view;
+        char pol[128];
+
+        printf("\ntier %s (PBS %s, Proxmox prune in server local time): %s%s%s%s\n", g->label,
+               ps->p->pbs->datastore, retview_pmx_keep_text(&g->keep, pol, sizeof(pol)),
+               g->policy_from[0] ? " (" : "", g->policy_from, g->policy_from[0] ? ")" : "");
+        if (g->also_prunes[0])
+            printf("  %s prunes it too\n", g->also_prunes);
+        if (g->feed_job[0])
+            printf("  fed by PVE job %s (%s)%s", g->feed_job, g->feed_calendar,
+                   g->feed_enabled ? "" : ", disabled: nothing new arrives");
+        else
+            printf("  no PVE job backs it up: its points stay until the policy changes");
+        if (t->built && v->next_forget)
+            printf("; the policy applies next at %s\n", clock_fmt_local(v->next_forget, a, sizeof(a)));
+        else
+            printf("\n");
+        if (g->n_protected || g->n_partial)
+            printf("  not planned: %zu protected (never pruned), %zu unfinished\n", g->n_protected,
+                   g->n_partial);
+        if (!t->built) {
+            str_copy(msg, sizeof(msg), t->err.msg);
+            str_sanitize(msg);
+            printf("  no plan: %s\n", msg);
+            continue;
+        }
+        if (!v->n) {
+            printf("  no restore point\n");
+            continue;
+        }
+        clock_fmt_local((time_t)v->pts[0].time, a, sizeof(a));
+        a[16] = '\0';
+        printf("  %zu point%s (keep %zu, remove %zu), oldest %s; newest %s ago, RPO %s: %s\n",
+               v->n, v->n == 1 ? "" : "s", v->kept, v->removed, a,
+               str_fmt_age((int64_t)(now - v->pts[v->n - 1].time), b, sizeof(b)),
+               str_fmt_age(ps->p->rpo, c, sizeof(c)), health_word(t->h));
+        if (v->n_gaps) {
+            printf("  %zu gap%s (a point the policy would keep is missing):", v->n_gaps,
+                   v->n_gaps == 1 ? "" : "s");
+            for (size_t k = 0; k < v->n_gaps && k < 10; k++) {
+                clock_fmt_local((time_t)v->gaps[k], a, sizeof(a));
+                a[16] = '\0';
+                printf("%s %s", k ? "," : "", a);
+            }
+            printf("%s\n", v->n_gaps > 10 ? ", ..." : "");
+        }
+        printf("  %-16s  %-6s  %-22s  %s\n", "point", "action", "kept by", "expires");
+        for (size_t k = v->n; k-- > 0;) {
+            const struct retview_point *pt = &v->pts[k];
+            char why[128], exp[64];
+
+            clock_fmt_local((time_t)pt->time, a, sizeof(a));
+            a[16] = '\0';
+            retview_reason_names(pt->reasons, ", ", why, sizeof(why));
+            printf("  %-16s  %-6s  %-22s  %s\n", a, pt->keep ? "keep" : "remove",
+                   pt->keep ? why : "-", retview_expiry_text(pt, now, exp, sizeof(exp)));
+        }
+    }
+}
+
+static void show_json(struct show_tier *t, size_t n, int ver, time_t now,
+                      const struct pbs_side *ps)
 {
     json_t *root = json_object(), *tiers = json_array();
     char buf[64];
@@ -565,6 +792,8 @@ static void show_json(struct show_tier *t, size_t n, int ver, time_t now)
         json_object_set_new(o, "plan", plan);
         json_array_append_new(tiers, o);
     }
+    if (ps->p)
+        pbs_json(ps, tiers);
     json_object_set_new(root, "tiers", tiers);
     text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     if (text)
@@ -650,6 +879,12 @@ static void show_table(struct show_tier *t, size_t n, int ver, time_t now)
     }
 }
 
+static void show_table_pbs(const struct pbs_side *ps, time_t now)
+{
+    if (ps->p)
+        pbs_table(ps, now);
+}
+
 static int cmd_show(struct cli *cli, int argc, char **argv)
 {
     bool json = cli->json, cached = false;
@@ -661,6 +896,7 @@ static int cmd_show(struct cli *cli, int argc, char **argv)
     struct show_tier *tiers;
     size_t n;
     time_t now;
+    struct pbs_side ps;
 
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--json"))
@@ -691,7 +927,8 @@ static int cmd_show(struct cli *cli, int argc, char **argv)
     app = app_new(loop, cfg, NULL);
     if (!cached) {
         app_refresh(app);
-        while (app->busy)
+        app_pmx_refresh(app);
+        while (app->busy || app_pmx_refreshing(app))
             loop_run_once(loop, 1000);
     }
     now = clock_now();
@@ -728,10 +965,19 @@ static int cmd_show(struct cli *cli, int argc, char **argv)
         if (!t->have || t->view.n_gaps || t->rv->state == REPO_ERROR)
             rc = EXIT_WARN;
     }
-    if (json)
-        show_json(tiers, n, ver, now);
-    else
+    pbs_side_build(&ps, app, now);
+    if (ps.p && (!ps.known || ps.p->pbs_src.failed))
+        rc = EXIT_WARN;
+    for (size_t i = 0; i < ps.n; i++)
+        if (!ps.t[i].built || ps.t[i].view.n_gaps)
+            rc = EXIT_WARN;
+    if (json) {
+        show_json(tiers, n, ver, now, &ps);
+    } else {
         show_table(tiers, n, ver, now);
+        show_table_pbs(&ps, now);
+    }
+    pbs_side_release(&ps);
     for (size_t i = 0; i < n; i++) {
         retview_release(&tiers[i].view);
         retview_feeds_release(&tiers[i].feeds);
