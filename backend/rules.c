@@ -16,6 +16,7 @@
 #include "backend/config.h"
 #include "backend/drills.h"
 #include "backend/jobs.h"
+#include "backend/keys.h"
 #include "backend/proxmox_model.h"
 #include "backend/smart_rules.h"
 #include "backend/store.h"
@@ -596,7 +597,8 @@ bool rules_covers(const struct rules_input *in, const char *rule)
 {
     const struct rules_pmx *p = in->pmx;
 
-    if (!strcmp(rule, "drill-overdue") || !strcmp(rule, "checklist-overdue"))
+    if (!strcmp(rule, "drill-overdue") || !strcmp(rule, "checklist-overdue") ||
+        !strcmp(rule, "secret-overdue"))
         return in->chores != NULL;
     if (strncmp(rule, "pve-", 4) && strncmp(rule, "pbs-", 4))
         return true; /* repos, jobs, disks: every evaluation reads them */
@@ -675,6 +677,34 @@ int rules_chores_load(struct store *st, const struct config *cfg, struct rules_c
         vec_foreach(&v, i, r) {
             if (!strcmp(r->outcome, "complete") && r->started > out->checklist_done[k])
                 out->checklist_done[k] = r->started;
+        }
+        vec_release(&v);
+    }
+    /* secrets: their age from the last rotation recorded or the file's mtime */
+    {
+        struct vec v = VEC_INIT(free);
+        const struct keys_secret *ks;
+        size_t i;
+
+        keys_status(cfg, st, clock_now(), &v);
+        vec_foreach(&v, i, ks) {
+            struct rules_secret *s = &out->secrets[out->nsecrets];
+            const struct repo_cfg *repo;
+            size_t k;
+
+            if (out->nsecrets >= (int)(sizeof(out->secrets) / sizeof(out->secrets[0])))
+                break;
+            str_copy(s->what, sizeof(s->what), ks->what);
+            s->changed = ks->changed;
+            s->repo[0] = '\0';
+            vec_foreach(&cfg->repos, k, repo) {
+                char prefix[64];
+
+                snprintf(prefix, sizeof(prefix), "repo %s ", repo->name);
+                if (str_starts_with(ks->what, prefix) && strstr(ks->what, "password"))
+                    str_copy(s->repo, sizeof(s->repo), repo->name);
+            }
+            out->nsecrets++;
         }
         vec_release(&v);
     }
@@ -758,14 +788,37 @@ static void rules_chores(const struct rules_input *in, struct vec *out)
                 lists[k], began, every, lists[k]);
         }
     }
+    str_fmt_age(KEYS_CADENCE_S, every, sizeof(every));
+    for (int k = 0; k < c->nsecrets; k++) {
+        const struct rules_secret *sc = &c->secrets[k];
+        char how[160];
+
+        if (in->now - (sc->changed ? sc->changed : first) <= KEYS_CADENCE_S ||
+            (!sc->changed && !first))
+            continue;
+        if (sc->repo[0])
+            snprintf(how, sizeof(how),
+                     "rotate it with 'lifeboat keys rotate %s' or the guided rotation on the "
+                     "Drills screen (7)",
+                     sc->repo);
+        else
+            snprintf(how, sizeof(how), "issue a new one, write it to the file and remove the old");
+        if (sc->changed) {
+            str_fmt_age((int64_t)(in->now - sc->changed), age, sizeof(age));
+            hit(out, "secret-overdue", sc->what, RULE_WARN, "not rotated for %s (due every %s): %s",
+                age, every, how);
+        } else {
+            hit(out, "secret-overdue", sc->what, RULE_WARN,
+                "no rotation recorded since backups began (%s; due every %s): %s", began, every,
+                how);
+        }
+    }
 }
 
 /*
  * TODO (sources not in the model yet when this was written):
  *  - estimated-full date of a [disk] mount inside 30 days: needs a fill
  *    history of the mount (the store keeps SMART samples, not fill).
- *  - secrets older than their rotation cadence (backend/keys.h, not in the
- *    tree yet) -> one more loop in rules_chores().
  */
 
 size_t rules_evaluate(const struct rules_input *in, struct vec *out)

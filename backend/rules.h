@@ -50,6 +50,9 @@
  *                  from the first job run (a fresh install is not nagged)
  *   checklist-overdue  no complete monthly (31 days) or quarterly (92 days)
  *                  checklist run, counted the same way (warn)
+ *   secret-overdue a secret (repo password, env file, API token file) not
+ *                  rotated within KEYS_CADENCE_S (backend/keys.h: keys_status),
+ *                  counted the same way when its age is unknown (warn)
  *
  * An evaluation only clears the alerts of rules whose data it had
  * (rules_covers): `lifeboat run` without the Proxmox endpoints read never
@@ -116,7 +119,13 @@ struct rules_chores {
     bool drill_applies[RULES_DRILL_KINDS]; /* the config allows that kind */
     time_t drill_ok[RULES_DRILL_KINDS];    /* start of the newest successful one (0: none) */
     time_t checklist_done[2];              /* newest complete monthly / quarterly run (0: none) */
-    time_t since;                          /* the oldest record kept: "none since" */
+    int nsecrets;
+    struct rules_secret {
+        char what[64];  /* "repo usb-ssd password_file" */
+        char repo[48];  /* the repo it opens ("" for an API token) */
+        time_t changed; /* last rotation or file change (0: unknown) */
+    } secrets[24];
+    time_t since; /* the oldest record kept: "none since" */
 };
 /* "rollback", "pbs", "cloud". */
 const char *rules_drill_kind(int i);

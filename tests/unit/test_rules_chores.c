@@ -2,7 +2,8 @@
  * The chore rules (backend/rules.c) over a real state database: drills and
  * checklists overdue against their cadence, only the drill kinds the config
  * allows, a failed drill does not count, a fresh install (no job run yet,
- * or younger than the cadence) is not nagged.
+ * or younger than the cadence) is not nagged; a repo password file older
+ * than the rotation cadence (its mtime), a password_command never rotated.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "backend/base/vec.h"
@@ -56,7 +58,7 @@ static int setup(void **state)
     f->pve.name = s_main;
     vec_push(&f->cfg.pves, &f->pve);
     f->cfg.drill.rollback_vmid = 9000; /* rollback drills apply; pbs ones not ([pbs] missing) */
-    f->job_cfg.name = s_daily; /* no schedule: no dead man; no last run: no job rule */
+    f->job_cfg.name = s_daily;         /* no schedule: no dead man; no last run: no job rule */
     f->job.cfg = &f->job_cfg;
     vec_init(&f->jobs, NULL);
     vec_push(&f->jobs, &f->job);
@@ -198,11 +200,54 @@ static void test_overdue(void **state)
     vec_release(&hits);
 }
 
+static void test_secrets(void **state)
+{
+    struct fx *f = *state;
+    struct vec hits = VEC_INIT(free);
+    const struct rule_hit *h;
+    char pass[128];
+    struct timeval tv[2];
+    FILE *fp;
+
+    /* the cloud repo's password comes from a command: no rotation recorded */
+    f->job.first_started = NOW - 40 * D;
+    eval(f, &hits);
+    h = find(&hits, "secret-overdue", "repo cloud password_command");
+    assert_non_null(h);
+    assert_non_null(strstr(h->message, "no rotation recorded since backups began"));
+    assert_non_null(strstr(h->message, "'lifeboat keys rotate cloud'"));
+
+    /* a password file changed 2 days ago is fresh; one unchanged for 40 days is due */
+    snprintf(pass, sizeof(pass), "%s/cloud.pass", f->dir);
+    fp = fopen(pass, "w");
+    assert_non_null(fp);
+    fputs("test-only\n", fp);
+    fclose(fp);
+    f->cloud.password_file = pass;
+    tv[0].tv_sec = tv[1].tv_sec = NOW - 2 * D;
+    tv[0].tv_usec = tv[1].tv_usec = 0;
+    assert_int_equal(utimes(pass, tv), 0);
+    eval(f, &hits);
+    assert_null(find(&hits, "secret-overdue", "repo cloud password_file"));
+    tv[0].tv_sec = tv[1].tv_sec = NOW - 40 * D;
+    tv[0].tv_usec = tv[1].tv_usec = 0;
+    assert_int_equal(utimes(pass, tv), 0);
+    eval(f, &hits);
+    h = find(&hits, "secret-overdue", "repo cloud password_file");
+    assert_non_null(h);
+    assert_non_null(strstr(h->message, "not rotated for 40d"));
+    assert_non_null(strstr(h->message, "(due every 31d)"));
+    f->cloud.password_file = NULL;
+    unlink(pass);
+    vec_release(&hits);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_fresh_install_is_not_nagged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_overdue, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_secrets, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
