@@ -80,12 +80,17 @@ assert r["state"]=="error" and r["snapshots"]==2 and r["from_cache"], r' "$T_OUT
 mv "$L/good.away" "$L/good"
 
 # A stale lock left by a backup that was killed.
-(sleep 60 | RESTIC_PASSWORD_FILE=$L/pass setsid restic -q -r "$L/good" backup --stdin --stdin-filename x >/dev/null 2>&1) 2>/dev/null &
+# (a FIFO that is never written keeps restic waiting on its stdin, holding its lock)
+mkfifo "$L/never"
+(RESTIC_PASSWORD_FILE=$L/pass exec restic -q -r "$L/good" backup --stdin --stdin-filename x \
+    <"$L/never" >/dev/null 2>&1) 2>/dev/null &
+HOLDER=$!
+exec 9>"$L/never" # open the writing end so restic's open returns; nothing is ever written
 i=0
 until [ -n "$(ls "$L/good/locks" 2>/dev/null)" ] || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
-pkill -KILL -f "restic -q -r $L/good backup --stdin" || true
-pkill -f "sleep 60" || true
-wait 2>/dev/null
+kill -KILL $HOLDER 2>/dev/null
+wait $HOLDER 2>/dev/null
+exec 9>&-
 run "$LIFEBOAT" -c "$L/ok.conf" status
 expect_rc "stale lock: exit 1 (warning)" 1
 expect_out "stale lock: reported with the restic unlock hint" "restic unlock"
