@@ -535,11 +535,26 @@ struct panel_item {
     enum health sev;
     bool acked;
     int64_t id; /* 0: a problem of the live model, not an alert (yet) */
+    int order;  /* as read: the alert store's order, then the problems' */
     char subject[64];
     char text[800];
 };
 
 #define MAX_ITEMS (2 * MAX_PROBLEMS)
+
+/* Open before acknowledged, critical before warning, an alert before a problem, else as read. */
+static int item_cmp(const void *pa, const void *pb)
+{
+    const struct panel_item *a = pa, *b = pb;
+
+    if (a->acked != b->acked)
+        return a->acked ? 1 : -1;
+    if (a->sev != b->sev)
+        return a->sev == HEALTH_CRIT ? -1 : 1;
+    if (!a->id != !b->id)
+        return a->id ? -1 : 1;
+    return a->order - b->order;
+}
 
 static size_t panel_items(const struct overview *ov, const struct screen_ctx *ctx,
                           struct panel_item *out, size_t max)
@@ -587,6 +602,9 @@ static size_t panel_items(const struct overview *ov, const struct screen_ctx *ct
         str_sanitize(out[n].text);
         n++;
     }
+    for (i = 0; i < n; i++)
+        out[i].order = (int)i;
+    qsort(out, n, sizeof(*out), item_cmp);
     return n;
 }
 
