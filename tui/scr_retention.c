@@ -13,11 +13,14 @@
 #include <string.h>
 
 #include "backend/app.h"
+#include "backend/app_proxmox.h"
 #include "backend/base/str.h"
 #include "backend/base/xalloc.h"
 #include "backend/config.h"
 #include "backend/restic.h"
+#include "backend/restic_probe.h"
 #include "backend/retview.h"
+#include "backend/retview_pmx.h"
 #include "backend/schedule.h"
 #include "backend/store.h"
 #include "tui/fmt.h"
@@ -32,7 +35,8 @@
 #define MAX_LABELS   64
 
 struct tier {
-    size_t repo; /* index in app->repos */
+    size_t repo; /* index in app->repos (restic tiers) */
+    struct retview_pbs_group *pbs; /* a PBS backup group (owned); NULL: a restic repo */
     bool have;   /* a cache was read */
     time_t fetched_at;
     uint64_t size;
@@ -55,6 +59,9 @@ struct ret_screen {
     bool loaded, dirty;
     time_t built_at;
     int restic_version;
+    struct restic_probe *probe; /* `restic version`, asked at the console's start */
+    char version_note[200];     /* where restic_version comes from */
+    bool version_found;         /* restic answered: its version is followed */
     /* the what-if */
     bool whatif;
     int rule;
@@ -144,6 +151,8 @@ size_t ret_axis_labels(int64_t t0, int64_t t1, int width, struct ret_label *out,
 
 static void tier_release(struct tier *t)
 {
+    free(t->pbs);
+    t->pbs = NULL;
     vec_release(&t->snaps);
     if (t->built)
         retview_release(&t->view);
@@ -162,9 +171,42 @@ static void free_tiers(struct ret_screen *rs)
     rs->wbuilt = false;
 }
 
+/* The repo of a restic tier; NULL for a PBS group. */
 static const struct repo_view *tier_repo(const struct ret_screen *rs, const struct tier *t)
 {
-    return vec_get(&rs->app->repos, t->repo);
+    return t->pbs ? NULL : vec_get(&rs->app->repos, t->repo);
+}
+
+/* "usb-ssd" (a repo), "vm/100" (a PBS group); not sanitized. */
+static const char *tier_name(const struct ret_screen *rs, const struct tier *t)
+{
+    return t->pbs ? t->pbs->label : tier_repo(rs, t)->cfg->name;
+}
+
+static void build_pbs_tier(struct ret_screen *rs, struct tier *t, time_t now)
+{
+    const struct vec *backups = app_pmx_backups(rs->app);
+    struct lb_err err = { 0 };
+
+    if (t->built)
+        retview_release(&t->view);
+    t->built = false;
+    if (t->pbs->feed_job[0])
+        snprintf(t->fed_by, sizeof(t->fed_by), "PVE job %.60s (%.40s)%s", t->pbs->feed_job,
+                 t->pbs->feed_calendar, t->pbs->feed_enabled ? "" : ", disabled");
+    else
+        t->fed_by[0] = '\0';
+    str_sanitize(t->fed_by);
+    if (!backups) {
+        snprintf(t->error, sizeof(t->error), "the datastore was not read yet");
+        return;
+    }
+    if (retview_build_pbs(&t->view, t->pbs, backups, NULL, now, &err) < 0) {
+        str_copy(t->error, sizeof(t->error), err.msg);
+        str_sanitize(t->error);
+        return;
+    }
+    t->built = true;
 }
 
 static void build_tier(struct ret_screen *rs, struct tier *t, time_t now)
@@ -173,6 +215,10 @@ static void build_tier(struct ret_screen *rs, struct tier *t, time_t now)
     struct lb_err err = { 0 };
     struct retview_feeds feeds;
 
+    if (t->pbs) {
+        build_pbs_tier(rs, t, now);
+        return;
+    }
     if (t->built)
         retview_release(&t->view);
     t->built = false;
@@ -198,6 +244,14 @@ static void build_whatif(struct ret_screen *rs, time_t now)
     if (rs->wbuilt)
         retview_release(&rs->wview);
     rs->wbuilt = false;
+    if (t && t->pbs) {
+        const struct vec *backups = app_pmx_backups(rs->app);
+
+        if (backups &&
+            retview_build_pbs(&rs->wview, t->pbs, backups, &rs->wpol, now, &err) == 0)
+            rs->wbuilt = true;
+        return;
+    }
     if (!t || !t->have)
         return;
     if (retview_build_repo(&rs->wview, rs->app->cfg, tier_repo(rs, t)->cfg, &t->snaps, &rs->wpol,
@@ -210,8 +264,14 @@ static void load(struct ret_screen *rs, time_t now)
     size_t i;
     struct repo_view *rv;
 
+    struct vec groups = VEC_INIT(NULL);
+    const struct app_pmx *p = rs->app->pmx;
+
     free_tiers(rs);
-    rs->n = rs->app->repos.len;
+    if (p && p->pbs && app_pmx_backups(rs->app))
+        retview_pbs_groups(app_pmx_backups(rs->app), p->pve_jobs_known ? &p->pve_jobs : NULL,
+                           p->pbs_jobs_known ? &p->pbs_jobs : NULL, p->pbs->datastore, &groups);
+    rs->n = rs->app->repos.len + groups.len;
     rs->tiers = xcalloc(rs->n ? rs->n : 1, sizeof(*rs->tiers));
     vec_foreach(&rs->app->repos, i, rv) {
         struct tier *t = &rs->tiers[i];
@@ -242,6 +302,16 @@ static void load(struct ret_screen *rs, time_t now)
         restic_repo_info_release(&info);
         build_tier(rs, t, now);
     }
+    for (size_t k = 0; k < groups.len; k++) {
+        struct tier *t = &rs->tiers[rs->app->repos.len + k];
+
+        vec_init(&t->snaps, NULL);
+        t->pbs = groups.items[k]; /* taken over */
+        t->have = true;
+        t->fetched_at = p->pbs_src.fetched_at;
+        build_tier(rs, t, now);
+    }
+    vec_release(&groups);
     if (rs->cur >= rs->n)
         rs->cur = 0;
     rs->loaded = true;
@@ -305,10 +375,9 @@ static void draw_tabs(const struct ret_screen *rs, int y, int x, int w)
     int cx = x;
 
     for (size_t i = 0; i < rs->n && cx < x + w; i++) {
-        const struct repo_view *rv = tier_repo(rs, &rs->tiers[i]);
-        char label[80];
+        char label[96];
 
-        snprintf(label, sizeof(label), " %s ", rv->cfg->name);
+        snprintf(label, sizeof(label), " %s ", tier_name(rs, &rs->tiers[i]));
         str_sanitize(label);
         cx +=
             draw_text(y, cx, x + w - cx, theme_attr(i == rs->cur ? EL_TAB_ACTIVE : EL_TAB), label);
@@ -320,18 +389,85 @@ static void draw_tabs(const struct ret_screen *rs, int y, int x, int w)
         draw_text(y, cx + 1, x + w - cx - 1, theme_attr(EL_DIM), "e what-if");
 }
 
+/* The two summary lines of a PBS group. */
+static void draw_summary_pbs(const struct ret_screen *rs, int y, int x, int w,
+                             const struct screen_ctx *ctx)
+{
+    const struct tier *t = &rs->tiers[rs->cur];
+    const struct retview_pbs_group *g = t->pbs;
+    const struct app_pmx *p = rs->app->pmx;
+    const struct retview *v = t->built ? &t->view : NULL;
+    const struct pmx_guest *gu = g->vmid ? app_pmx_guest(rs->app, g->vmid) : NULL;
+    char line[640], a[64], b[64], c[64], pol[128];
+    enum health h;
+    int cx;
+
+    snprintf(line, sizeof(line), "Proxmox prune rules, server local time %s PBS %s %s policy %s%s%s%s %s %s%s",
+             glyph(G_SEP), p->pbs->datastore, glyph(G_SEP),
+             retview_pmx_keep_text(&g->keep, pol, sizeof(pol)), g->policy_from[0] ? " (" : "",
+             g->policy_from, g->policy_from[0] ? ")" : "", glyph(G_SEP),
+             t->fed_by[0] ? "fed by " : "no PVE job backs it up", t->fed_by);
+    str_sanitize(line);
+    draw_text(y, x, w, theme_attr(EL_NORMAL), line);
+    if (!v) {
+        draw_text(y + 1, x, w, theme_attr(EL_STATUS_UNKNOWN), t->error[0] ? t->error : "no data");
+        return;
+    }
+    if (!v->n) {
+        draw_text(y + 1, x, w, theme_attr(EL_STATUS_CRIT), "no complete backup in the group");
+        return;
+    }
+    if (gu && gu->pbs_known) {
+        h = pmx_pbs_health(p, gu, ctx->now);
+    } else {
+        int64_t age = (int64_t)(ctx->now - v->pts[v->n - 1].time);
+
+        h = age <= p->rpo ? HEALTH_OK : age <= 3 * p->rpo ? HEALTH_WARN : HEALTH_CRIT;
+    }
+    snprintf(line, sizeof(line), "%zu point%s, oldest %s %s newest %s %s (RPO %s)", v->n,
+             v->n == 1 ? "" : "s", str_fmt_age((int64_t)(ctx->now - v->pts[0].time), a, sizeof(a)),
+             glyph(G_SEP), str_fmt_age((int64_t)(ctx->now - v->pts[v->n - 1].time), b, sizeof(b)),
+             glyph(fmt_health_glyph(h)), str_fmt_age(p->rpo, c, sizeof(c)));
+    cx = draw_text(y + 1, x, w, theme_attr(fmt_age_el(h)), line);
+    if (v->n_gaps) {
+        snprintf(line, sizeof(line), " %s %s %zu gap%s", glyph(G_SEP), glyph(G_WARN), v->n_gaps,
+                 v->n_gaps == 1 ? "" : "s");
+        cx += draw_text(y + 1, x + cx, w - cx, theme_attr(EL_STATUS_WARN), line);
+    }
+    if (v->removed) {
+        snprintf(line, sizeof(line), " %s %zu would go at the next prune", glyph(G_SEP), v->removed);
+        cx += draw_text(y + 1, x + cx, w - cx, theme_attr(EL_STATUS_WARN), line);
+    }
+    if (g->n_protected || g->n_partial) {
+        snprintf(line, sizeof(line), " %s not planned: %zu protected, %zu unfinished", glyph(G_SEP),
+                 g->n_protected, g->n_partial);
+        cx += draw_text(y + 1, x + cx, w - cx, theme_attr(EL_DIM), line);
+    }
+    if (g->also_prunes[0]) {
+        snprintf(line, sizeof(line), " %s %s prunes it too", glyph(G_SEP), g->also_prunes);
+        str_sanitize(line);
+        draw_text(y + 1, x + cx, w - cx, theme_attr(EL_DIM), line);
+    }
+}
+
 /* The two summary lines of the current tier. */
 static void draw_summary(const struct ret_screen *rs, int y, int x, int w,
                          const struct screen_ctx *ctx)
 {
     const struct tier *t = &rs->tiers[rs->cur];
-    const struct repo_view *rv = tier_repo(rs, t);
+    const struct repo_view *rv;
     const struct retview *v = t->built ? &t->view : NULL;
     char line[512], a[64], b[64], c[64], pol[128];
     struct retention_policy p;
-    enum health h = app_repo_health(rv, ctx->now);
+    enum health h;
     int cx;
 
+    if (t->pbs) {
+        draw_summary_pbs(rs, y, x, w, ctx);
+        return;
+    }
+    rv = tier_repo(rs, t);
+    h = app_repo_health(rv, ctx->now);
     retview_policy_from_keep(&rv->cfg->keep, rs->restic_version, &p);
     snprintf(line, sizeof(line), "restic %d.%d rules %s %s %s policy %s %s %s",
              rs->restic_version / 1000, rs->restic_version % 1000, glyph(G_SEP),
@@ -341,7 +477,12 @@ static void draw_summary(const struct ret_screen *rs, int y, int x, int w,
     str_sanitize(line);
     cx = draw_text(y, x, w, theme_attr(EL_NORMAL), line);
     if (t->fed_by[0])
-        draw_text(y, x + cx + 1, w - cx - 1, theme_attr(EL_NORMAL), t->fed_by);
+        cx += 1 + draw_text(y, x + cx + 1, w - cx - 1, theme_attr(EL_NORMAL), t->fed_by);
+    /* where the version comes from, last: "restic 0.14.0 here", "no restic: ..." */
+    if (cx + 4 < w) {
+        snprintf(line, sizeof(line), " %s %s", glyph(G_SEP), rs->version_note);
+        draw_text(y, x + cx, w - cx, theme_attr(EL_DIM), line);
+    }
     if (!v) {
         draw_text(y + 1, x, w, theme_attr(EL_STATUS_UNKNOWN), t->error[0] ? t->error : "no data");
         return;
@@ -459,11 +600,10 @@ static void draw_timeline(const struct ret_screen *rs, struct rect r, const stru
     y += 2;
     for (size_t i = 0; i < rs->n && y < r.y + r.h - 1; i++) {
         const struct tier *t = &rs->tiers[i];
-        const struct repo_view *rv = tier_repo(rs, t);
-        char name[64];
+        char name[96];
         bool is_cur = i == rs->cur;
 
-        snprintf(name, sizeof(name), "%s", rv->cfg->name);
+        snprintf(name, sizeof(name), "%s", tier_name(rs, t));
         str_sanitize(name);
         if (is_cur && rs->whatif && rs->wbuilt) {
             draw_text(y, r.x + 2, NAME_W - 1, theme_attr(EL_DIM), name);
@@ -530,7 +670,7 @@ static void draw_whatif(const struct ret_screen *rs, struct rect r, const struct
             snprintf(buf, sizeof(buf), " %s frees up to %s of %s", glyph(G_SEP),
                      str_fmt_bytes(freed, a, sizeof(a)), str_fmt_bytes(t->size, b, sizeof(b)));
             cx += draw_text(y, cx, r.x + r.w - cx, theme_attr(EL_NORMAL), buf);
-            if (rv->cfg->price_per_gib_month > 0) {
+            if (rv && rv->cfg->price_per_gib_month > 0) {
                 snprintf(buf, sizeof(buf), " %s cost $%.2f %s $%.2f/month", glyph(G_SEP),
                          retview_cost(t->size, rv->cfg->price_per_gib_month), glyph(G_ARROW),
                          retview_cost(t->size - freed, rv->cfg->price_per_gib_month));
@@ -555,9 +695,8 @@ static void draw_points(struct ret_screen *rs, struct rect r, const struct scree
     const struct retview *v = shown_view(rs);
     int w[P_COUNT], x, rows = r.h - 3;
     char title[96], buf[256];
-    const struct repo_view *rv = tier_repo(rs, &rs->tiers[rs->cur]);
-
-    snprintf(title, sizeof(title), "points of %s%s", rv->cfg->name, rs->whatif ? " (what-if)" : "");
+    snprintf(title, sizeof(title), "points of %s%s", tier_name(rs, &rs->tiers[rs->cur]),
+             rs->whatif ? " (what-if)" : "");
     str_sanitize(title);
     draw_box(r, theme_attr(EL_BORDER), title, theme_attr(EL_PANEL_TITLE));
     layout_columns(point_cols, P_COUNT, r.w - 4, 2, w);
@@ -691,8 +830,11 @@ static unsigned retention_action(void *st, enum action a, const struct screen_ct
         if (!rs->n)
             return REACT_HANDLED;
         rs->whatif = true;
-        retview_policy_from_keep(&tier_repo(rs, &rs->tiers[rs->cur])->cfg->keep, rs->restic_version,
-                                 &rs->wpol);
+        if (rs->tiers[rs->cur].pbs)
+            retview_policy_from_pmx(&rs->tiers[rs->cur].pbs->keep, &rs->wpol);
+        else
+            retview_policy_from_keep(&tier_repo(rs, &rs->tiers[rs->cur])->cfg->keep,
+                                     rs->restic_version, &rs->wpol);
         rs->rule = RET_DAILY;
         build_whatif(rs, ctx->now);
         return REACT_HANDLED;
@@ -756,18 +898,52 @@ static unsigned retention_change(void *st, unsigned flags, const struct screen_c
     struct ret_screen *rs = st;
 
     (void)ctx;
-    if (flags & APP_CHANGED_REPOS)
+    if (flags & (APP_CHANGED_REPOS | APP_CHANGED_PROXMOX))
         rs->dirty = true; /* a refresh wrote a new cache: read it at the next draw */
     return REACT_NONE;
+}
+
+/* `restic version` answered: follow that version's rules from now on. */
+static void on_restic_version(struct restic_probe *probe, void *arg)
+{
+    struct ret_screen *rs = arg;
+    struct app *app = rs->app;
+
+    if (restic_probe_state(probe) == RESTIC_PROBE_DONE) {
+        rs->restic_version = restic_probe_version(probe);
+        rs->version_found = true;
+        snprintf(rs->version_note, sizeof(rs->version_note), "%s here",
+                 restic_probe_text(probe));
+    } else {
+        snprintf(rs->version_note, sizeof(rs->version_note), "%d.%d assumed: %s",
+                 rs->restic_version / 1000, rs->restic_version % 1000, restic_probe_text(probe));
+    }
+    str_sanitize(rs->version_note);
+    rs->dirty = true;
+    if (rs->whatif && rs->n && !rs->tiers[rs->cur].pbs)
+        rs->wpol.restic_version = rs->restic_version;
+    if (app->on_change)
+        app->on_change(app, APP_CHANGED_BUSY, app->on_change_arg);
 }
 
 static void *retention_create(struct app *app)
 {
     struct ret_screen *rs = xcalloc(1, sizeof(*rs));
+    struct lb_err err = { 0 };
 
     rs->app = app;
     rs->page = 1;
     rs->restic_version = RETVIEW_RESTIC_DEFAULT;
+    snprintf(rs->version_note, sizeof(rs->version_note), "restic not asked: %d.%d assumed",
+             rs->restic_version / 1000, rs->restic_version % 1000);
+    if (app->loop) {
+        rs->probe = restic_probe_start(app->loop, on_restic_version, rs, &err);
+        if (rs->probe)
+            snprintf(rs->version_note, sizeof(rs->version_note), "asking restic its version");
+        else
+            snprintf(rs->version_note, sizeof(rs->version_note), "cannot ask restic: %.160s",
+                     err.msg);
+    }
     return rs;
 }
 
@@ -775,6 +951,7 @@ static void retention_destroy(void *st)
 {
     struct ret_screen *rs = st;
 
+    restic_probe_free(rs->probe);
     free_tiers(rs);
     free(rs);
 }
