@@ -60,8 +60,8 @@ struct app_pmx_priv {
     struct pbs_round *pbs_round;
     bool pve_again; /* refresh PVE again when the round in flight ends (an action changed it) */
     bool closed;
-    bool have_backups;  /* backups holds the datastore's last snapshot list */
-    struct vec backups; /* struct pbs_snapshot *, from the last PBS round */
+    bool have_backups;         /* backups holds the datastore's last snapshot list */
+    struct vec backups;        /* struct pbs_snapshot *, from the last PBS round */
     bool have_cached_backups;  /* cached_backups holds the cache's list (no round yet) */
     struct vec cached_backups; /* struct pbs_snapshot * */
     unsigned next_task;

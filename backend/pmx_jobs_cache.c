@@ -91,7 +91,8 @@ static json_t *backups_json(const struct vec *backups)
         json_object_set_new(o, "type", json_string(s->type));
         json_object_set_new(o, "id", str_or_null(s->id));
         json_object_set_new(o, "time", json_integer((json_int_t)s->time));
-        json_object_set_new(o, "size", s->has_size ? json_integer((json_int_t)s->size) : json_null());
+        json_object_set_new(o, "size",
+                            s->has_size ? json_integer((json_int_t)s->size) : json_null());
         json_object_set_new(o, "complete", json_boolean(s->complete));
         json_object_set_new(o, "protected", json_boolean(s->is_protected));
         json_object_set_new(o, "verify", json_string(s->verify));

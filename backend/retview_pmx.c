@@ -154,7 +154,8 @@ void retview_pbs_groups(const struct vec *backups, const struct vec *pve_jobs,
 
         if (feed) {
             str_copy(g->feed_job, sizeof(g->feed_job), feed->id ? feed->id : "");
-            str_copy(g->feed_calendar, sizeof(g->feed_calendar), feed->schedule ? feed->schedule : "");
+            str_copy(g->feed_calendar, sizeof(g->feed_calendar),
+                     feed->schedule ? feed->schedule : "");
             g->feed_enabled = feed->enabled;
         }
         if (prune) {
@@ -162,8 +163,8 @@ void retview_pbs_groups(const struct vec *backups, const struct vec *pve_jobs,
             snprintf(g->policy_from, sizeof(g->policy_from), "PBS prune job %s",
                      prune->id ? prune->id : "?");
             if (feed && keeps_something(&feed->keep))
-                snprintf(g->also_prunes, sizeof(g->also_prunes), "PVE job %s (%s)",
-                         g->feed_job, retview_pmx_keep_text(&feed->keep, rule, sizeof(rule)));
+                snprintf(g->also_prunes, sizeof(g->also_prunes), "PVE job %s (%s)", g->feed_job,
+                         retview_pmx_keep_text(&feed->keep, rule, sizeof(rule)));
         } else if (feed && feed->keep.set) {
             g->keep = feed->keep;
             snprintf(g->policy_from, sizeof(g->policy_from), "PVE job %s", g->feed_job);
@@ -178,8 +179,8 @@ void retview_pbs_groups(const struct vec *backups, const struct vec *pve_jobs,
 }
 
 int retview_build_pbs(struct retview *rv, const struct retview_pbs_group *g,
-                      const struct vec *backups, const struct retention_policy *policy,
-                      time_t now, struct lb_err *err)
+                      const struct vec *backups, const struct retention_policy *policy, time_t now,
+                      struct lb_err *err)
 {
     struct retention_policy pol;
     struct retview_in *in = xcalloc(backups && backups->len ? backups->len : 1, sizeof(*in));

@@ -61,8 +61,8 @@ void retview_pbs_groups(const struct vec *backups, const struct vec *pve_jobs,
  * negative code with err.
  */
 int retview_build_pbs(struct retview *rv, const struct retview_pbs_group *g,
-                      const struct vec *backups, const struct retention_policy *policy,
-                      time_t now, struct lb_err *err);
+                      const struct vec *backups, const struct retention_policy *policy, time_t now,
+                      struct lb_err *err);
 
 /* "daily=5 weekly=3" or "no rule: keep all". Returns out. */
 char *retview_pmx_keep_text(const struct pmx_keep *k, char *out, size_t n);

@@ -21,7 +21,7 @@
  * (SCHED_PVE_LAST_NOTE says why).
  */
 
-#define SCHED_PVE_LAST_NOTE                                                                     \
+#define SCHED_PVE_LAST_NOTE \
     "PVE does not say which job started a vzdump task: see the PVE task log for the last run"
 
 struct sched_pmx_counts {

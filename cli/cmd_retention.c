@@ -600,7 +600,8 @@ static void pbs_json(const struct pbs_side *ps, json_t *tiers)
         json_object_set_new(o, "kind", json_string("pbs"));
         json_object_set_new(o, "class", json_string("local"));
         json_object_set_new(o, "datastore", json_string(ps->p->pbs->datastore));
-        json_object_set_new(o, "policy", json_string(retview_pmx_keep_text(&g->keep, pol, sizeof(pol))));
+        json_object_set_new(o, "policy",
+                            json_string(retview_pmx_keep_text(&g->keep, pol, sizeof(pol))));
         json_object_set_new(o, "policy_from",
                             g->policy_from[0] ? json_string(g->policy_from) : json_null());
         json_object_set_new(o, "also_prunes",
@@ -610,9 +611,10 @@ static void pbs_json(const struct pbs_side *ps, json_t *tiers)
         json_object_set_new(o, "fed_by", g->feed_job[0] ? json_string(fed) : json_null());
         json_object_set_new(o, "fetched_at", time_or_null(src->fetched_at));
         json_object_set_new(o, "from_cache", json_boolean(src->from_cache || src->failed));
-        json_object_set_new(o, "error", !t->built     ? json_string(t->err.msg)
-                                        : src->failed ? json_string(src->error.msg)
-                                                      : json_null());
+        json_object_set_new(o, "error",
+                            !t->built     ? json_string(t->err.msg)
+                            : src->failed ? json_string(src->error.msg)
+                                          : json_null());
         json_object_set_new(o, "rpo_seconds", json_integer(ps->p->rpo));
         json_object_set_new(o, "rpo_status", json_string(health_word(t->h)));
         json_object_set_new(o, "points", json_integer((json_int_t)(t->built ? v->n : 0)));
@@ -620,7 +622,8 @@ static void pbs_json(const struct pbs_side *ps, json_t *tiers)
         json_object_set_new(o, "removed", json_integer((json_int_t)(t->built ? v->removed : 0)));
         json_object_set_new(o, "protected", json_integer((json_int_t)g->n_protected));
         json_object_set_new(o, "unfinished", json_integer((json_int_t)g->n_partial));
-        json_object_set_new(o, "oldest", time_or_null(t->built && v->n ? (time_t)v->pts[0].time : 0));
+        json_object_set_new(o, "oldest",
+                            time_or_null(t->built && v->n ? (time_t)v->pts[0].time : 0));
         json_object_set_new(o, "newest",
                             time_or_null(t->built && v->n ? (time_t)v->pts[v->n - 1].time : 0));
         json_object_set_new(o, "next_forget", time_or_null(t->built ? v->next_forget : 0));
@@ -669,7 +672,8 @@ static void pbs_table(const struct pbs_side *ps, time_t now)
         else
             printf("  no PVE job backs it up: its points stay until the policy changes");
         if (t->built && v->next_forget)
-            printf("; the policy applies next at %s\n", clock_fmt_local(v->next_forget, a, sizeof(a)));
+            printf("; the policy applies next at %s\n",
+                   clock_fmt_local(v->next_forget, a, sizeof(a)));
         else
             printf("\n");
         if (g->n_protected || g->n_partial)
@@ -687,8 +691,8 @@ static void pbs_table(const struct pbs_side *ps, time_t now)
         }
         clock_fmt_local((time_t)v->pts[0].time, a, sizeof(a));
         a[16] = '\0';
-        printf("  %zu point%s (keep %zu, remove %zu), oldest %s; newest %s ago, RPO %s: %s\n",
-               v->n, v->n == 1 ? "" : "s", v->kept, v->removed, a,
+        printf("  %zu point%s (keep %zu, remove %zu), oldest %s; newest %s ago, RPO %s: %s\n", v->n,
+               v->n == 1 ? "" : "s", v->kept, v->removed, a,
                str_fmt_age((int64_t)(now - v->pts[v->n - 1].time), b, sizeof(b)),
                str_fmt_age(ps->p->rpo, c, sizeof(c)), health_word(t->h));
         if (v->n_gaps) {
@@ -715,8 +719,7 @@ static void pbs_table(const struct pbs_side *ps, time_t now)
     }
 }
 
-static void show_json(struct show_tier *t, size_t n, int ver, time_t now,
-                      const struct pbs_side *ps)
+static void show_json(struct show_tier *t, size_t n, int ver, time_t now, const struct pbs_side *ps)
 {
     json_t *root = json_object(), *tiers = json_array();
     char buf[64];

@@ -35,9 +35,9 @@
 #define MAX_LABELS   64
 
 struct tier {
-    size_t repo; /* index in app->repos (restic tiers) */
+    size_t repo;                   /* index in app->repos (restic tiers) */
     struct retview_pbs_group *pbs; /* a PBS backup group (owned); NULL: a restic repo */
-    bool have;   /* a cache was read */
+    bool have;                     /* a cache was read */
     time_t fetched_at;
     uint64_t size;
     bool size_known;
@@ -247,8 +247,7 @@ static void build_whatif(struct ret_screen *rs, time_t now)
     if (t && t->pbs) {
         const struct vec *backups = app_pmx_backups(rs->app);
 
-        if (backups &&
-            retview_build_pbs(&rs->wview, t->pbs, backups, &rs->wpol, now, &err) == 0)
+        if (backups && retview_build_pbs(&rs->wview, t->pbs, backups, &rs->wpol, now, &err) == 0)
             rs->wbuilt = true;
         return;
     }
@@ -402,7 +401,8 @@ static void draw_summary_pbs(const struct ret_screen *rs, int y, int x, int w,
     enum health h;
     int cx;
 
-    snprintf(line, sizeof(line), "Proxmox prune rules, server local time %s PBS %s %s policy %s%s%s%s %s %s%s",
+    snprintf(line, sizeof(line),
+             "Proxmox prune rules, server local time %s PBS %s %s policy %s%s%s%s %s %s%s",
              glyph(G_SEP), p->pbs->datastore, glyph(G_SEP),
              retview_pmx_keep_text(&g->keep, pol, sizeof(pol)), g->policy_from[0] ? " (" : "",
              g->policy_from, g->policy_from[0] ? ")" : "", glyph(G_SEP),
@@ -435,7 +435,8 @@ static void draw_summary_pbs(const struct ret_screen *rs, int y, int x, int w,
         cx += draw_text(y + 1, x + cx, w - cx, theme_attr(EL_STATUS_WARN), line);
     }
     if (v->removed) {
-        snprintf(line, sizeof(line), " %s %zu would go at the next prune", glyph(G_SEP), v->removed);
+        snprintf(line, sizeof(line), " %s %zu would go at the next prune", glyph(G_SEP),
+                 v->removed);
         cx += draw_text(y + 1, x + cx, w - cx, theme_attr(EL_STATUS_WARN), line);
     }
     if (g->n_protected || g->n_partial) {
@@ -912,8 +913,7 @@ static void on_restic_version(struct restic_probe *probe, void *arg)
     if (restic_probe_state(probe) == RESTIC_PROBE_DONE) {
         rs->restic_version = restic_probe_version(probe);
         rs->version_found = true;
-        snprintf(rs->version_note, sizeof(rs->version_note), "%s here",
-                 restic_probe_text(probe));
+        snprintf(rs->version_note, sizeof(rs->version_note), "%s here", restic_probe_text(probe));
     } else {
         snprintf(rs->version_note, sizeof(rs->version_note), "%d.%d assumed: %s",
                  rs->restic_version / 1000, rs->restic_version % 1000, restic_probe_text(probe));

@@ -344,8 +344,9 @@ static size_t pmx_notes(const struct sched_screen *ss, bool warn, struct note *o
     }
     if (ss->pmx.pve_disabled + ss->pmx.pbs_disabled && n < max && !warn) {
         out[n].el = EL_DIM;
-        snprintf(out[n].text, sizeof(out[n].text), "%s %zu disabled or unscheduled Proxmox job%s left out",
-                 glyph(G_NA), ss->pmx.pve_disabled + ss->pmx.pbs_disabled,
+        snprintf(out[n].text, sizeof(out[n].text),
+                 "%s %zu disabled or unscheduled Proxmox job%s left out", glyph(G_NA),
+                 ss->pmx.pve_disabled + ss->pmx.pbs_disabled,
                  ss->pmx.pve_disabled + ss->pmx.pbs_disabled == 1 ? "" : "s");
         n++;
     }

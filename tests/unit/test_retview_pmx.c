@@ -20,8 +20,12 @@
 
 static time_t local(int y, int mo, int d, int h, int mi)
 {
-    struct tm tm = { .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h,
-                     .tm_min = mi, .tm_isdst = -1 };
+    struct tm tm = { .tm_year = y - 1900,
+                     .tm_mon = mo - 1,
+                     .tm_mday = d,
+                     .tm_hour = h,
+                     .tm_min = mi,
+                     .tm_isdst = -1 };
 
     return mktime(&tm);
 }

@@ -22,7 +22,8 @@
 
 /* 2026-11-26 00:00:00 UTC */
 #define T0 1795651200
-#define UPID_T0 "UPID:pbs:000004D2:0000162E:00000001:6B077680:verificationjob:usb-ssd\\x3av-1:root@pam:"
+#define UPID_T0 \
+    "UPID:pbs:000004D2:0000162E:00000001:6B077680:verificationjob:usb-ssd\\x3av-1:root@pam:"
 
 static struct pve_backup_job *pve_job(const char *id, const char *schedule, bool enabled)
 {

@@ -50,8 +50,12 @@ struct world {
 
 static time_t local(int y, int mo, int d, int h, int mi)
 {
-    struct tm tm = { .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h,
-                     .tm_min = mi, .tm_isdst = -1 };
+    struct tm tm = { .tm_year = y - 1900,
+                     .tm_mon = mo - 1,
+                     .tm_mday = d,
+                     .tm_hour = h,
+                     .tm_min = mi,
+                     .tm_isdst = -1 };
 
     return mktime(&tm);
 }
@@ -104,21 +108,22 @@ static int setup(void **state)
     snprintf(path, sizeof(path), "%s/pbs.token", w->dir);
     write_file(path, "lifeboat@pbs!console:00000000-0000-0000-0000-000000000000\n", 0600);
     /* the cached inventory: 40 nights of vm/100 at 02:00, the datastore's prune job */
-    buf_printf(&doc, "{\"version\":1,\"pve_at\":0,\"pbs_at\":%lld,\"guests\":[],"
-                     "\"datastore\":{},\"pbs_jobs\":[{\"kind\":\"prune\",\"id\":\"p-1\","
-                     "\"store\":\"usb-ssd\",\"schedule\":\"daily\",\"disabled\":false,"
-                     "\"keep\":{\"set\":true,\"daily\":5,\"weekly\":2}}],\"pbs_backups\":[",
+    buf_printf(&doc,
+               "{\"version\":1,\"pve_at\":0,\"pbs_at\":%lld,\"guests\":[],"
+               "\"datastore\":{},\"pbs_jobs\":[{\"kind\":\"prune\",\"id\":\"p-1\","
+               "\"store\":\"usb-ssd\",\"schedule\":\"daily\",\"disabled\":false,"
+               "\"keep\":{\"set\":true,\"daily\":5,\"weekly\":2}}],\"pbs_backups\":[",
                (long long)now - 600);
     for (int d = 0; d < 40; d++)
-        buf_printf(&doc, "%s{\"type\":\"vm\",\"id\":\"100\",\"time\":%lld,\"size\":1000,"
-                         "\"complete\":true,\"protected\":false,\"verify\":\"ok\"}",
+        buf_printf(&doc,
+                   "%s{\"type\":\"vm\",\"id\":\"100\",\"time\":%lld,\"size\":1000,"
+                   "\"complete\":true,\"protected\":false,\"verify\":\"ok\"}",
                    d ? "," : "", (long long)local(2026, 10, 17 + d, 2, 0));
     buf_puts(&doc, "]}");
     st = store_open(w->db, &err);
     assert_non_null(st);
-    assert_int_equal(store_put_inventory(st, "proxmox - " URL " usb-ssd", buf_cstr(&doc), now - 600,
-                                         &err),
-                     0);
+    assert_int_equal(
+        store_put_inventory(st, "proxmox - " URL " usb-ssd", buf_cstr(&doc), now - 600, &err), 0);
     store_close(st);
     buf_release(&doc);
     snprintf(path, sizeof(path), "%s/lifeboat.conf", w->dir);
