@@ -75,7 +75,16 @@
     X(SNAP_DELETE, "snapshot-delete", "snapshots", "delete",                                      \
       "delete the selected snapshot (asks first)", 'D')                                           \
     X(DRILL_CLOUD, "drill-cloud", "drills", "cloud drill",                                        \
-      "start the cloud restore drill wizard (restores into scratch, measures RTO/RPO)", 's')
+      "start the cloud restore drill wizard (restores into scratch, measures RTO/RPO)", 's')      \
+    X(DRILL_ROLLBACK, "drill-rollback", "drills", "rollback",                                     \
+      "rollback drill wizard on [drill] rollback_vmid (asks first, measures RTO)", 'R')           \
+    X(DRILL_PBS, "drill-pbs", "drills", "pbs drill",                                              \
+      "PBS restore drill wizard into a free VMID of restore_vmid_range (asks first)", 'p')        \
+    X(CHECKLIST, "checklist", "drills", "checklist",                                              \
+      "checklist wizard: lifeboat's evidence, then confirm the manual items with a note", 'c')    \
+    X(KEY_ROTATE, "key-rotate", "drills", "keys",                                                 \
+      "key rotation wizard for a restic repo (old key removed only after the new one works)",    \
+      'K')
 
 enum action {
     ACTION_NONE = 0,

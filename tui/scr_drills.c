@@ -16,6 +16,7 @@
 #include "backend/drills.h"
 #include "backend/restic.h"
 #include "backend/store.h"
+#include "tui/chores.h"
 #include "tui/glyph.h"
 #include "tui/layout.h"
 #include "tui/screen.h"
@@ -45,6 +46,7 @@ struct drills_st {
     bool counted_busy;
     bool ask_cancel;
     int spin;
+    struct chores *ch; /* rollback/PBS drills, checklists, key rotation (tui/chores.c) */
 };
 
 static void load_list(struct drills_st *ds)
@@ -75,6 +77,7 @@ static void *drills_create(struct app *app)
     vec_init(&ds->paths, free);
     ds->wz.nsteps = WS_NSTEPS;
     str_copy(ds->wz.title, sizeof(ds->wz.title), "Cloud restore drill");
+    ds->ch = chores_new(app);
     load_list(ds);
     return ds;
 }
@@ -102,6 +105,7 @@ static void drills_destroy(void *st)
     struct drills_st *ds = st;
 
     close_drill(ds); /* a running drill ends interrupted, its scratch removed */
+    chores_free(ds->ch);
     vec_release(&ds->list);
     vec_release(&ds->paths);
     free(ds);
@@ -479,6 +483,14 @@ static unsigned drills_key(void *st, int key, const struct screen_ctx *ctx)
 {
     struct drills_st *ds = st;
 
+    if (chores_active(ds->ch)) {
+        if (key == KEYF(KEY_RESIZE))
+            return REACT_NONE;
+        chores_key(ds->ch, key, ctx->now);
+        if (chores_take_finished(ds->ch) || !chores_active(ds->ch))
+            load_list(ds);
+        return REACT_HANDLED | REACT_REDRAW; /* the wizard owns the keyboard */
+    }
     if (!ds->wiz)
         return REACT_NONE;
     if (key == KEYF(KEY_RESIZE))
@@ -560,11 +572,9 @@ static void draw_cadence(struct drills_st *ds, struct rect r, time_t now)
                      str_fmt_duration(last->rpo_target, b3, sizeof(b3)),
                      drill_rpo_within(last) == 0 ? glyph(G_WARN) : glyph(G_OK));
         }
-        if (k > 0) {
-            snprintf(status, sizeof(status), "not in this version");
-            el = EL_DIM;
-        } else if (!last) {
-            snprintf(status, sizeof(status), "%s never passed: s starts it", glyph(G_WARN));
+        if (!last) {
+            snprintf(status, sizeof(status), "%s never passed: %s starts it", glyph(G_WARN),
+                     k == 0 ? "s" : k == 1 ? "R" : "p");
             el = EL_STATUS_WARN;
         } else if (now - last->started > cad) {
             snprintf(status, sizeof(status), "%s overdue by %s", glyph(G_WARN),
@@ -696,6 +706,15 @@ static void drills_draw(void *st, struct rect area, const struct screen_ctx *ctx
     int min[2] = { 6, 5 }, want[2] = { 6, -1 }, h[2];
 
     ds->spin++;
+    if (chores_take_finished(ds->ch))
+        load_list(ds);
+    if (chores_active(ds->ch)) {
+        int ww = area.w > 100 ? 100 : area.w, wh = area.h > 22 ? 22 : area.h;
+        struct rect r = { area.y + (area.h - wh) / 2, area.x + (area.w - ww) / 2, wh, ww };
+
+        chores_draw(ds->ch, r, ds->spin);
+        return;
+    }
     if (ds->wiz) {
         int ww = area.w > 100 ? 100 : area.w, wh = area.h > 22 ? 22 : area.h;
         struct rect r = { area.y + (area.h - wh) / 2, area.x + (area.w - ww) / 2, wh, ww };
@@ -722,6 +741,20 @@ static unsigned drills_action(void *st, enum action a, const struct screen_ctx *
         wiz_open(ds, ctx->now);
         return REACT_HANDLED;
     }
+    case ACTION_DRILL_ROLLBACK:
+    case ACTION_DRILL_PBS:
+    case ACTION_CHECKLIST:
+    case ACTION_KEY_ROTATE:
+        if (ds->wiz)
+            return REACT_HANDLED;
+        if (!chores_open(ds->ch,
+                         a == ACTION_DRILL_ROLLBACK ? CHORE_ROLLBACK
+                         : a == ACTION_DRILL_PBS    ? CHORE_PBS
+                         : a == ACTION_CHECKLIST    ? CHORE_CHECKLIST
+                                                    : CHORE_KEYS,
+                         ctx->now, ds->load_error, sizeof(ds->load_error)))
+            return REACT_HANDLED; /* the record panel says why */
+        return REACT_HANDLED;
     case ACTION_MOVE_DOWN:
         if (ds->sel + 1 < (int)ds->list.len)
             ds->sel++;
