@@ -195,20 +195,20 @@ static void draw_matrix(const struct overview *ov, struct rect r, const struct s
 
     draw_box(r, theme_attr(EL_BORDER), "3-2-1", theme_attr(EL_PANEL_TITLE));
     c_name = ncols;
-    cols[ncols++] = (struct col_spec){ "data set", 12, 20, 0, false };
+    cols[ncols++] = (struct col_spec){ "data set", 11, 20, 0, false };
     if (pmx && pmx->pve) { /* copies 0 and 1: Proxmox snapshots and PBS (app_proxmox.h) */
         c_rb = ncols;
         cols[ncols++] = (struct col_spec){ "rollback", 8, 10, 3, false };
         if (pmx->pbs) {
             c_pbs = ncols;
-            cols[ncols++] = (struct col_spec){ "PBS", 10, 12, 3, false };
+            cols[ncols++] = (struct col_spec){ "PBS", 8, 12, 3, false };
         }
     }
     c_repo0 = ncols;
     for (size_t i = 0; i < nrepos; i++) {
         struct repo_view *rv = vec_get(&ov->app->repos, i);
 
-        cols[ncols++] = (struct col_spec){ rv->cfg->name, 12, 12, 3 + (int)i, false };
+        cols[ncols++] = (struct col_spec){ rv->cfg->name, 7, 12, 3 + (int)i, false };
     }
     c_copies = ncols;
     cols[ncols++] = (struct col_spec){ "copies", 6, 6, 1, true };
@@ -1021,24 +1021,7 @@ static void overview_draw(void *st, struct rect area, const struct screen_ctx *c
     struct rect r;
     struct repo_view *sel = selected_repo(ov);
 
-    /* the disks' health in one line at the bottom (scr_disks.c) */
-    if (ov->app->disks.len && area.h > 12) {
-        area.h--;
-        disks_draw_health_line(ov->app, area.y + area.h, area.x + 1, area.w - 2, ctx);
-    }
-    /* next and last run of each job, one line each (scr_runs.c) */
-    if (ov->app->runs && ov->app->runs->jobs.len && area.h > 16) {
-        int nj = (int)ov->app->runs->jobs.len < 3 ? (int)ov->app->runs->jobs.len : 3;
-
-        area.h -= nj;
-        runs_draw_job_lines(ov->app, area.y + area.h, area.x + 1, area.w - 2, nj, ctx);
-    }
-    /* the PBS datastore's fill in one line (scr_snapshots.c) */
-    if (ov->app->pmx && ov->app->pmx->pbs && area.h > 14) {
-        area.h--;
-        snapshots_draw_datastore_line(ov->app, area.y + area.h, area.x + 1, area.w - 2, ctx);
-    }
-    /* matrix (data sets and Proxmox guests), repo table, problems (which take the rest) */
+    /* matrix (data sets and Proxmox guests), repo table, alerts (which take the rest) */
     {
         size_t ng = ov->app->pmx && ov->app->pmx->pve ? ov->app->pmx->guests.len : 0;
 
@@ -1047,9 +1030,36 @@ static void overview_draw(void *st, struct rect area, const struct screen_ctx *c
     }
     min[1] = 4;
     want[1] = 3 + (int)(nrows ? nrows : 1);
-    /* room for a problem of two lines when there is one */
+    /* room for an alert of two lines when there is one */
     min[2] = app_problems(ov->app, ctx->now, NULL, 0) || ov->alerts->alerts.len ? 4 : 3;
     want[2] = -1;
+    /*
+     * One-line summaries at the bottom, each only when the matrix and the repo table
+     * still fit whole with it (at 80x24 they give way: their screens show them in full):
+     * disks' health, then the PBS datastore's fill, then the jobs' next and last runs.
+     */
+    {
+        int spare = area.h - want[0] - want[1] - min[2];
+
+        if (ov->app->disks.len && spare >= 1) {
+            spare--;
+            area.h--;
+            disks_draw_health_line(ov->app, area.y + area.h, area.x + 1, area.w - 2, ctx);
+        }
+        if (ov->app->pmx && ov->app->pmx->pbs && spare >= 1) {
+            spare--;
+            area.h--;
+            snapshots_draw_datastore_line(ov->app, area.y + area.h, area.x + 1, area.w - 2, ctx);
+        }
+        if (ov->app->runs && ov->app->runs->jobs.len && spare >= 1) {
+            int nj = (int)ov->app->runs->jobs.len < 3 ? (int)ov->app->runs->jobs.len : 3;
+
+            if (nj > spare)
+                nj = spare;
+            area.h -= nj;
+            runs_draw_job_lines(ov->app, area.y + area.h, area.x + 1, area.w - 2, nj, ctx);
+        }
+    }
     layout_stack(area.h, 3, min, want, h);
     r = (struct rect){ area.y, area.x, h[0], area.w };
     if (h[0])
