@@ -2,7 +2,9 @@
 # Screen 7's chores at 80x24 in tmux on the demo lab: the daily checklist
 # wizard (lifeboat's evidence, then the item only the operator can answer
 # confirmed with a typed note; the run is saved with the item confirmed and
-# the note), and the key rotation wizard on a password_file repo (the repo
+# the note), the rollback and PBS drill wizards against the demo's Proxmox
+# simulator (typed confirmation, steps live, passed, recorded), and the key
+# rotation wizard on a password_file repo (the repo
 # name typed, the rotation run, the new password file opens the repo and the
 # old password no longer does).
 . "$(dirname "$0")/../lib.sh"
@@ -19,7 +21,7 @@ conf=$LAB/lifeboat.conf
 DB=$XDG_STATE_HOME/lifeboat/lifeboat.db
 
 cat >"$T_TMP/console.sh" <<EOS
-"$LIFEBOAT" -c "$conf"
+"$LIFEBOAT" demo "$LAB"
 echo "EXIT=\$?"
 exec sleep 120
 EOS
@@ -70,6 +72,33 @@ if [ -n "$pf" ]; then
 else
     skip "the demo's first repo has no password_file"
 fi
+
+# --- the rollback drill on the test guest ---
+keys app R
+check "R opens the rollback drill wizard" wait_for "Rollback drill"
+check "the summary names the test guest" wait_for "9000 ([drill] rollback_vmid"
+keys app -l rollback
+keys app Enter
+check "the rollback drill passes" wait_for "Drill passed" app 60
+check "its RTO is shown against the target" wait_for "target 15m"
+keys app Enter
+check "Done closes the wizard" wait_for "restore drills"
+
+# --- the PBS drill into the drill range ---
+keys app p
+check "p opens the PBS drill wizard" wait_for "PBS restore drill"
+keys app Enter
+check "the summary names the VMID range" wait_for "the first free VMID of 9100-9199"
+keys app Enter
+check "the PBS drill passes" wait_for "Drill passed" app 90
+target_in_range() { screen app | grep -qE "Target +.*\b91[0-9][0-9]\b"; }
+check "it restored into a VMID of the drill range" wait_until target_in_range
+keys app Enter
+check "both drills are recorded ok" sh -c "'$LIFEBOAT' -c '$conf' drills --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+kinds = sorted(x[\"kind\"] for x in d if x[\"outcome\"] == \"ok\")
+assert kinds == [\"pbs\", \"rollback\"], kinds'"
 
 keys app q
 check "q quits the console" wait_for "EXIT=0"
