@@ -139,6 +139,7 @@ bench: lifeboat
 	@sh bench/run.sh
 
 fuzz:
+	@sh scripts/deps.sh fuzz
 	@sh tests/fuzz/run.sh
 
 clean:

@@ -454,7 +454,8 @@ static void describe_lock(const char *text, char *out, size_t n)
             al--;
         buf_puts(&b, " since ");
         buf_append(&b, at, al);
-        if (age >= 0) {
+        /* restic's own text, but bounded: a garbled "(91E324713s" must not overflow */
+        if (age >= 0 && age < 1e12) {
             char a[32];
 
             buf_printf(&b, " (%s ago)", str_fmt_age((int64_t)age, a, sizeof(a)));

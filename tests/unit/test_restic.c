@@ -505,6 +505,20 @@ static void test_build_env(void **state)
     }
 }
 
+/* Found by fuzz_restic: a garbled lock age ("91E324713s") once overflowed a cast. */
+static void test_classify_garbled_lock_age(void **state)
+{
+    struct lb_err err = { 0 };
+    const char *text = "Fatal: unable to create lock in backend: repository is already locked "
+                       "exclusively by PID 1 on h by rex0, GID 0)\n"
+                       "lock was created at 2X261:9 (91E324713s\"shoid\"ocks\n";
+
+    (void)state;
+    assert_int_equal(restic_classify_failure("usb-ssd", 1, 0, false, 0, text, &err), -LB_ELOCKED);
+    assert_non_null(strstr(err.msg, "usb-ssd"));
+    assert_null(strstr(err.msg, " ago)")); /* an age that makes no sense is left out */
+}
+
 static void test_program(void **state)
 {
     (void)state;
@@ -531,7 +545,7 @@ int main(void)
         cmocka_unit_test(test_classify_password_source),
         cmocka_unit_test(test_classify_process_failures),
         cmocka_unit_test_setup_teardown(test_build_env, env_setup, env_teardown),
-        cmocka_unit_test(test_program),
+        cmocka_unit_test(test_classify_garbled_lock_age), cmocka_unit_test(test_program),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
