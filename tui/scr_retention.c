@@ -695,7 +695,8 @@ static void draw_points(struct ret_screen *rs, struct rect r, const struct scree
 {
     const struct retview *v = shown_view(rs);
     int w[P_COUNT], x, rows = r.h - 3;
-    char title[96], buf[256];
+    char title[128], buf[256];
+
     snprintf(title, sizeof(title), "points of %s%s", tier_name(rs, &rs->tiers[rs->cur]),
              rs->whatif ? " (what-if)" : "");
     str_sanitize(title);
