@@ -69,6 +69,7 @@ struct keyrot {
                  const char *errtext);
     char step[160];
     char advice[768];
+    char undo_why[512];
 };
 
 /* ---- pure parts ---- */
@@ -266,6 +267,26 @@ static void finish(struct keyrot *k, const char *outcome)
     say(k, "rotation %s", outcome);
 }
 
+/* The advice with OLDID / NEWID replaced by the key ids (8 characters). */
+static void expand_ids(struct keyrot *k, const char *advice)
+{
+    size_t o = 0;
+
+    for (const char *p = advice; *p && o + 9 < sizeof(k->advice); p++) {
+        const char *id = !strncmp(p, "OLDID", 5)   ? k->rec.old_key
+                         : !strncmp(p, "NEWID", 5) ? k->rec.new_key
+                                                   : NULL;
+
+        if (id && *id) {
+            o += (size_t)snprintf(k->advice + o, sizeof(k->advice) - o, "%.8s", id);
+            p += 4;
+        } else {
+            k->advice[o++] = *p;
+        }
+    }
+    k->advice[o] = '\0';
+}
+
 static void fail(struct keyrot *k, const char *advice, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void fail(struct keyrot *k, const char *advice, const char *fmt, ...)
@@ -276,7 +297,7 @@ static void fail(struct keyrot *k, const char *advice, const char *fmt, ...)
     vsnprintf(k->rec.error, sizeof(k->rec.error), fmt, ap);
     va_end(ap);
     str_sanitize(k->rec.error);
-    str_copy(k->advice, sizeof(k->advice), advice ? advice : "");
+    expand_ids(k, advice ? advice : "");
     finish(k, k->cancelled ? "cancelled" : "failed");
 }
 
@@ -599,6 +620,15 @@ static void checked_command(struct keyrot *k, const struct spawn_result *res, co
 
     (void)errtext;
     if (res_ok(res) && len == k->new_len && !memcmp(out, k->new_pw, len)) {
+        if (k->cancelled) {
+            /* the vault holds the new password already: removing the new key would lock it out */
+            fail(k,
+                 "Both keys are in the repo and open it; the password_command returns the new "
+                 "password. Finish by removing the old key: restic key remove OLDID.",
+                 "cancelled after the vault was updated; old key %.8s kept, new key %.8s kept",
+                 k->rec.old_key, k->rec.new_key);
+            return;
+        }
         stage(k, "store");
         {
             step_verify(k);
@@ -610,9 +640,9 @@ static void checked_command(struct keyrot *k, const struct spawn_result *res, co
         return;
     }
     fail(k,
-         "Both keys are in the repo and open it: the old one and the new one (shown once). "
-         "Make the password_command return the new password and run the rotation again, "
-         "or remove the new key with 'restic key remove ID'.",
+         "Both keys are in the repo and open it: the old one and the new one. Make the "
+         "password_command return the new password, then remove the old key with "
+         "'restic key remove OLDID'; or keep the old password and remove the new key.",
          "the password_command %s (it returns neither the old nor the new password); new key %.8s",
          res_ok(res) ? "returns another password" : "failed", k->rec.new_key);
 }
@@ -720,7 +750,6 @@ static void step_verify(struct keyrot *k)
 
 /* ---- undo: back to the old key only ---- */
 
-static char undo_why[512];
 
 static void undone(struct keyrot *k, const struct spawn_result *res, const char *out,
                    const char *errtext)
@@ -734,7 +763,7 @@ static void undone(struct keyrot *k, const struct spawn_result *res, const char 
             fail(k,
                  "The old password opens the repo; the new key stays too (remove it with "
                  "'restic key remove NEWID').",
-                 "%s; removing the new key %.8s failed: %s", undo_why, k->rec.new_key, why);
+                 "%s; removing the new key %.8s failed: %s", k->undo_why, k->rec.new_key, why);
             return;
         }
     }
@@ -745,15 +774,15 @@ static void undone(struct keyrot *k, const struct spawn_result *res, const char 
              : "The old key was kept and the new one removed: the repo opens with the old "
                "password as before. Store the new password in the vault when asked, then run "
                "the rotation again.",
-         "%s; the rotation stopped before removing the old key %.8s", undo_why, k->rec.old_key);
+         "%s; the rotation stopped before removing the old key %.8s", k->undo_why, k->rec.old_key);
 }
 
 static void undo_new_key(struct keyrot *k, const char *why)
 {
     static const char *args[] = { "key", "remove", NULL, NULL };
 
-    str_copy(undo_why, sizeof(undo_why), why);
-    str_sanitize(undo_why);
+    str_copy(k->undo_why, sizeof(k->undo_why), why);
+    str_sanitize(k->undo_why);
     k->ph = KR_UNDO;
     if (k->pf_swapped) {
         /* the password file back to the old password before anything else */
@@ -761,7 +790,7 @@ static void undo_new_key(struct keyrot *k, const char *why)
             fail(k,
                  "Both keys are in the repo. The password file holds the NEW password; "
                  "the old one is in the .old file next to it.",
-                 "%s; putting back the old password file failed: %s", undo_why, strerror(errno));
+                 "%s; putting back the old password file failed: %s", k->undo_why, strerror(errno));
             return;
         }
         k->pf_swapped = false;
@@ -889,7 +918,7 @@ void keyrot_cancel(struct keyrot *k)
         return;
     k->cancelled = true;
     if (k->ph == KR_WAIT)
-        undo_new_key(k, "cancelled while waiting for the vault");
+        step_check(k); /* what the source returns now decides what is undone */
     /* otherwise the step in flight ends and sees cancelled; restic calls are short */
 }
 

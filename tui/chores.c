@@ -490,7 +490,7 @@ static void keys_show(struct chores *c)
         return;
     }
     if (keyrot_waiting(c->kr)) {
-        busy(c, false);
+        /* stays busy: quitting now asks first (the new key is added, the old one kept) */
         wizard_step(w, 3, "Store the new password in your vault");
         w->back_ok = false;
         str_copy(w->next_label, sizeof(w->next_label), "Stored it");
