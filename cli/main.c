@@ -30,8 +30,9 @@ static const struct cli_command commands[] = {
     { "calendar", "EXPR [--count N] [--from 'YYYY-MM-DD HH:MM:SS'] [--dialect systemd|proxmox]",
       "next elapse times of a calendar event (default 5; --from also '... UTC', @EPOCH)",
       cmd_calendar },
-    { "schedule", "[--json]",
-      "every job with its calendar event, next runs, last result, and overlaps in the week",
+    { "schedule", "[--json] [--cached]",
+      "every job (lifeboat's, PVE backup jobs, PBS jobs) with its calendar event, next runs, last "
+      "result, and overlaps in the week; --cached: the Proxmox jobs as last cached",
       cmd_schedule },
     { "retention", "plan --engine restic|proxmox [--keep-* N] [--input FILE|-] [--json] | show [--json]",
       "keep/remove decision for a snapshot list; show: the plan of every tier, with expiry and gaps",
