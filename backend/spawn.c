@@ -65,6 +65,13 @@ struct spawn {
     int64_t start_ms;
     struct buf line; /* NUL-terminated copy of the line being delivered */
     struct spawn_result res;
+    /*
+     * While a callback of ours runs (on_line may turn the loop itself, e.g.
+     * spawn_run_sync), the job must not be freed under our feet: hold counts
+     * the frames in flight, and the finish waits until the last one returns.
+     */
+    int hold;
+    bool finish_pending;
 
     void (*on_line)(struct spawn *sp, enum spawn_stream stream, const char *line, size_t len,
                     bool cut, void *arg);
@@ -290,26 +297,32 @@ static void out_eof(struct spawn_out *o)
 static void out_readable(struct loop *loop, int fd, int revents, void *arg)
 {
     struct spawn_out *o = arg;
+    struct spawn *sp = o->sp;
     char chunk[SPAWN_READ_CHUNK];
     int round;
 
     (void)loop;
     (void)revents;
+    sp->hold++;
     for (round = 0; round < SPAWN_READS_PER_TURN; round++) {
         ssize_t n = read(fd, chunk, sizeof(chunk));
 
         if (n > 0) {
             out_take(o, chunk, (size_t)n);
+            if (o->fd != fd)
+                break; /* a callback turned the loop and the stream ended meanwhile */
             continue;
         }
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            return;
+            break;
         out_eof(o); /* EOF, or an error that ends the stream the same way */
-        maybe_finish(o->sp);
-        return;
+        sp->finish_pending = true;
+        break;
     }
+    if (--sp->hold == 0 && sp->finish_pending)
+        maybe_finish(sp);
 }
 
 /* Read what is buffered now (bounded), then close as if at EOF. */
@@ -464,12 +477,14 @@ static void on_abandon(struct loop *loop, void *arg)
     if (!sp->reaped)
         return; /* SIGCHLD will come */
     /* Reaped, but a leftover process still holds the pipes: take what is there, stop waiting. */
+    sp->hold++; /* out_drain calls on_line, which may turn the loop */
     out_drain(&sp->out);
     out_drain(&sp->err);
     if (sp->exec_fd >= 0) {
         loop_del_fd(sp->loop, sp->exec_fd);
         close_fd(&sp->exec_fd);
     }
+    sp->hold--;
     maybe_finish(sp);
 }
 
@@ -530,6 +545,11 @@ static void spawn_destroy(struct spawn *sp)
 
 static void maybe_finish(struct spawn *sp)
 {
+    if (sp->hold > 0) {
+        sp->finish_pending = true; /* the frame holding it finishes the job */
+        return;
+    }
+    sp->finish_pending = false;
     if (sp->out.fd >= 0 || sp->err.fd >= 0 || sp->exec_fd >= 0)
         return;
     try_reap(sp); /* the pipes usually close as the child exits */
