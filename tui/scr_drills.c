@@ -14,6 +14,7 @@
 #include "backend/base/xalloc.h"
 #include "backend/config.h"
 #include "backend/drills.h"
+#include "backend/keys.h"
 #include "backend/restic.h"
 #include "backend/store.h"
 #include "tui/chores.h"
@@ -46,8 +47,45 @@ struct drills_st {
     bool counted_busy;
     bool ask_cancel;
     int spin;
-    struct chores *ch; /* rollback/PBS drills, checklists, key rotation (tui/chores.c) */
+    struct chores *ch;  /* rollback/PBS drills, checklists, key rotation (tui/chores.c) */
+    char chore[2][200]; /* the checklist and key rotation lines of the cadence panel */
+    enum theme_el chore_el[2];
 };
+
+/* The monthly checklist's last run and the secrets due, for the cadence panel. */
+static void load_chores(struct drills_st *ds)
+{
+    struct vec runs = VEC_INIT(store_checklist_run_free), secrets = VEC_INIT(free);
+    struct lb_err err = { 0 };
+    time_t now = clock_now();
+    char b[32];
+    int due = 0;
+
+    ds->chore_el[0] = ds->chore_el[1] = EL_DIM;
+    snprintf(ds->chore[0], sizeof(ds->chore[0]), "no monthly checklist recorded: c runs it");
+    ds->chore[1][0] = '\0';
+    if (!ds->app->cfg)
+        return;
+    if (ds->app->store && store_checklist_runs(ds->app->store, "monthly", 0, 1, &runs, &err) == 0 &&
+        runs.len) {
+        const struct store_checklist_run *r = runs.items[0];
+        bool old = now - r->started > 31 * 86400;
+
+        snprintf(ds->chore[0], sizeof(ds->chore[0]), "monthly checklist %s %s ago%s", r->outcome,
+                 str_fmt_age(now - r->started, b, sizeof(b)), old ? ": due, c runs it" : "");
+        ds->chore_el[0] = old || strcmp(r->outcome, "complete") ? EL_STATUS_WARN : EL_STATUS_OK;
+    } else {
+        ds->chore_el[0] = EL_STATUS_WARN;
+    }
+    keys_status(ds->app->cfg, ds->app->store, now, &secrets);
+    for (size_t i = 0; i < secrets.len; i++)
+        due += ((const struct keys_secret *)secrets.items[i])->overdue;
+    snprintf(ds->chore[1], sizeof(ds->chore[1]), "secrets: %zu, %d due for rotation%s", secrets.len,
+             due, due ? ": K rotates a repo key" : "");
+    ds->chore_el[1] = due ? EL_STATUS_WARN : EL_STATUS_OK;
+    vec_release(&runs);
+    vec_release(&secrets);
+}
 
 static void load_list(struct drills_st *ds)
 {
@@ -66,6 +104,7 @@ static void load_list(struct drills_st *ds)
         str_copy(ds->load_error, sizeof(ds->load_error), err.msg);
     if (ds->sel >= (int)ds->list.len)
         ds->sel = ds->list.len ? (int)ds->list.len - 1 : 0;
+    load_chores(ds);
 }
 
 static void *drills_create(struct app *app)
@@ -603,6 +642,9 @@ static void draw_cadence(struct drills_st *ds, struct rect r, time_t now)
                 cx += w[c] + 2;
             }
     }
+    for (int k = 0; k < 2 && y + 1 < r.y + r.h - 1; k++)
+        if (ds->chore[k][0])
+            draw_field(++y, x, r.w - 4, theme_attr(ds->chore_el[k]), ds->chore[k], ALIGN_LEFT);
 }
 
 static void draw_history(struct drills_st *ds, struct rect r)
@@ -703,7 +745,7 @@ static void draw_history(struct drills_st *ds, struct rect r)
 static void drills_draw(void *st, struct rect area, const struct screen_ctx *ctx)
 {
     struct drills_st *ds = st;
-    int min[2] = { 6, 5 }, want[2] = { 6, -1 }, h[2];
+    int min[2] = { 6, 5 }, want[2] = { 8, -1 }, h[2];
 
     ds->spin++;
     if (chores_take_finished(ds->ch))

@@ -30,6 +30,9 @@ tmux_start app 80 24 "sh $T_TMP/console.sh" $(sanitizer_env "$SAN")
 wait_for "Overview" app || wait_for "cloud" app || { fail "console started"; screen app; exit 1; }
 keys app 7
 check "screen 7 shows the drills" wait_for "restore drills"
+check "the cadence panel says no monthly checklist was recorded" wait_for "no monthly checklist recorded"
+check "the cadence panel counts the secrets due for rotation" wait_for "due for rotation"
+[ -n "${SHOW_SCREEN:-}" ] && screen app >"$SHOW_SCREEN"
 
 # --- the daily checklist ---
 keys app c
