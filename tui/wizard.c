@@ -115,7 +115,11 @@ enum wizard_event wizard_key(struct wizard *w, int key)
     if (key == KEY_ESC)
         return w->back_ok ? press(w, WZB_BACK) : press(w, WZB_CANCEL);
     if (key == '\n' || key == '\r' || key == KEYF(KEY_ENTER)) {
-        if (!enabled(w, w->focus))
+        /*
+         * A disabled button does nothing: Enter before the confirmation word
+         * is typed must neither start the step nor silently cancel the wizard.
+         */
+        if (!enabled(w, w->focus) && !(w->focus == WZB_NEXT && w->confirm_word[0]))
             move_focus(w, 1);
         return press(w, w->focus);
     }

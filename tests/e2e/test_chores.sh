@@ -80,6 +80,8 @@ fi
 keys app R
 check "R opens the rollback drill wizard" wait_for "Rollback drill"
 check "the summary names the test guest" wait_for "9000 ([drill] rollback_vmid"
+keys app Enter
+check "Enter before the word is typed neither starts nor cancels" wait_for "Type 'rollback' to start."
 keys app -l rollback
 keys app Enter
 check "the rollback drill passes" wait_for "Drill passed" app 60
