@@ -615,13 +615,14 @@ static void pf_disks(struct job_run *r, struct job_step *s)
     vec_foreach(&r->cfg->disks, i, d) {
         struct disk_state *ds = xcalloc(1, sizeof(*ds));
         struct statvfs sv;
-        json_t *o = json_object();
+        json_t *o;
 
         ds->cfg = d;
         ds->fill = -1;
         vec_push(&r->disks, ds);
         if (!d->mount)
             continue;
+        o = json_object();
         ds->mounted = is_mounted(d->mount);
         json_object_set_new(o, "disk", json_string(d->name));
         json_object_set_new(o, "mount", json_string(d->mount));
@@ -631,6 +632,16 @@ static void pf_disks(struct job_run *r, struct job_step *s)
             double avail = (double)sv.f_bavail;
 
             ds->fill = used + avail > 0 ? 100.0 * used / (used + avail) : 0;
+            if (r->st && used + avail > 0) { /* the fill history (backend/fill.h) */
+                struct lb_err e = { 0 };
+
+                if (store_put_disk_fill(r->st, d->name, clock_now(),
+                                        (uint64_t)(sv.f_blocks - sv.f_bfree) * sv.f_frsize,
+                                        (uint64_t)(sv.f_blocks - sv.f_bfree + sv.f_bavail) *
+                                            sv.f_frsize,
+                                        &e) < 0)
+                    log_warn("cannot keep the fill of disk '%s': %s", d->name, e.msg);
+            }
             json_object_set_new(o, "fill_percent", json_real(ds->fill));
             if ((sv.f_flag & ST_RDONLY) || access(d->mount, W_OK) < 0)
                 json_object_set_new(o, "writable", json_false());
