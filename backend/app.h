@@ -7,6 +7,7 @@
 
 #include "backend/base/err.h"
 #include "backend/base/vec.h"
+#include "backend/fill.h"
 #include "backend/smart_history.h"
 
 /*
@@ -100,6 +101,8 @@ struct disk_view {
     char mount_error[160];
     uint64_t mount_size, mount_avail;
     double fill_pct;                /* used / (used + avail), as df shows it */
+    uint64_t mount_used;            /* bytes used (blocks - free) */
+    struct fill_estimate fill_est;  /* when the mount fills up (stored fill history) */
     /* self-test */
     enum disk_selftest selftest;
     int selftest_remaining;         /* percent, -1 unknown */

@@ -74,7 +74,7 @@ static void check_mount(struct disk_view *dv)
     dv->mount_present = false;
     dv->mount_error[0] = '\0';
     dv->fill_pct = 0;
-    dv->mount_size = dv->mount_avail = 0;
+    dv->mount_size = dv->mount_avail = dv->mount_used = 0;
     if (!m)
         return;
     dv->mount_checked = true;
@@ -104,9 +104,47 @@ static void check_mount(struct disk_view *dv)
     {
         uint64_t used = (uint64_t)(vfs.f_blocks - vfs.f_bfree) * vfs.f_frsize;
 
+        dv->mount_used = used;
+
         dv->fill_pct =
             used + dv->mount_avail ? 100.0 * (double)used / (double)(used + dv->mount_avail) : 0;
     }
+}
+
+/*
+ * Keep a fill sample of the mount (refresh: at most one an hour in the store)
+ * and estimate from the last 30 days when it fills up.
+ */
+static void track_fill(struct app *app, struct disk_view *dv, bool sample)
+{
+    struct vec hist = VEC_INIT(free);
+    struct lb_err err = { 0 };
+    struct fill_sample *arr;
+    struct fill_sample *f;
+    time_t now = clock_now();
+    size_t i;
+
+    memset(&dv->fill_est, 0, sizeof(dv->fill_est));
+    if (!app->store || !dv->cfg->mount)
+        return;
+    if (sample && dv->mount_present && dv->mount_used + dv->mount_avail &&
+        store_put_disk_fill(app->store, dv->cfg->name, now, dv->mount_used,
+                            dv->mount_used + dv->mount_avail, &err) < 0) {
+        log_warn("cannot keep the fill of disk '%s': %s", dv->cfg->name, err.msg);
+        lb_err_clear(&err);
+    }
+    if (store_get_disk_fill(app->store, dv->cfg->name, now - FILL_WINDOW_S, &hist, &err) < 0) {
+        log_warn("cannot read the fill history of disk '%s': %s", dv->cfg->name, err.msg);
+        goto out;
+    }
+    arr = xcalloc(hist.len ? hist.len : 1, sizeof(*arr));
+    vec_foreach(&hist, i, f) {
+        arr[i] = *f;
+    }
+    fill_estimate(arr, hist.len, now, &dv->fill_est);
+    free(arr);
+out:
+    vec_release(&hist);
 }
 
 static void view_free(void *p)
@@ -138,6 +176,7 @@ void app_disks_init(struct app *app)
             log_warn("disk '%s': %s", dc->name, err.msg);
         load_history(app, dv);
         check_mount(dv);
+        track_fill(app, dv, false);
         vec_push(&app->disks, dv);
     }
 }
@@ -158,6 +197,7 @@ static void refresh_done(struct smart_reading *rd, void *arg)
     dv->tried_at = rd->at;
     dv->live_state = d->state;
     check_mount(dv);
+    track_fill(app, dv, true);
     if (d->state == SMART_STATE_DATA) {
         dv->live_error[0] = dv->live_hint[0] = '\0';
         smart_reading_free(dv->reading);

@@ -292,6 +292,28 @@ static void rules_jobs(const struct rules_input *in, struct vec *out)
 
 /* ---- disks: mount, fill, SMART ---- */
 
+/* The estimated-full date of a mount from its fill history (backend/fill.h). */
+static void rules_disk_full_soon(const struct rules_input *in, const struct disk_view *dv,
+                                 struct vec *out)
+{
+    const struct fill_estimate *e = &dv->fill_est;
+    char when[40], grow[32];
+    int64_t left;
+
+    if (!e->known || e->bytes_per_day <= 0)
+        return;
+    left = (int64_t)(e->full_at - in->now);
+    if (left > RULES_FULL_SOON)
+        return;
+    clock_fmt_local(e->full_at > in->now ? e->full_at : in->now, when, sizeof(when));
+    when[10] = '\0';
+    str_fmt_bytes(e->bytes_per_day > 1e18 ? (uint64_t)1e18 : (uint64_t)e->bytes_per_day, grow,
+                  sizeof(grow));
+    hit(out, "disk-full-soon", dv->cfg->name, left <= 7 * 86400 ? RULE_CRIT : RULE_WARN,
+        "%s at %.0f %% grows about %s a day: full %s %s; prune or add space", dv->cfg->mount,
+        dv->fill_pct, grow, left > 0 ? "around" : "now,", when);
+}
+
 static void rules_disks(const struct rules_input *in, struct vec *out)
 {
     size_t i;
@@ -313,6 +335,8 @@ static void rules_disks(const struct rules_input *in, struct vec *out)
                 "%s is %.0f%% full (warn at %.0f%%, critical at %.0f%%): prune old backups or "
                 "make room",
                 dv->cfg->mount, dv->fill_pct, dv->cfg->fill_warn, dv->cfg->fill_crit);
+        if (dv->cfg->mount && dv->mount_checked && dv->mount_present)
+            rules_disk_full_soon(in, dv, out);
         if (rd && (rd->report.verdict == SMART_VERDICT_WARN ||
                    rd->report.verdict == SMART_VERDICT_CRIT)) {
             const struct smart_finding *f =
@@ -814,12 +838,6 @@ static void rules_chores(const struct rules_input *in, struct vec *out)
         }
     }
 }
-
-/*
- * TODO (sources not in the model yet when this was written):
- *  - estimated-full date of a [disk] mount inside 30 days: needs a fill
- *    history of the mount (the store keeps SMART samples, not fill).
- */
 
 size_t rules_evaluate(const struct rules_input *in, struct vec *out)
 {

@@ -31,6 +31,8 @@
  *                  period (warn; crit when two runs were missed)
  *   disk-mount     a [disk] mount is missing (crit)
  *   disk-fill      a [disk] mount fuller than fill_warn / fill_crit
+ *   disk-full-soon the fill history of a [disk] mount (backend/fill.h) says it
+ *                  is full within RULES_FULL_SOON (warn; crit within 7 days)
  *   disk-smart     SMART verdict warn/crit (growing counters included: the
  *                  SMART report compares with the previous stored sample)
  *   pve-snapshot-age  a guest's snapshot older than snapshot_max_age (warn)

@@ -16,6 +16,7 @@
 #include "backend/base/path.h"
 #include "backend/base/str.h"
 #include "backend/base/xalloc.h"
+#include "backend/fill.h"
 #include "backend/restic.h"
 #include "backend/smart_history.h"
 
@@ -197,6 +198,14 @@ static const char *const migrations[] = {
     "  new_key TEXT,"
     "  stage TEXT,"
     "  error TEXT);",
+    /* 7 (h21): fill history of the [disk] mounts (backend/fill.h) */
+    "CREATE TABLE disk_fill ("
+    "  id INTEGER PRIMARY KEY,"
+    "  disk TEXT NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  used INTEGER NOT NULL,"
+    "  total INTEGER NOT NULL);"
+    "CREATE INDEX disk_fill_by_disk ON disk_fill(disk, at);",
 };
 
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -1985,6 +1994,105 @@ int store_keyrots_recent(struct store *st, const char *repo, int limit, struct v
         vec_push(out, k);
     }
     rc = step == SQLITE_DONE ? 0 : db_fail(st, err, "read key rotations");
+    sqlite3_finalize(q);
+    return rc;
+}
+
+/* ---- fill history of the [disk] mounts (backend/fill.h) ---- */
+
+#define FILL_EVERY_S    3600           /* at most one sample an hour */
+#define FILL_KEEP_ALL_S (30 * 86400)  /* every sample for 30 days */
+#define FILL_KEEP_S     (365 * 86400) /* then one a day, for a year */
+
+int store_put_disk_fill(struct store *st, const char *disk, time_t at, uint64_t used,
+                        uint64_t total, struct lb_err *err)
+{
+    static const char *const thin[] = {
+        "DELETE FROM disk_fill WHERE disk = ?1 AND at < ?2",
+        /* older than 30 days: the last sample of each (UTC) day stays */
+        "DELETE FROM disk_fill WHERE disk = ?1 AND at < ?3 AND id NOT IN"
+        " (SELECT id FROM (SELECT id, max(at) FROM disk_fill WHERE disk = ?1 AND at < ?3"
+        " GROUP BY at / 86400))",
+    };
+    sqlite3_stmt *q = NULL;
+    int rc, step, wrote = 0;
+
+    if ((rc = exec1(st, "BEGIN IMMEDIATE", "keep a disk fill sample", err)) < 0)
+        return rc;
+    if ((rc = prepare(st, "SELECT 1 FROM disk_fill WHERE disk = ?1 AND at > ?2 AND at <= ?3", &q,
+                      err)) < 0)
+        goto out;
+    sqlite3_bind_text(q, 1, disk, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q, 2, (sqlite3_int64)(at - FILL_EVERY_S));
+    sqlite3_bind_int64(q, 3, (sqlite3_int64)at);
+    step = sqlite3_step(q);
+    if (step != SQLITE_ROW && step != SQLITE_DONE) {
+        rc = db_fail(st, err, "read the disk fill samples");
+        goto out;
+    }
+    sqlite3_finalize(q);
+    q = NULL;
+    if (step == SQLITE_DONE) {
+        if ((rc = prepare(st, "INSERT INTO disk_fill (disk, at, used, total) VALUES (?, ?, ?, ?)",
+                          &q, err)) < 0)
+            goto out;
+        sqlite3_bind_text(q, 1, disk, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(q, 2, (sqlite3_int64)at);
+        sqlite3_bind_int64(q, 3, used > INT64_MAX ? INT64_MAX : (sqlite3_int64)used);
+        sqlite3_bind_int64(q, 4, total > INT64_MAX ? INT64_MAX : (sqlite3_int64)total);
+        if (sqlite3_step(q) != SQLITE_DONE) {
+            rc = db_fail(st, err, "keep a disk fill sample");
+            goto out;
+        }
+        sqlite3_finalize(q);
+        q = NULL;
+        wrote = 1;
+    }
+    for (size_t i = 0; i < sizeof(thin) / sizeof(thin[0]); i++) {
+        if ((rc = prepare(st, thin[i], &q, err)) < 0)
+            goto out;
+        sqlite3_bind_text(q, 1, disk, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(q, 2, (sqlite3_int64)(at - FILL_KEEP_S));
+        sqlite3_bind_int64(q, 3, (sqlite3_int64)(at - FILL_KEEP_ALL_S));
+        if (sqlite3_step(q) != SQLITE_DONE) {
+            rc = db_fail(st, err, "thin the disk fill samples");
+            goto out;
+        }
+        sqlite3_finalize(q);
+        q = NULL;
+    }
+    rc = exec1(st, "COMMIT", "keep a disk fill sample", err);
+out:
+    sqlite3_finalize(q);
+    if (rc < 0)
+        rollback(st);
+    return rc < 0 ? rc : wrote;
+}
+
+int store_get_disk_fill(struct store *st, const char *disk, time_t since, struct vec *out,
+                        struct lb_err *err)
+{
+    sqlite3_stmt *q;
+    int rc, step;
+
+    if ((rc = prepare(st,
+                      "SELECT at, used, total FROM disk_fill WHERE disk = ?1 AND at >= ?2"
+                      " ORDER BY at, id",
+                      &q, err)) < 0)
+        return rc;
+    sqlite3_bind_text(q, 1, disk, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(q, 2, (sqlite3_int64)since);
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        struct fill_sample *f = xmalloc(sizeof(*f));
+        sqlite3_int64 u = sqlite3_column_int64(q, 1), t = sqlite3_column_int64(q, 2);
+
+        f->at = (time_t)sqlite3_column_int64(q, 0);
+        f->used = u < 0 ? 0 : (uint64_t)u;
+        f->total = t < 0 ? 0 : (uint64_t)t;
+        vec_push(out, f);
+    }
+    if (step != SQLITE_DONE)
+        rc = db_fail(st, err, "read the disk fill samples");
     sqlite3_finalize(q);
     return rc;
 }

@@ -294,4 +294,17 @@ int store_keyrot_update(struct store *st, const struct store_keyrot *k, struct l
 int store_keyrots_recent(struct store *st, const char *repo, int limit, struct vec *out,
                          struct lb_err *err);
 
+/* ---- fill history of the [disk] mounts (backend/fill.h) ---- */
+
+/*
+ * Keep a fill sample of disk's mount (used, and used + available as total)
+ * unless one was kept within the hour before at; then thin the samples: one
+ * a day after 30 days, none after a year. 1 kept, 0 skipped, or negative with err.
+ */
+int store_put_disk_fill(struct store *st, const char *disk, time_t at, uint64_t used,
+                        uint64_t total, struct lb_err *err);
+/* The samples of disk taken at or after since, oldest first (struct fill_sample *, new). */
+int store_get_disk_fill(struct store *st, const char *disk, time_t since, struct vec *out,
+                        struct lb_err *err);
+
 #endif

@@ -464,6 +464,19 @@ static void rows_mount(const struct disk_view *dv, struct rows *rs)
        dv->fill_pct, glyph(fmt_health_glyph(h)), dv->cfg->fill_warn, dv->cfg->fill_crit);
     kv(rs, "free", EL_NORMAL, "%s of %s", str_fmt_bytes(dv->mount_avail, a, sizeof(a)),
        str_fmt_bytes(dv->mount_size, b, sizeof(b)));
+    if (dv->fill_est.known) { /* from the fill history (backend/fill.h) */
+        int64_t left = (int64_t)(dv->fill_est.full_at - clock_now());
+        char when[40];
+
+        clock_fmt_local(dv->fill_est.full_at, when, sizeof(when));
+        when[10] = '\0';
+        kv(rs, "full",
+           left <= 7 * 86400    ? EL_STATUS_CRIT
+           : left <= 30 * 86400 ? EL_STATUS_WARN
+                                : EL_NORMAL,
+           "around %s (grows about %s a day, last 30 days)", when,
+           str_fmt_bytes((uint64_t)dv->fill_est.bytes_per_day, a, sizeof(a)));
+    }
 }
 
 /* One sparkline row from the history: field picks the value (SMART_NONE: none). */
@@ -1038,6 +1051,18 @@ void disks_draw_health_line(const struct app *app, int y, int x, int w,
         cx += draw_text(y, cx, end - cx, theme_attr(EL_NORMAL), " fill ");
         el = fmt_fill(main, fill, sizeof(fill));
         cx += draw_text(y, cx, end - cx, theme_attr(el), fill);
+        if (main->mount_present && main->fill_est.known &&
+            main->fill_est.full_at - clock_now() <= 30 * 86400 && cx + 17 <= end - 10) {
+            char when[40];
+
+            clock_fmt_local(main->fill_est.full_at, when, sizeof(when));
+            snprintf(fill, sizeof(fill), " full ~%.10s", when);
+            cx += draw_text(y, cx, end - cx,
+                            theme_attr(main->fill_est.full_at - clock_now() <= 7 * 86400
+                                           ? EL_STATUS_CRIT
+                                           : EL_STATUS_WARN),
+                            fill);
+        }
     }
     vec_foreach(&app->disks, i, dv) {
         int need;
