@@ -10,6 +10,7 @@
 #   password still opens the repo and the output says so;
 # - password_command updated between key add and the check (through a FIFO
 #   the test answers once the vault file is rewritten): rotated;
+# - a <file>.old left by an interrupted rotation refuses the next one;
 # - keys status: a password file older than a month is due (exit 1).
 . "$(dirname "$0")/../lib.sh"
 
@@ -52,6 +53,14 @@ before=$(keyids "$T_TMP/usb" "$T_TMP/old.copy")
 # --- headless rotation without --yes is refused ---
 run LB keys rotate usb </dev/null
 expect_rc "rotate without --yes and without a terminal is a usage error" 64
+
+# --- a .old file left by an interrupted rotation stops the next one ---
+secret_file "$T_TMP/usb.pass.old" "left-behind"
+run LB keys rotate usb --yes
+expect_rc "a leftover .old file refuses the rotation" 2
+expect_out "it names the leftover file" "usb.pass.old exists"
+check "the password file is untouched" cmp -s "$T_TMP/usb.pass" "$T_TMP/old.copy"
+rm -f "$T_TMP/usb.pass.old"
 
 # --- password_file, generated ---
 LB keys rotate usb --yes --json >"$T_TMP/r1.json" 2>"$T_TMP/r1.err"
