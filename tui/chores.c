@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "backend/app.h"
 #include "backend/base/clock.h"
@@ -501,7 +502,10 @@ static void keys_show(struct chores *c)
                     "The new key is added; the old one still works. Store the new password "
                     "where the password_command reads it, then press Stored it: lifeboat runs "
                     "the command and compares before removing the old key.");
-        wizard_note(w, EL_DIM, "Cancel removes the new key again.");
+        wizard_note(w, EL_DIM,
+                    "%sCancel removes the new key again unless the command already returns "
+                    "the new password.",
+                    secret ? "y copies it to your local clipboard (OSC 52, through SSH). " : "");
         return;
     }
     w->progress = true;
@@ -672,6 +676,34 @@ static bool cancel(struct chores *c)
     return true;
 }
 
+/*
+ * Copy the shown password to the operator's clipboard: OSC 52 goes to the
+ * terminal (through SSH and tmux) and never touches a file, argv or the log.
+ */
+static void osc52_copy(const char *secret)
+{
+    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char out[400];
+    size_t n = strlen(secret), o = 0;
+
+    o += (size_t)snprintf(out, sizeof(out), "\033]52;c;");
+    for (size_t i = 0; i < n && o + 6 < sizeof(out); i += 3) {
+        unsigned v = (unsigned char)secret[i] << 16;
+
+        v |= i + 1 < n ? (unsigned char)secret[i + 1] << 8 : 0;
+        v |= i + 2 < n ? (unsigned char)secret[i + 2] : 0;
+        out[o++] = b64[(v >> 18) & 63];
+        out[o++] = b64[(v >> 12) & 63];
+        out[o++] = i + 1 < n ? b64[(v >> 6) & 63] : '=';
+        out[o++] = i + 2 < n ? b64[v & 63] : '=';
+    }
+    out[o++] = '\a';
+    if (write(STDOUT_FILENO, out, o) < 0) {
+        /* nothing to do: the password stays on the screen */
+    }
+    explicit_bzero(out, sizeof(out));
+}
+
 bool chores_key(struct chores *c, int key, time_t now)
 {
     struct wizard *w = &c->wz;
@@ -687,6 +719,14 @@ bool chores_key(struct chores *c, int key, time_t now)
         if (!c->note.active)
             prompt_open(&c->note, "note", ""); /* Backspace on empty never closes it */
         snprintf(w->rows[0].value, sizeof(w->rows[0].value), "%.190s_", c->note.text);
+        return true;
+    }
+    if (c->kind == CHORE_KEYS && c->kr && keyrot_waiting(c->kr) && key == 'y' &&
+        keyrot_secret_to_show(c->kr)) {
+        osc52_copy(keyrot_secret_to_show(c->kr));
+        wizard_note(w, EL_STATUS_OK,
+                    "Copied to the clipboard of your terminal (if it allows "
+                    "OSC 52).");
         return true;
     }
     if (running(c)) {
