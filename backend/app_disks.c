@@ -195,11 +195,22 @@ static void refresh_done(struct smart_reading *rd, void *arg)
     dv->sampler = NULL;
     dv->refreshing = false;
     dv->tried_at = rd->at;
-    dv->live_state = d->state;
+    /* smartctl needs root here: show what the root job spooled, if it did */
+    if (smart_reading_from_spool(rd, app->store, dv->tried_at))
+        d = rd->data;
+    dv->live_state = rd->from_spool ? rd->live_state : d->state;
     check_mount(dv);
     track_fill(app, dv, true);
     if (d->state == SMART_STATE_DATA) {
         dv->live_error[0] = dv->live_hint[0] = '\0';
+        if (rd->from_spool) {
+            char when[32];
+
+            str_copy(dv->live_error, sizeof(dv->live_error), rd->live_reason);
+            snprintf(dv->live_hint, sizeof(dv->live_hint),
+                     "read from the root job's sample at %s (smartctl needs root here)",
+                     clock_fmt_local(rd->at, when, sizeof(when)));
+        }
         smart_reading_free(dv->reading);
         dv->reading = xcalloc(1, sizeof(*dv->reading));
         *dv->reading = *rd; /* take it: the sampler frees only what is left */
@@ -208,7 +219,8 @@ static void refresh_done(struct smart_reading *rd, void *arg)
         vec_init(&rd->report.findings, NULL);
         dv->from_store = false;
         load_history(app, dv);
-        log_info("read SMART of disk '%s': %s", dv->cfg->name,
+        log_info("read SMART of disk '%s'%s: %s", dv->cfg->name,
+                 dv->reading->from_spool ? " from the root job's sample" : "",
                  smart_verdict_name(dv->reading->report.verdict));
     } else {
         hint = smart_hint(d, dv->cfg->name);

@@ -6,10 +6,14 @@
  */
 #include "backend/smart_history.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "backend/base/clock.h"
 #include "backend/base/log.h"
@@ -96,6 +100,18 @@ static void reading_store(struct smart_sampler *s, struct smart_reading *rd)
         store_put_disk_type(s->store, rd->disk, d->chosen_type, rd->at, NULL);
 }
 
+/* A root reading by smartctl with data: share its document through the spool. */
+static void reading_spool(struct smart_sampler *s, const struct smart_reading *rd)
+{
+    const struct smart_data *d = rd->data;
+    struct lb_err err = { 0 };
+
+    if (s->source || s->cancelled || d->state != SMART_STATE_DATA || !d->json || geteuid() != 0)
+        return;
+    if (smart_spool_write(rd->disk, d->json, d->json_len, &err) < 0)
+        log_warn("disk '%s': %s", rd->disk, err.msg);
+}
+
 static void sampler_free(struct smart_sampler *s)
 {
     smart_reading_free(s->rd);
@@ -108,6 +124,7 @@ static void deliver(struct smart_sampler *s, struct smart_data *data)
 {
     s->rd = reading_new(s->store, s->disk->name, data, clock_now(), 0);
     reading_store(s, s->rd);
+    reading_spool(s, s->rd);
     s->cb(s->rd, s->arg);
     sampler_free(s);
 }
@@ -287,6 +304,182 @@ int smart_history_latest(struct store *store, const char *disk, struct smart_rea
     *out = reading_new(store, disk, d, last.at, last.id);
     (*out)->stored = true;
     return 0;
+}
+
+/* ---- the shared spool ---- */
+
+char *smart_spool_path(const char *disk)
+{
+    const char *dir = getenv("LIFEBOAT_SPOOL_DIR");
+
+    if (!disk || !*disk || strchr(disk, '/') || disk[0] == '.')
+        return NULL;
+    return xasprintf("%s/%s.json", dir && *dir ? dir : SMART_SPOOL_DIR, disk);
+}
+
+/* mkdir -p the directory part of path; directories made here get 0755 whatever the umask. */
+static int spool_mkdirs(const char *path, struct lb_err *err)
+{
+    char *p = xstrdup(path);
+    char *slash = strrchr(p, '/');
+    int rc = 0;
+
+    if (slash)
+        *slash = '\0';
+    for (char *q = p + 1; slash && rc == 0; q++) {
+        bool end = *q == '\0';
+
+        if (*q != '/' && !end)
+            continue;
+        *q = '\0';
+        if (mkdir(p, 0755) == 0)
+            (void)chmod(p, 0755);
+        else if (errno != EEXIST)
+            rc = lb_err_set(err, LB_EIO, "cannot create the SMART spool directory '%s': %s", p,
+                            strerror(errno));
+        if (end)
+            break;
+        *q = '/';
+    }
+    free(p);
+    return rc;
+}
+
+int smart_spool_write(const char *disk, const char *doc, size_t len, struct lb_err *err)
+{
+    char *path = smart_spool_path(disk);
+    char *tmp;
+    int fd, rc = 0;
+    size_t off = 0;
+
+    if (!path)
+        return lb_err_set(err, LB_EUSAGE, "disk name '%s' cannot name a spool file", disk);
+    if (spool_mkdirs(path, err) < 0) {
+        free(path);
+        return -LB_EIO;
+    }
+    tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+    if (fd < 0) {
+        rc = lb_err_set(err, LB_EIO, "cannot write the SMART spool file '%s': %s", tmp,
+                        strerror(errno));
+        goto out;
+    }
+    if (fchmod(fd, 0644) < 0)
+        rc = lb_err_set(err, LB_EIO, "cannot make '%s' readable: %s", tmp, strerror(errno));
+    while (rc == 0 && off < len) {
+        ssize_t w = write(fd, doc + off, len - off);
+
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            rc = lb_err_set(err, LB_EIO, "cannot write the SMART spool file '%s': %s", tmp,
+                            w < 0 ? strerror(errno) : "short write");
+        else
+            off += (size_t)w;
+    }
+    if (rc == 0 && fsync(fd) < 0)
+        rc = lb_err_set(err, LB_EIO, "cannot write the SMART spool file '%s': %s", tmp,
+                        strerror(errno));
+    if (close(fd) < 0 && rc == 0)
+        rc = lb_err_set(err, LB_EIO, "cannot write the SMART spool file '%s': %s", tmp,
+                        strerror(errno));
+    if (rc == 0 && rename(tmp, path) < 0)
+        rc = lb_err_set(err, LB_EIO, "cannot put the SMART spool file in place at '%s': %s", path,
+                        strerror(errno));
+    if (rc < 0)
+        (void)unlink(tmp);
+out:
+    free(tmp);
+    free(path);
+    return rc;
+}
+
+bool smart_state_needs_root(enum smart_state st)
+{
+    return st == SMART_STATE_PERMISSION || st == SMART_STATE_SANDBOX ||
+           st == SMART_STATE_NO_CAPABILITY;
+}
+
+/* Add a finding to an evaluated report, keeping the most severe first. */
+static void report_add(struct smart_report *r, const char *metric, enum smart_level level,
+                       int64_t value, char *text)
+{
+    struct smart_finding *f = xcalloc(1, sizeof(*f));
+    size_t i;
+
+    f->metric = xstrdup(metric);
+    f->level = level;
+    f->has_value = true;
+    f->value = value;
+    f->text = text;
+    vec_push(&r->findings, f);
+    for (i = r->findings.len - 1; i > 0; i--) {
+        struct smart_finding *before = r->findings.items[i - 1];
+
+        if (before->level >= level)
+            break;
+        r->findings.items[i - 1] = f;
+        r->findings.items[i] = before;
+    }
+    if (level == SMART_LEVEL_WARN && r->verdict == SMART_VERDICT_OK)
+        r->verdict = SMART_VERDICT_WARN;
+}
+
+bool smart_reading_from_spool(struct smart_reading *rd, struct store *store, time_t now)
+{
+    struct smart_data *d = NULL;
+    struct lb_err err = { 0 };
+    struct stat st;
+    char *path;
+    char when[32], age[32];
+    int64_t old;
+
+    if (!rd->data || !smart_state_needs_root(rd->data->state))
+        return false;
+    path = smart_spool_path(rd->disk);
+    if (!path)
+        return false;
+    if (stat(path, &st) < 0) {
+        if (errno != ENOENT)
+            log_warn("disk '%s': cannot read the root job's SMART sample '%s': %s", rd->disk, path,
+                     strerror(errno));
+        free(path);
+        return false;
+    }
+    if (smart_parse_file(path, &d, &err) < 0 || d->state != SMART_STATE_DATA) {
+        log_warn("disk '%s': the root job's SMART sample '%s' cannot be used: %s", rd->disk, path,
+                 d ? smart_state_name(d->state) : err.msg);
+        smart_data_free(&d);
+        free(path);
+        return false;
+    }
+    free(path);
+    rd->live_state = rd->data->state;
+    str_copy(rd->live_reason, sizeof(rd->live_reason),
+             rd->data->reason ? rd->data->reason : smart_state_name(rd->data->state));
+    str_sanitize(rd->live_reason);
+    smart_data_free(&rd->data);
+    smart_report_release(&rd->report);
+    rd->data = d;
+    rd->at = st.st_mtime;
+    rd->from_spool = true;
+    rd->stored = false;
+    /* growth only against a sample older than the spooled one */
+    rd->have_prev = previous(store, rd->disk, 0, &rd->prev) && rd->prev.at < rd->at;
+    smart_rules_eval(d, rd->have_prev ? &rd->prev.c : NULL, NULL, &rd->report);
+    clock_fmt_local(rd->at, when, sizeof(when));
+    old = (int64_t)(now - rd->at);
+    report_add(&rd->report, "root_sample", SMART_LEVEL_OK, old,
+               xasprintf("read from the root job's sample at %s (smartctl needs root here)", when));
+    if (old > SMART_SPOOL_STALE_S) {
+        str_fmt_age(old, age, sizeof(age));
+        report_add(&rd->report, "root_sample_age", SMART_LEVEL_WARN, old,
+                   xasprintf("the root job's sample is stale: %s old (older than 48 h); is the "
+                             "timer job (lifeboat run with this disk) still running?",
+                             age));
+    }
+    return true;
 }
 
 /* ---- self-test status ---- */

@@ -49,6 +49,10 @@ struct smart_reading {
     struct smart_sample prev; /* the previous stored sample with data */
     bool stored;              /* a sample was written */
     struct lb_err store_err;  /* why it was not, when a store was given and writing failed */
+    /* smart_reading_from_spool: data is the root job's spooled document, at its time */
+    bool from_spool;
+    enum smart_state live_state; /* with from_spool: why smartctl read nothing here */
+    char live_reason[256];       /* and smartctl's words for it (sanitized) */
 };
 
 /*
@@ -87,6 +91,37 @@ void smart_reading_free(struct smart_reading *rd);
  */
 int smart_history_latest(struct store *store, const char *disk, struct smart_reading **out,
                          struct lb_err *err);
+
+/*
+ * ---- the shared spool ----
+ *
+ * smartctl needs root (reference smart.md §2.6), so the root timer job shares
+ * what it read: a reading by smartctl that gave data, taken with euid 0, also
+ * writes its document to the spool file of the disk (tmp + rename; directory
+ * 0755, file 0644: SMART data is not secret). Failing to is logged, never
+ * fatal. A console or `lifeboat smart DISK` whose own smartctl run fails for
+ * want of rights evaluates that file instead (smart_reading_from_spool).
+ * The runner never falls back: its job is to read the drive.
+ */
+#define SMART_SPOOL_DIR     "/var/lib/lifeboat/smart"
+#define SMART_SPOOL_STALE_S (48 * 3600) /* an older spooled sample is a warning */
+
+/* $LIFEBOAT_SPOOL_DIR/DISK.json, else SMART_SPOOL_DIR/DISK.json. New; NULL for a name with '/'. */
+char *smart_spool_path(const char *disk);
+/* Write doc (len bytes) as the spool file of disk, atomically. 0 or negative with err. */
+int smart_spool_write(const char *disk, const char *doc, size_t len, struct lb_err *err);
+/* PERMISSION, SANDBOX or NO_CAPABILITY: smartctl lacked the rights, the spool may help. */
+bool smart_state_needs_root(enum smart_state st);
+/*
+ * When rd read nothing for want of rights and the spool file of its disk holds
+ * a document with data: rd becomes that document (at = the file's time,
+ * from_spool set, live_state/live_reason keep why smartctl failed), evaluated
+ * against an older stored sample of store (may be NULL), with the finding
+ * "read from the root job's sample at TIME (smartctl needs root here)" and,
+ * when it is older than SMART_SPOOL_STALE_S at now, a warning saying it is
+ * stale. Returns true when rd changed; otherwise rd is untouched.
+ */
+bool smart_reading_from_spool(struct smart_reading *rd, struct store *store, time_t now);
 
 /* ---- self-test ---- */
 

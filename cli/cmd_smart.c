@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend/base/clock.h"
 #include "backend/base/err.h"
 #include "backend/base/xalloc.h"
 #include "backend/config.h"
@@ -74,6 +75,24 @@ static void print_human(const struct smart_data *d, const struct smart_report *r
     free(hint);
 }
 
+/* Print one evaluated record; returns its exit code. */
+static int print_report(const struct smart_data *d, const struct smart_report *r,
+                        const char *disk, const char *device, const char *label, bool json,
+                        bool in_array, bool first)
+{
+    if (json) {
+        char *s = smart_report_json(d, r, disk, device);
+
+        printf("%s%s%s", in_array && !first ? "," : "", s, in_array ? "" : "\n");
+        free(s);
+    } else {
+        if (!first)
+            printf("\n");
+        print_human(d, r, disk, device, label);
+    }
+    return smart_verdict_exit(r->verdict);
+}
+
 /* Evaluate and print one record; returns its exit code. */
 static int report(const struct smart_data *d, const struct smart_counters *prev,
                   const char *disk, const char *device, const char *label, bool json,
@@ -83,35 +102,24 @@ static int report(const struct smart_data *d, const struct smart_counters *prev,
     int rc;
 
     smart_rules_eval(d, prev, NULL, &r);
-    rc = smart_verdict_exit(r.verdict);
-    if (json) {
-        char *s = smart_report_json(d, &r, disk, device);
-
-        printf("%s%s%s", in_array && !first ? "," : "", s, in_array ? "" : "\n");
-        free(s);
-    } else {
-        if (!first)
-            printf("\n");
-        print_human(d, &r, disk, device, label);
-    }
+    rc = print_report(d, &r, disk, device, label, json, in_array, first);
     smart_report_release(&r);
     return rc;
 }
 
 /*
  * Read one configured disk through the history (smart_history.h): the -d type
- * that worked last time first, the previous sample for the growth rules (into
- * *prev, *have_prev), the reading kept as a sample. Without a state database
- * it reads without history. New record.
+ * that worked last time first, the previous sample for the growth rules, the
+ * reading kept as a sample. When smartctl lacks the rights here, the root
+ * job's spooled sample stands in (smart_reading_from_spool). Without a state
+ * database it reads without history. New reading.
  */
-static struct smart_data *read_disk(const struct config *cfg, const struct disk_cfg *dk,
-                                    struct loop **loop, struct store **st, bool *tried_store,
-                                    struct smart_counters *prev, bool *have_prev)
+static struct smart_reading *read_disk(const struct config *cfg, const struct disk_cfg *dk,
+                                       struct loop **loop, struct store **st, bool *tried_store)
 {
-    struct smart_data *d = NULL;
+    struct smart_reading *rd = NULL;
     struct lb_err err = { 0 };
 
-    *have_prev = false;
     if (!*tried_store) {
         *tried_store = true;
         *st = store_open(NULL, &err);
@@ -121,19 +129,23 @@ static struct smart_data *read_disk(const struct config *cfg, const struct disk_
     }
     if (!*loop)
         *loop = loop_new();
-    {
-        struct smart_reading *rd = NULL;
-
-        if (smart_sample_disk_sync(*loop, *st, cfg->dir, dk, &rd, &err) < 0)
-            return smart_data_new_state(SMART_STATE_OPEN_FAILED, err.msg);
-        d = rd->data;
-        rd->data = NULL;
-        *have_prev = rd->have_prev;
-        if (rd->have_prev)
-            *prev = rd->prev.c;
-        smart_reading_free(rd);
+    if (smart_sample_disk_sync(*loop, *st, cfg->dir, dk, &rd, &err) < 0) {
+        rd = xcalloc(1, sizeof(*rd));
+        rd->disk = dk->name;
+        rd->data = smart_data_new_state(SMART_STATE_OPEN_FAILED, err.msg);
+        smart_rules_eval(rd->data, NULL, NULL, &rd->report);
+        return rd;
     }
-    return d;
+    smart_reading_from_spool(rd, *st, clock_now());
+    return rd;
+}
+
+/* Print a disk's reading; returns its exit code. */
+static int report_disk(const struct smart_reading *rd, const struct disk_cfg *dk, bool json,
+                       bool in_array, bool first)
+{
+    return print_report(rd->data, &rd->report, dk->name, dk->device, dk->name, json, in_array,
+                        first);
 }
 
 static int worse(int a, int b)
@@ -149,8 +161,7 @@ int cmd_smart(struct cli *cli, int argc, char **argv)
     struct config *cfg = NULL;
     struct loop *loop = NULL;
     struct store *st = NULL;
-    bool tried_store = false, have_prev = false;
-    struct smart_counters prev;
+    bool tried_store = false;
     int rc = EXIT_OK_;
 
     for (int i = 1; i < argc; i++) {
@@ -193,17 +204,16 @@ int cmd_smart(struct cli *cli, int argc, char **argv)
         return EXIT_CONFIG;
     if (disk) {
         struct disk_cfg *dk = config_disk(cfg, disk);
-        struct smart_data *d;
+        struct smart_reading *rd;
 
         if (!dk) {
             cli_error("smart: no [disk %s] section in '%s'", disk, cfg->path);
             config_free(cfg);
             return EXIT_CONFIG;
         }
-        d = read_disk(cfg, dk, &loop, &st, &tried_store, &prev, &have_prev);
-        rc = report(d, have_prev ? &prev : NULL, dk->name, dk->device, dk->name, json, false,
-                    true);
-        smart_data_free(&d);
+        rd = read_disk(cfg, dk, &loop, &st, &tried_store);
+        rc = report_disk(rd, dk, json, false, true);
+        smart_reading_free(rd);
     } else if (!cfg->disks.len) {
         cli_error("smart: no [disk NAME] section in '%s': add one, or use --from-file FILE",
                   cfg->path);
@@ -216,11 +226,10 @@ int cmd_smart(struct cli *cli, int argc, char **argv)
             printf("[");
         vec_foreach(&cfg->disks, i, dk)
         {
-            struct smart_data *d = read_disk(cfg, dk, &loop, &st, &tried_store, &prev, &have_prev);
+            struct smart_reading *rd = read_disk(cfg, dk, &loop, &st, &tried_store);
 
-            rc = worse(rc, report(d, have_prev ? &prev : NULL, dk->name, dk->device, dk->name,
-                                  json, true, i == 0));
-            smart_data_free(&d);
+            rc = worse(rc, report_disk(rd, dk, json, true, i == 0));
+            smart_reading_free(rd);
         }
         if (json)
             printf("]\n");

@@ -12,6 +12,8 @@ export TOP LIFEBOAT
 T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/lifeboat-test.XXXXXX")
 export HOME="$T_TMP/home" XDG_STATE_HOME="$T_TMP/state" XDG_CONFIG_HOME="$T_TMP/config"
 export XDG_CACHE_HOME="$T_TMP/cache" RESTIC_CACHE_DIR="$T_TMP/restic-cache"
+# a root-run SMART reading shares its document here, not in /var/lib/lifeboat/smart
+export LIFEBOAT_SPOOL_DIR="$T_TMP/spool"
 mkdir -p "$HOME" "$XDG_STATE_HOME" "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME"
 unset LIFEBOAT_CONFIG RESTIC_PASSWORD RESTIC_REPOSITORY RESTIC_PASSWORD_FILE NO_COLOR
 T_FAILED=0

@@ -58,7 +58,8 @@ static int teardown(void **state)
 {
     struct fx *fx = *state;
     static const char *const names[] = { "lifeboat.db", "lifeboat.db-wal", "lifeboat.db-shm",
-                                         "disk.json", "lifeboat.conf" };
+                                         "disk.json", "lifeboat.conf", "sat.json",
+                                         "spool/usb-ssd.json" };
     char p[256];
 
     store_close(fx->st);
@@ -66,6 +67,8 @@ static int teardown(void **state)
         snprintf(p, sizeof(p), "%s/%s", fx->dir, names[i]);
         unlink(p);
     }
+    snprintf(p, sizeof(p), "%s/spool", fx->dir);
+    rmdir(p);
     rmdir(fx->dir);
     free(fx);
     return 0;
@@ -412,6 +415,153 @@ static void test_selftest_refused_for_capture(void **state)
     loop_free(loop);
 }
 
+/* Copy a fixture to dir/name. */
+static void copy_fixture(const char *fixture, const char *dir, const char *name)
+{
+    char path[256], buf[4096];
+    FILE *in = fopen(fixture, "rb"), *out;
+    size_t n;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    out = fopen(path, "wb");
+    assert_non_null(in);
+    assert_non_null(out);
+    while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+        assert_int_equal(fwrite(buf, 1, n, out), n);
+    fclose(in);
+    assert_int_equal(fclose(out), 0);
+}
+
+/* The fake smartctl answers -d sat from fx->dir/sat.json; the spool is fx->dir/spool. */
+static void fake_env(const struct fx *fx, char *spool, size_t n)
+{
+    char cwd[512], prog[700];
+
+    assert_non_null(getcwd(cwd, sizeof(cwd)));
+    snprintf(prog, sizeof(prog), "%s/" FIX "fake-smartctl.sh", cwd);
+    snprintf(spool, n, "%s/spool", fx->dir);
+    setenv("LIFEBOAT_SMARTCTL", prog, 1);
+    setenv("FAKE_SMARTCTL_DIR", fx->dir, 1);
+    setenv("LIFEBOAT_SPOOL_DIR", spool, 1);
+}
+
+static void fake_env_clear(void)
+{
+    unsetenv("LIFEBOAT_SMARTCTL");
+    unsetenv("FAKE_SMARTCTL_DIR");
+    unsetenv("LIFEBOAT_SPOOL_DIR");
+}
+
+/* A reading by smartctl as root shares its document: 0644 in the spool, even under umask 077. */
+static void test_root_sample_writes_spool(void **state)
+{
+    struct fx *fx = *state;
+    struct lb_err err = { 0 };
+    struct loop *loop;
+    struct disk_cfg dk = { 0 };
+    struct smart_reading *rd = NULL;
+    char spool[128], path[256], name[] = "usb-ssd", device[] = "/dev/sdz", type[] = "sat";
+    struct stat st;
+    struct smart_data *d = NULL;
+    mode_t old;
+
+    if (geteuid() != 0) {
+        skip();
+        return;
+    }
+    fake_env(fx, spool, sizeof(spool));
+    copy_fixture(FIX "usb-sat-sandisk-pssd-smartctl7.4.json", fx->dir, "sat.json");
+    dk.name = name;
+    dk.device = device;
+    dk.type = type;
+    loop = loop_new();
+    old = umask(077);
+    assert_int_equal(smart_sample_disk_sync(loop, fx->st, NULL, &dk, &rd, &err), 0);
+    umask(old);
+    assert_int_equal(rd->data->state, SMART_STATE_DATA);
+    smart_reading_free(rd);
+    snprintf(path, sizeof(path), "%s/usb-ssd.json", spool);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0644);
+    assert_int_equal(stat(spool, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0755);
+    assert_int_equal(smart_parse_file(path, &d, &err), 0);
+    assert_string_equal(d->model, "SanDisk pSSD");
+    smart_data_free(&d);
+
+    /* a reading that reads nothing leaves the shared sample alone */
+    copy_fixture(FIX "local-smartctl7.3-nonroot-open-permission-denied.json", fx->dir, "sat.json");
+    assert_int_equal(smart_sample_disk_sync(loop, fx->st, NULL, &dk, &rd, &err), 0);
+    assert_int_equal(rd->data->state, SMART_STATE_PERMISSION);
+    assert_false(rd->from_spool); /* the runner's reading never falls back */
+    smart_reading_free(rd);
+    assert_int_equal(smart_parse_file(path, &d, &err), 0);
+    assert_string_equal(d->model, "SanDisk pSSD");
+    smart_data_free(&d);
+    loop_free(loop);
+    fake_env_clear();
+}
+
+/* The console's smartctl is refused: the disk view shows the root job's sample and says so. */
+static void test_app_disk_view_from_spool(void **state)
+{
+    struct fx *fx = *state;
+    struct loop *loop = loop_new();
+    struct app *app;
+    struct disk_view *dv;
+    char spool[128], path[256];
+    struct app_problem probs[16];
+    size_t n;
+    bool found = false;
+
+    fake_env(fx, spool, sizeof(spool));
+    copy_fixture(FIX "local-smartctl7.3-nonroot-open-permission-denied.json", fx->dir, "sat.json");
+    assert_int_equal(mkdir(spool, 0755), 0);
+    copy_fixture(FIX "sata-ssd-intel-dcs3500-worn-mwi15-smartctl7.3.json", spool, "usb-ssd.json");
+    store_close(fx->st);
+    fx->st = NULL;
+
+    app = app_new(loop, load(fx, "[disk usb-ssd]\ndevice = /dev/sdz\ntype = sat\n"), fx->db);
+    dv = app->disks.items[0];
+    app_refresh_disks(app, true);
+    while (dv->refreshing)
+        loop_run_once(loop, 1000);
+    assert_non_null(dv->reading);
+    assert_true(dv->reading->from_spool);
+    assert_false(dv->reading->stored); /* root's sample is not the user's history */
+    assert_int_equal(dv->live_state, SMART_STATE_PERMISSION);
+    assert_int_equal(dv->reading->report.verdict, SMART_VERDICT_WARN);
+    assert_string_equal(dv->reading->data->model, "INTEL SSDSC2BB016T4");
+    assert_non_null(strstr(dv->live_hint, "read from the root job's sample at "));
+    assert_non_null(strstr(dv->live_hint, "(smartctl needs root here)"));
+    assert_non_null(strstr(dv->live_error, "Permission denied"));
+    assert_int_equal(app_disk_health(dv), HEALTH_WARN);
+    n = app_problems(app, time(NULL), probs, 16);
+    for (size_t i = 0; i < n && i < 16; i++)
+        if (!strcmp(probs[i].subject, "usb-ssd") && strstr(probs[i].text, "SMART warn") &&
+            strstr(probs[i].text, "85%"))
+            found = true;
+    assert_true(found);
+    app_free(app);
+
+    /* without the spool file the permission problem is shown as before */
+    snprintf(path, sizeof(path), "%s/usb-ssd.json", spool);
+    assert_int_equal(unlink(path), 0);
+    app = app_new(loop, load(fx, "[disk usb-ssd]\ndevice = /dev/sdz\ntype = sat\n"), fx->db);
+    dv = app->disks.items[0];
+    app_refresh_disks(app, true);
+    while (dv->refreshing)
+        loop_run_once(loop, 1000);
+    assert_non_null(dv->reading);
+    assert_false(dv->reading->from_spool);
+    assert_int_equal(dv->reading->report.verdict, SMART_VERDICT_ERROR);
+    assert_non_null(strstr(dv->live_hint, "root"));
+    assert_null(strstr(dv->live_hint, "root job's sample"));
+    app_free(app);
+    loop_free(loop);
+    fake_env_clear();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -422,6 +572,8 @@ int main(void)
         cmocka_unit_test(test_selftest_status),
         cmocka_unit_test_setup_teardown(test_app_disk_view_from_source, setup, teardown),
         cmocka_unit_test_setup_teardown(test_selftest_refused_for_capture, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_root_sample_writes_spool, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_app_disk_view_from_spool, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
