@@ -30,6 +30,8 @@
 #include "tui/screen.h"
 #include "tui/theme.h"
 
+#include "tests/unit/tui_harness.h"
+
 #define NOW  ((time_t)1795000000)
 #define HOUR 3600
 
@@ -38,13 +40,11 @@ struct world {
     struct app app;
     struct screen_mgr *mgr;
     struct screen_ctx ctx;
-    SCREEN *scr;
-    FILE *out, *in;
+    struct harness_term term;
     char dir[256];
     char db[320];
     char dump[320];
-    char lines[80][1024];
-    int nlines;
+    struct screen_text screen;
 };
 
 static struct repo_cfg *repo_cfg(const char *name, const char *url, enum repo_tier tier)
@@ -84,28 +84,18 @@ static int setup(void **state)
 {
     struct world *w = xcalloc(1, sizeof(*w));
     struct repo_cfg *os, *usb, *cloud;
-    struct theme mono;
     struct lb_err err = { 0 };
 
     if (!setlocale(LC_CTYPE, "C.UTF-8"))
         return -1;
-    setenv("TERM", "xterm-256color", 1);
     snprintf(w->dir, sizeof(w->dir), "%s/lifeboat-tui-alerts-XXXXXX",
              getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
     if (!mkdtemp(w->dir))
         return -1;
     snprintf(w->db, sizeof(w->db), "%s/lifeboat.db", w->dir);
     snprintf(w->dump, sizeof(w->dump), "%s/screen.txt", w->dir);
-    w->out = fopen("/dev/null", "w");
-    w->in = fopen("/dev/null", "r");
-    w->scr = newterm(NULL, w->out, w->in);
-    if (!w->scr)
+    if (harness_term_open(&w->term, 24, 80) < 0)
         return -1;
-    set_term(w->scr);
-    resize_term(24, 80);
-    glyph_set_utf8(true);
-    theme_init_mono(&mono, "mono");
-    theme_use(&mono, false);
 
     os = repo_cfg("os-ssd", "/srv/restic/os", TIER_LOCAL);
     usb = repo_cfg("usb-ssd", "/mnt/usb-ssd/restic", TIER_LOCAL);
@@ -146,10 +136,7 @@ static int teardown(void **state)
     struct world *w = *state;
 
     screen_mgr_free(w->mgr);
-    endwin();
-    delscreen(w->scr);
-    fclose(w->out);
-    fclose(w->in);
+    harness_term_close(&w->term);
     store_close(w->app.store);
     w->app.repos.free_item = free;
     vec_release(&w->app.repos);
@@ -173,68 +160,7 @@ static int teardown(void **state)
 
 static void render(struct world *w)
 {
-    FILE *f;
-
-    screen_mgr_render(w->mgr, &w->ctx);
-    assert_int_equal(crt_dump(w->dump), 0);
-    f = fopen(w->dump, "r");
-    assert_non_null(f);
-    w->nlines = 0;
-    while (w->nlines < 80 && fgets(w->lines[w->nlines], sizeof(w->lines[0]), f)) {
-        w->lines[w->nlines][strcspn(w->lines[w->nlines], "\n")] = '\0';
-        w->nlines++;
-    }
-    fclose(f);
-}
-
-static int find(const struct world *w, const char *text)
-{
-    for (int i = 0; i < w->nlines; i++)
-        if (strstr(w->lines[i], text))
-            return i;
-    return -1;
-}
-
-static void show(const struct world *w)
-{
-    for (int i = 0; i < w->nlines; i++)
-        print_message("|%s\n", w->lines[i]);
-}
-
-#define assert_on_screen(w, text)                \
-    do {                                         \
-        if (find(w, text) < 0) {                 \
-            show(w);                             \
-            fail_msg("not on screen: %s", text); \
-        }                                        \
-    } while (0)
-
-#define assert_not_on_screen(w, text)                  \
-    do {                                               \
-        if (find(w, text) >= 0) {                      \
-            show(w);                                   \
-            fail_msg("should not be shown: %s", text); \
-        }                                              \
-    } while (0)
-
-static int line_width(const char *s)
-{
-    wchar_t wbuf[1024];
-    size_t n = mbstowcs(wbuf, s, 1024);
-
-    assert_true(n != (size_t)-1);
-    return wcswidth(wbuf, n);
-}
-
-static void assert_tidy(const struct world *w, int cols, int rows)
-{
-    assert_int_equal(w->nlines, rows);
-    for (int i = 0; i < w->nlines; i++) {
-        int lw = line_width(w->lines[i]);
-
-        if (lw > cols)
-            fail_msg("row %d is %d wide: %s", i, lw, w->lines[i]);
-    }
+    harness_render(w->mgr, &w->ctx, w->dump, &w->screen);
 }
 
 /* A refresh ended: the console evaluates the rules as the timer job does. */
@@ -279,9 +205,9 @@ static void test_stale_repo_alert_is_listed(void **state)
 
     /* before any evaluation the live problem shows, not yet as an alert to ack */
     render(w);
-    assert_on_screen(w, "alerts");
-    assert_on_screen(w, "usb-ssd");
-    assert_not_on_screen(w, "a: ack");
+    assert_on_screen(&w->screen, "alerts");
+    assert_on_screen(&w->screen, "usb-ssd");
+    assert_not_on_screen(&w->screen, "a: ack");
 
     refreshed(w);
     stored(w, &v);
@@ -290,14 +216,14 @@ static void test_stale_repo_alert_is_listed(void **state)
     vec_release(&v);
 
     render(w);
-    assert_tidy(w, 80, 24);
-    assert_on_screen(w, "alerts \u00b7 1 open");
-    row = find(w, "newest restore point is");
+    harness_assert_fits(&w->screen, 80, 24);
+    assert_on_screen(&w->screen, "alerts \u00b7 1 open");
+    row = harness_find(&w->screen, "newest restore point is");
     assert_true(row > 0);
-    assert_non_null(strstr(w->lines[row], "usb-ssd"));
-    assert_on_screen(w, "a: ack usb-ssd");
+    assert_non_null(strstr(w->screen.lines[row], "usb-ssd"));
+    assert_on_screen(&w->screen, "a: ack usb-ssd");
     /* the function bar offers the keys */
-    assert_non_null(strstr(w->lines[23], "a ack"));
+    assert_non_null(strstr(w->screen.lines[23], "a ack"));
 }
 
 static void test_ack_with_note(void **state)
@@ -310,10 +236,10 @@ static void test_ack_with_note(void **state)
     screen_mgr_key(w->mgr, 'a', &w->ctx);
     render(w);
     /* the prompt names the alert it acknowledges */
-    assert_non_null(strstr(w->lines[22], "ack usb-ssd repo-rpo; note:"));
+    assert_non_null(strstr(w->screen.lines[22], "ack usb-ssd repo-rpo; note:"));
     type(w, "disk swapped, backup tonight");
     render(w);
-    assert_non_null(strstr(w->lines[22], "disk swapped, backup tonight"));
+    assert_non_null(strstr(w->screen.lines[22], "disk swapped, backup tonight"));
     screen_mgr_key(w->mgr, '\n', &w->ctx);
 
     stored(w, &v);
@@ -325,12 +251,12 @@ static void test_ack_with_note(void **state)
     vec_release(&v);
 
     render(w);
-    assert_tidy(w, 80, 24);
-    assert_on_screen(w, "usb-ssd repo-rpo acknowledged");
-    assert_on_screen(w, "1 acknowledged");
-    assert_on_screen(w, "acknowledged (disk swapped, backup tonight)");
+    harness_assert_fits(&w->screen, 80, 24);
+    assert_on_screen(&w->screen, "usb-ssd repo-rpo acknowledged");
+    assert_on_screen(&w->screen, "1 acknowledged");
+    assert_on_screen(&w->screen, "acknowledged (disk swapped, backup tonight)");
     /* nothing left to acknowledge from the panel */
-    assert_not_on_screen(w, "a: ack");
+    assert_not_on_screen(&w->screen, "a: ack");
 
     /* a later evaluation keeps it acknowledged while the repo stays stale */
     w->ctx.now += 600;
@@ -356,8 +282,8 @@ static void test_escape_leaves_it_open(void **state)
                      0);
     vec_release(&v);
     render(w);
-    assert_on_screen(w, "usb-ssd repo-rpo not acknowledged");
-    assert_on_screen(w, "a: ack usb-ssd");
+    assert_on_screen(&w->screen, "usb-ssd repo-rpo not acknowledged");
+    assert_on_screen(&w->screen, "a: ack usb-ssd");
 }
 
 static void test_alerts_overlay(void **state)
@@ -378,51 +304,51 @@ static void test_alerts_overlay(void **state)
     refreshed(w);
     size_to(60, 200);
     render(w);
-    assert_tidy(w, 200, 60);
-    assert_on_screen(w, "alerts \u00b7 2 open");
+    harness_assert_fits(&w->screen, 200, 60);
+    assert_on_screen(&w->screen, "alerts \u00b7 2 open");
     /* the critical one comes first and is the one `a` takes */
-    assert_on_screen(w, "a: ack cloud");
+    assert_on_screen(&w->screen, "a: ack cloud");
 
     screen_mgr_key(w->mgr, 'A', &w->ctx);
     render(w);
-    assert_tidy(w, 200, 60);
-    assert_on_screen(w, "2 open \u00b7 0 acknowledged");
-    row = find(w, "repo-error");
+    harness_assert_fits(&w->screen, 200, 60);
+    assert_on_screen(&w->screen, "2 open \u00b7 0 acknowledged");
+    row = harness_find(&w->screen, "repo-error");
     assert_true(row > 0);
-    assert_non_null(strstr(w->lines[row], "fired"));
-    assert_true(find(w, "repo-rpo") > row); /* warn after crit */
+    assert_non_null(strstr(w->screen.lines[row], "fired"));
+    assert_true(harness_find(&w->screen, "repo-rpo") > row); /* warn after crit */
     /* the selected alert whole, with what to do */
-    assert_on_screen(w, "critical cloud \u00b7 repo-error since");
-    assert_on_screen(w, "check password_command of [repo cloud]");
+    assert_on_screen(&w->screen, "critical cloud \u00b7 repo-error since");
+    assert_on_screen(&w->screen, "check password_command of [repo cloud]");
 
     /* select the second and acknowledge it from the overlay */
     screen_mgr_key(w->mgr, 'j', &w->ctx);
     screen_mgr_key(w->mgr, 'a', &w->ctx);
     render(w);
-    assert_non_null(strstr(w->lines[58], "ack usb-ssd repo-rpo; note:"));
+    assert_non_null(strstr(w->screen.lines[58], "ack usb-ssd repo-rpo; note:"));
     type(w, "known");
     screen_mgr_key(w->mgr, '\n', &w->ctx);
     render(w);
-    assert_on_screen(w, "1 open \u00b7 1 acknowledged");
-    row = find(w, "usb-ssd           repo-rpo");
+    assert_on_screen(&w->screen, "1 open \u00b7 1 acknowledged");
+    row = harness_find(&w->screen, "usb-ssd           repo-rpo");
     assert_true(row > 0);
-    assert_non_null(strstr(w->lines[row], "acknowledged"));
+    assert_non_null(strstr(w->screen.lines[row], "acknowledged"));
     /* the list keeps the unacknowledged first: the selection follows to the acked one */
-    assert_on_screen(w, "acknowledged");
+    assert_on_screen(&w->screen, "acknowledged");
 
     /* Esc closes the overlay; the panel still there */
     screen_mgr_key(w->mgr, KEY_ESC, &w->ctx);
     render(w);
-    assert_not_on_screen(w, "j/k move");
-    assert_on_screen(w, "a: ack cloud");
+    assert_not_on_screen(&w->screen, "j/k move");
+    assert_on_screen(&w->screen, "a: ack cloud");
 
     /* and at 80x24 the overlay fits */
     size_to(24, 80);
     screen_mgr_key(w->mgr, 'A', &w->ctx);
     render(w);
-    assert_tidy(w, 80, 24);
-    assert_on_screen(w, "repo-error");
-    assert_on_screen(w, "Esc closes");
+    harness_assert_fits(&w->screen, 80, 24);
+    assert_on_screen(&w->screen, "repo-error");
+    assert_on_screen(&w->screen, "Esc closes");
 }
 
 static void test_resolved_leaves_the_panel(void **state)
@@ -432,7 +358,7 @@ static void test_resolved_leaves_the_panel(void **state)
 
     refreshed(w);
     render(w);
-    assert_on_screen(w, "a: ack usb-ssd");
+    assert_on_screen(&w->screen, "a: ack usb-ssd");
     /* the job ran: the rule clears, and after the damping evaluations it resolves */
     usb->newest = w->ctx.now - HOUR;
     for (int i = 0; i < 3; i++) {
@@ -440,8 +366,8 @@ static void test_resolved_leaves_the_panel(void **state)
         refreshed(w);
     }
     render(w);
-    assert_not_on_screen(w, "a: ack");
-    assert_on_screen(w, "no open alert");
+    assert_not_on_screen(&w->screen, "a: ack");
+    assert_on_screen(&w->screen, "no open alert");
 }
 
 int main(void)

@@ -28,6 +28,8 @@
 #include "tui/screen.h"
 #include "tui/theme.h"
 
+#include "tests/unit/tui_harness.h"
+
 #define FIX "tests/fixtures/smartctl/"
 #define NOW ((time_t)1795000000)
 
@@ -36,11 +38,9 @@ struct world {
     struct app app;
     struct screen_mgr *mgr;
     struct screen_ctx ctx;
-    SCREEN *scr;
-    FILE *out, *in;
+    struct harness_term term;
     char dump[256];
-    char lines[80][1024];
-    int nlines;
+    struct screen_text screen;
 };
 
 static struct disk_view *disk(struct world *w, const char *name, const char *device,
@@ -86,21 +86,11 @@ static struct disk_view *disk(struct world *w, const char *name, const char *dev
 static int setup(void **state)
 {
     struct world *w = xcalloc(1, sizeof(*w));
-    struct theme mono;
 
     if (!setlocale(LC_CTYPE, "C.UTF-8"))
         return -1;
-    setenv("TERM", "xterm-256color", 1);
-    w->out = fopen("/dev/null", "w");
-    w->in = fopen("/dev/null", "r");
-    w->scr = newterm(NULL, w->out, w->in);
-    if (!w->scr)
+    if (harness_term_open(&w->term, 24, 80) < 0)
         return -1;
-    set_term(w->scr);
-    resize_term(24, 80);
-    glyph_set_utf8(true);
-    theme_init_mono(&mono, "mono");
-    theme_use(&mono, false);
     snprintf(w->dump, sizeof(w->dump), "%s/lifeboat-disks-%d.txt",
              getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
     w->app.cfg = &w->cfg;
@@ -139,10 +129,7 @@ static int teardown(void **state)
     struct world *w = *state;
 
     screen_mgr_free(w->mgr);
-    endwin();
-    delscreen(w->scr);
-    fclose(w->out);
-    fclose(w->in);
+    harness_term_close(&w->term);
     w->app.disks.free_item = free_view;
     vec_release(&w->app.disks);
     w->cfg.disks.free_item = free_disk_cfg;
@@ -155,62 +142,7 @@ static int teardown(void **state)
 
 static void render(struct world *w)
 {
-    FILE *f;
-
-    screen_mgr_render(w->mgr, &w->ctx);
-    assert_int_equal(crt_dump(w->dump), 0);
-    f = fopen(w->dump, "r");
-    assert_non_null(f);
-    w->nlines = 0;
-    while (w->nlines < 80 && fgets(w->lines[w->nlines], sizeof(w->lines[0]), f)) {
-        w->lines[w->nlines][strcspn(w->lines[w->nlines], "\n")] = '\0';
-        w->nlines++;
-    }
-    fclose(f);
-}
-
-static int find(const struct world *w, const char *text)
-{
-    for (int i = 0; i < w->nlines; i++)
-        if (strstr(w->lines[i], text))
-            return i;
-    return -1;
-}
-
-static void show(const struct world *w)
-{
-    for (int i = 0; i < w->nlines; i++)
-        print_message("|%s\n", w->lines[i]);
-}
-
-#define assert_on_screen(w, text)                \
-    do {                                         \
-        if (find(w, text) < 0) {                 \
-            show(w);                             \
-            fail_msg("not on screen: %s", text); \
-        }                                        \
-    } while (0)
-
-static int line_width(const char *s)
-{
-    wchar_t wbuf[1024];
-    size_t n = mbstowcs(wbuf, s, 1024);
-
-    assert_true(n != (size_t)-1);
-    return wcswidth(wbuf, n);
-}
-
-static void assert_tidy(const struct world *w, int cols, int rows)
-{
-    assert_int_equal(w->nlines, rows);
-    for (int i = 0; i < w->nlines; i++) {
-        int lw = line_width(w->lines[i]);
-
-        if (lw > cols) {
-            show(w);
-            fail_msg("row %d is %d wide: %s", i, lw, w->lines[i]);
-        }
-    }
+    harness_render(w->mgr, &w->ctx, w->dump, &w->screen);
 }
 
 static void key(struct world *w, int k)
@@ -225,27 +157,27 @@ static void test_disks_80x24(void **state)
 
     key(w, '4');
     render(w);
-    assert_tidy(w, 80, 24);
-    assert_on_screen(w, "4 Disks");
+    harness_assert_fits(&w->screen, 80, 24);
+    assert_on_screen(&w->screen, "4 Disks");
     /* one row per disk with its verdict */
-    row = find(w, "usb-ssd ");
+    row = harness_find(&w->screen, "usb-ssd ");
     assert_true(row > 0);
-    assert_non_null(strstr(w->lines[row], "ok \u2713"));
-    assert_non_null(strstr(w->lines[row], "61%"));
-    row = find(w, "os-ssd ");
+    assert_non_null(strstr(w->screen.lines[row], "ok \u2713"));
+    assert_non_null(strstr(w->screen.lines[row], "61%"));
+    row = harness_find(&w->screen, "os-ssd ");
     assert_true(row > 0);
-    assert_non_null(strstr(w->lines[row], "warn \u25b2"));
-    assert_non_null(strstr(w->lines[row], "85%"));
+    assert_non_null(strstr(w->screen.lines[row], "warn \u25b2"));
+    assert_non_null(strstr(w->screen.lines[row], "85%"));
     /* the selected disk in detail; the rest is a page away */
-    assert_on_screen(w, "usb-ssd \u00b7 SanDisk pSSD");
-    assert_on_screen(w, "temperature unknown");
-    assert_on_screen(w, "more (PgDn)");
-    assert_on_screen(w, "s self-test");
+    assert_on_screen(&w->screen, "usb-ssd \u00b7 SanDisk pSSD");
+    assert_on_screen(&w->screen, "temperature unknown");
+    assert_on_screen(&w->screen, "more (PgDn)");
+    assert_on_screen(&w->screen, "s self-test");
     /* the worn disk: its finding is said in words */
     key(w, 'j');
     render(w);
-    assert_tidy(w, 80, 24);
-    assert_on_screen(w, "85% of the rated write endurance used");
+    harness_assert_fits(&w->screen, 80, 24);
+    assert_on_screen(&w->screen, "85% of the rated write endurance used");
 }
 
 static void test_disks_200x60(void **state)
@@ -257,24 +189,24 @@ static void test_disks_200x60(void **state)
     key(w, '4');
     key(w, 'j');
     render(w);
-    assert_tidy(w, 200, 60);
+    harness_assert_fits(&w->screen, 200, 60);
     /* findings, mount-less disk, trends and attributes side by side, nothing to page */
-    assert_on_screen(w, "self-test and attributes");
-    assert_on_screen(w, "last 90 days");
-    row = find(w, "233 Media_Wearout_Indicator");
+    assert_on_screen(&w->screen, "self-test and attributes");
+    assert_on_screen(&w->screen, "last 90 days");
+    row = harness_find(&w->screen, "233 Media_Wearout_Indicator");
     assert_true(row > 0);
-    assert_non_null(strstr(w->lines[row], "\u25b2")); /* the wear attribute is flagged */
-    row = find(w, "5 Reallocated_Sector_Ct");
+    assert_non_null(strstr(w->screen.lines[row], "\u25b2")); /* the wear attribute is flagged */
+    row = harness_find(&w->screen, "5 Reallocated_Sector_Ct");
     assert_true(row > 0);
-    assert_null(strstr(w->lines[row], "\u25b2"));
-    assert_on_screen(w, "67329 h on");
-    assert_int_equal(find(w, "more (PgDn)"), -1);
+    assert_null(strstr(w->screen.lines[row], "\u25b2"));
+    assert_on_screen(&w->screen, "67329 h on");
+    assert_int_equal(harness_find(&w->screen, "more (PgDn)"), -1);
     /* the USB SSD with its mount */
     key(w, 'k');
     render(w);
-    assert_on_screen(w, "mount /mnt/usb-ssd");
-    assert_on_screen(w, "61% used");
-    assert_on_screen(w, "390 GiB of 1000 GiB");
+    assert_on_screen(&w->screen, "mount /mnt/usb-ssd");
+    assert_on_screen(&w->screen, "61% used");
+    assert_on_screen(&w->screen, "390 GiB of 1000 GiB");
 }
 
 static void test_selftest_asks_first(void **state)
@@ -284,14 +216,14 @@ static void test_selftest_asks_first(void **state)
     key(w, '4');
     key(w, 's');
     render(w);
-    assert_tidy(w, 80, 24);
-    assert_on_screen(w, "start a short self-test?");
-    assert_on_screen(w, "/dev/disk/by-id/usb-SanDisk_Portable_SSD-0:0");
-    assert_on_screen(w, "Enter starts it");
+    harness_assert_fits(&w->screen, 80, 24);
+    assert_on_screen(&w->screen, "start a short self-test?");
+    assert_on_screen(&w->screen, "/dev/disk/by-id/usb-SanDisk_Portable_SSD-0:0");
+    assert_on_screen(&w->screen, "Enter starts it");
     /* Esc: nothing started, the question is gone */
     key(w, KEY_ESC);
     render(w);
-    assert_int_equal(find(w, "start a short self-test?"), -1);
+    assert_int_equal(harness_find(&w->screen, "start a short self-test?"), -1);
     assert_int_equal(((struct disk_view *)w->app.disks.items[0])->selftest, DISK_SELFTEST_IDLE);
 }
 
@@ -301,13 +233,13 @@ static void test_overview_disk_line(void **state)
     int row;
 
     render(w);
-    assert_tidy(w, 80, 24);
-    row = find(w, "disk usb-ssd ok");
+    harness_assert_fits(&w->screen, 80, 24);
+    row = harness_find(&w->screen, "disk usb-ssd ok");
     if (row < 0)
-        show(w);
+        harness_show(&w->screen);
     assert_true(row > 0);
-    assert_non_null(strstr(w->lines[row], "fill 61%"));
-    assert_non_null(strstr(w->lines[row], "os-ssd warn"));
+    assert_non_null(strstr(w->screen.lines[row], "fill 61%"));
+    assert_non_null(strstr(w->screen.lines[row], "os-ssd warn"));
 }
 
 int main(void)

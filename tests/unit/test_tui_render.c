@@ -25,6 +25,8 @@
 #include "tui/screen.h"
 #include "tui/theme.h"
 
+#include "tests/unit/tui_harness.h"
+
 #define NOW  ((time_t)1795000000)
 #define HOUR 3600
 
@@ -33,11 +35,9 @@ struct world {
     struct app app;
     struct screen_mgr *mgr;
     struct screen_ctx ctx;
-    SCREEN *scr;
-    FILE *out, *in;
+    struct harness_term term;
     char dump[256];
-    char lines[80][1024];
-    int nlines;
+    struct screen_text screen;
     char last_command[64];
 };
 
@@ -84,21 +84,11 @@ static int setup(void **state)
     struct repo_cfg *os, *usb, *cloud, *nas;
     struct repo_view *rv;
     struct job_cfg *job;
-    struct theme mono;
 
     if (!setlocale(LC_CTYPE, "C.UTF-8"))
         return -1;
-    setenv("TERM", "xterm-256color", 1);
-    w->out = fopen("/dev/null", "w");
-    w->in = fopen("/dev/null", "r");
-    w->scr = newterm(NULL, w->out, w->in);
-    if (!w->scr)
+    if (harness_term_open(&w->term, 24, 80) < 0)
         return -1;
-    set_term(w->scr);
-    resize_term(24, 80);
-    glyph_set_utf8(true);
-    theme_init_mono(&mono, "mono");
-    theme_use(&mono, false);
     snprintf(w->dump, sizeof(w->dump), "%s/lifeboat-render-%d.txt",
              getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
 
@@ -198,10 +188,7 @@ static int teardown(void **state)
     struct world *w = *state;
 
     screen_mgr_free(w->mgr);
-    endwin();
-    delscreen(w->scr);
-    fclose(w->out);
-    fclose(w->in);
+    harness_term_close(&w->term);
     w->app.repos.free_item = free;
     vec_release(&w->app.repos);
     w->cfg.repos.free_item = free_repo_cfg;
@@ -214,68 +201,9 @@ static int teardown(void **state)
     return 0;
 }
 
-/* Draw, dump and read the screen back into w->lines. */
 static void render(struct world *w)
 {
-    FILE *f;
-
-    screen_mgr_render(w->mgr, &w->ctx);
-    assert_int_equal(crt_dump(w->dump), 0);
-    f = fopen(w->dump, "r");
-    assert_non_null(f);
-    w->nlines = 0;
-    while (w->nlines < 80 && fgets(w->lines[w->nlines], sizeof(w->lines[0]), f)) {
-        w->lines[w->nlines][strcspn(w->lines[w->nlines], "\n")] = '\0';
-        w->nlines++;
-    }
-    fclose(f);
-}
-
-static int find(const struct world *w, const char *text)
-{
-    for (int i = 0; i < w->nlines; i++)
-        if (strstr(w->lines[i], text))
-            return i;
-    return -1;
-}
-
-static void show(const struct world *w)
-{
-    for (int i = 0; i < w->nlines; i++)
-        print_message("|%s\n", w->lines[i]);
-}
-
-#define assert_on_screen(w, text)                \
-    do {                                         \
-        if (find(w, text) < 0) {                 \
-            show(w);                             \
-            fail_msg("not on screen: %s", text); \
-        }                                        \
-    } while (0)
-
-static int line_width(const char *s)
-{
-    wchar_t wbuf[1024];
-    size_t n = mbstowcs(wbuf, s, 1024);
-
-    assert_true(n != (size_t)-1);
-    return wcswidth(wbuf, n);
-}
-
-/* Every row fits the terminal and every box is closed on the right edge. */
-static void assert_tidy(const struct world *w, int cols, int rows)
-{
-    assert_int_equal(w->nlines, rows);
-    for (int i = 0; i < w->nlines; i++) {
-        int lw = line_width(w->lines[i]);
-
-        if (lw > cols)
-            fail_msg("row %d is %d wide: %s", i, lw, w->lines[i]);
-        if (!strncmp(w->lines[i], "\u250c", 3) && lw != cols) {
-            show(w);
-            fail_msg("box on row %d does not reach the right edge", i);
-        }
-    }
+    harness_render(w->mgr, &w->ctx, w->dump, &w->screen);
 }
 
 static void test_overview_80x24(void **state)
@@ -284,29 +212,29 @@ static void test_overview_80x24(void **state)
     int row;
 
     render(w);
-    assert_tidy(w, 80, 24);
-    assert_true(strstr(w->lines[0], "lifeboat \u00b7 testhost") != NULL);
-    assert_on_screen(w, "critical");
-    assert_on_screen(w, "1 Overview");
+    harness_assert_tidy(&w->screen, 80, 24);
+    assert_true(strstr(w->screen.lines[0], "lifeboat \u00b7 testhost") != NULL);
+    assert_on_screen(&w->screen, "critical");
+    assert_on_screen(&w->screen, "1 Overview");
     /* the 3-2-1 matrix: the daily data set reaches cloud through the weekly copy */
-    row = find(w, "daily");
+    row = harness_find(&w->screen, "daily");
     assert_true(row > 0);
-    assert_non_null(strstr(w->lines[row], "4h \u2713"));
-    assert_non_null(strstr(w->lines[row], "yes")); /* off-site copy exists */
+    assert_non_null(strstr(w->screen.lines[row], "4h \u2713"));
+    assert_non_null(strstr(w->screen.lines[row], "yes")); /* off-site copy exists */
     /* one row per repo with its state said plainly */
-    assert_on_screen(w, "wrong password");
-    assert_on_screen(w, "refreshing \u27f3 12s");
-    assert_on_screen(w, "locked by root@");
-    assert_on_screen(w, "cached");
+    assert_on_screen(&w->screen, "wrong password");
+    assert_on_screen(&w->screen, "refreshing \u27f3 12s");
+    assert_on_screen(&w->screen, "locked by root@");
+    assert_on_screen(&w->screen, "cached");
     /* problems say what is wrong and what to do, in full */
-    assert_on_screen(w, "alerts");
-    assert_on_screen(w, "wrong password (check password_file of");
+    assert_on_screen(&w->screen, "alerts");
+    assert_on_screen(&w->screen, "wrong password (check password_file of");
     /* the secret in the url never shows */
-    assert_int_equal(find(w, "hunter2"), -1);
+    assert_int_equal(harness_find(&w->screen, "hunter2"), -1);
     /* status line shows work in flight, function bar the keys */
-    assert_on_screen(w, "refreshing 1 of 4 repos");
-    assert_true(strstr(w->lines[23], "? help") == w->lines[23]);
-    assert_non_null(strstr(w->lines[23], "q quit"));
+    assert_on_screen(&w->screen, "refreshing 1 of 4 repos");
+    assert_true(strstr(w->screen.lines[23], "? help") == w->screen.lines[23]);
+    assert_non_null(strstr(w->screen.lines[23], "q quit"));
 }
 
 static void test_error_row_is_dimmed(void **state)
@@ -316,7 +244,7 @@ static void test_error_row_is_dimmed(void **state)
     bool dim = false;
 
     render(w);
-    row = find(w, "wrong password");
+    row = harness_find(&w->screen, "wrong password");
     assert_true(row > 0);
     /* the cached figures of the failing repo (e.g. its size) are drawn dim */
     for (col = 0; col < 80; col++) {
@@ -341,15 +269,15 @@ static void test_detail_never_shows_secrets(void **state)
     screen_mgr_key(w->mgr, 'j', &w->ctx); /* cloud */
     screen_mgr_key(w->mgr, '\n', &w->ctx);
     render(w);
-    assert_tidy(w, 80, 24);
-    assert_on_screen(w, "\u2500 repo cloud \u2500");
-    assert_on_screen(w, "rest:https://backup:***@nas.example:8000/cloud");
-    assert_on_screen(w, "from the file /etc/lifeboat/restic.pass");
-    assert_on_screen(w, "last error  cannot open repo 'cloud': wrong password");
-    assert_int_equal(find(w, "hunter2"), -1);
+    harness_assert_tidy(&w->screen, 80, 24);
+    assert_on_screen(&w->screen, "\u2500 repo cloud \u2500");
+    assert_on_screen(&w->screen, "rest:https://backup:***@nas.example:8000/cloud");
+    assert_on_screen(&w->screen, "from the file /etc/lifeboat/restic.pass");
+    assert_on_screen(&w->screen, "last error  cannot open repo 'cloud': wrong password");
+    assert_int_equal(harness_find(&w->screen, "hunter2"), -1);
     screen_mgr_key(w->mgr, KEY_ESC, &w->ctx);
     render(w);
-    assert_int_equal(find(w, "\u2500 repo cloud \u2500"), -1);
+    assert_int_equal(harness_find(&w->screen, "\u2500 repo cloud \u2500"), -1);
 }
 
 static void test_wide_terminal_shows_more(void **state)
@@ -358,13 +286,13 @@ static void test_wide_terminal_shows_more(void **state)
 
     resize_term(60, 200);
     render(w);
-    assert_tidy(w, 200, 60);
-    assert_on_screen(w, "newest at");
-    assert_on_screen(w, "url");
-    assert_on_screen(w, "/mnt/usb-ssd/restic");
-    assert_on_screen(w, "locked by root@pve pid 4242 for 2h");
+    harness_assert_tidy(&w->screen, 200, 60);
+    assert_on_screen(&w->screen, "newest at");
+    assert_on_screen(&w->screen, "url");
+    assert_on_screen(&w->screen, "/mnt/usb-ssd/restic");
+    assert_on_screen(&w->screen, "locked by root@pve pid 4242 for 2h");
     /* the selection's detail sits beside the problems */
-    assert_on_screen(w, "selected \u00b7 os-ssd");
+    assert_on_screen(&w->screen, "selected \u00b7 os-ssd");
     resize_term(24, 80);
 }
 
@@ -374,8 +302,8 @@ static void test_too_small(void **state)
 
     resize_term(20, 60);
     render(w);
-    assert_on_screen(w, "terminal too small: 60x20");
-    assert_on_screen(w, "lifeboat needs at least 80x24");
+    assert_on_screen(&w->screen, "terminal too small: 60x20");
+    assert_on_screen(&w->screen, "lifeboat needs at least 80x24");
     /* q still leaves; other keys do nothing */
     assert_int_equal(screen_mgr_key(w->mgr, 'j', &w->ctx), REACT_NONE);
     assert_true(screen_mgr_key(w->mgr, 'q', &w->ctx) & REACT_QUIT);
@@ -389,14 +317,14 @@ static void test_ascii_fallback(void **state)
     glyph_set_utf8(false);
     render(w);
     glyph_set_utf8(true);
-    assert_tidy(w, 80, 24);
-    for (int i = 0; i < w->nlines; i++)
-        for (const char *p = w->lines[i]; *p; p++)
+    harness_assert_tidy(&w->screen, 80, 24);
+    for (int i = 0; i < w->screen.nlines; i++)
+        for (const char *p = w->screen.lines[i]; *p; p++)
             if ((unsigned char)*p >= 0x80)
-                fail_msg("non-ASCII on row %d: %s", i, w->lines[i]);
-    assert_on_screen(w, "+- 3-2-1 ---");
-    assert_on_screen(w, "4h ok");
-    assert_on_screen(w, "refreshing * 12s");
+                fail_msg("non-ASCII on row %d: %s", i, w->screen.lines[i]);
+    assert_on_screen(&w->screen, "+- 3-2-1 ---");
+    assert_on_screen(&w->screen, "4h ok");
+    assert_on_screen(&w->screen, "refreshing * 12s");
 }
 
 static void test_filter_help_and_command_line(void **state)
@@ -408,18 +336,18 @@ static void test_filter_help_and_command_line(void **state)
     screen_mgr_key(w->mgr, 'u', &w->ctx);
     screen_mgr_key(w->mgr, 's', &w->ctx);
     render(w);
-    assert_on_screen(w, "restic repositories \u00b7 1 of 4");
-    assert_on_screen(w, "/us");
+    assert_on_screen(&w->screen, "restic repositories \u00b7 1 of 4");
+    assert_on_screen(&w->screen, "/us");
     screen_mgr_key(w->mgr, KEY_ESC, &w->ctx);
     render(w);
-    assert_int_equal(find(w, "repositories \u00b7 1 of 4"), -1);
+    assert_int_equal(harness_find(&w->screen, "repositories \u00b7 1 of 4"), -1);
 
     /* ? lists the keys of this screen; screens not built yet are not offered */
     screen_mgr_key(w->mgr, '?', &w->ctx);
     render(w);
-    assert_on_screen(w, "keys \u00b7 Overview");
-    assert_on_screen(w, "refresh every repository now");
-    assert_int_equal(find(w, "screen 3"), -1);
+    assert_on_screen(&w->screen, "keys \u00b7 Overview");
+    assert_on_screen(&w->screen, "refresh every repository now");
+    assert_int_equal(harness_find(&w->screen, "screen 3"), -1);
     screen_mgr_key(w->mgr, KEY_ESC, &w->ctx);
 
     /* : runs a command line through the command hook */
@@ -427,7 +355,7 @@ static void test_filter_help_and_command_line(void **state)
     for (const char *p = "theme light"; *p; p++)
         screen_mgr_key(w->mgr, *p, &w->ctx);
     render(w);
-    assert_on_screen(w, ":theme light");
+    assert_on_screen(&w->screen, ":theme light");
     screen_mgr_key(w->mgr, '\n', &w->ctx);
     assert_string_equal(w->last_command, "theme light");
 }
@@ -442,7 +370,7 @@ static void test_quit_asks_only_when_work_runs(void **state)
     w->app.busy = 2;
     assert_false(screen_mgr_key(w->mgr, 'q', &w->ctx) & REACT_QUIT);
     render(w);
-    assert_on_screen(w, "quit anyway? (y/n)");
+    assert_on_screen(&w->screen, "quit anyway? (y/n)");
     assert_false(screen_mgr_key(w->mgr, 'n', &w->ctx) & REACT_QUIT);
     assert_false(screen_mgr_key(w->mgr, 'q', &w->ctx) & REACT_QUIT);
     assert_true(screen_mgr_key(w->mgr, 'y', &w->ctx) & REACT_QUIT);
@@ -450,7 +378,7 @@ static void test_quit_asks_only_when_work_runs(void **state)
     /* 3 opens the Runs screen (no job configured here: it says how to add one) */
     screen_mgr_key(w->mgr, '3', &w->ctx);
     render(w);
-    assert_on_screen(w, "no [job NAME] in the config");
+    assert_on_screen(&w->screen, "no [job NAME] in the config");
 }
 
 static void test_many_repos_scroll_and_say_so(void **state)
@@ -467,16 +395,16 @@ static void test_many_repos_scroll_and_say_so(void **state)
         vec_push(&w->app.repos, view(rc, REPO_OK, NOW - HOUR));
     }
     render(w);
-    assert_tidy(w, 80, 24);
+    harness_assert_tidy(&w->screen, 80, 24);
     /* copies that do not fit the matrix are announced, rows below the table too */
-    assert_on_screen(w, "repos not shown");
-    assert_on_screen(w, "more \u2500");
-    assert_int_equal(find(w, "extra-11"), -1);
+    assert_on_screen(&w->screen, "repos not shown");
+    assert_on_screen(&w->screen, "more \u2500");
+    assert_int_equal(harness_find(&w->screen, "extra-11"), -1);
     /* G goes to the last row: the table scrolls to show it */
     screen_mgr_key(w->mgr, 'G', &w->ctx);
     render(w);
-    assert_on_screen(w, "extra-11");
-    assert_tidy(w, 80, 24);
+    assert_on_screen(&w->screen, "extra-11");
+    harness_assert_tidy(&w->screen, 80, 24);
 }
 
 int main(void)

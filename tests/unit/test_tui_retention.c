@@ -29,6 +29,8 @@
 #include "tui/screen.h"
 #include "tui/theme.h"
 
+#include "tests/unit/tui_harness.h"
+
 #define DAY 86400
 
 struct world {
@@ -36,12 +38,10 @@ struct world {
     struct app app;
     struct screen_mgr *mgr;
     struct screen_ctx ctx;
-    SCREEN *scr;
-    FILE *out, *in;
+    struct harness_term term;
     char dump[256];
     char db[256];
-    char lines[80][1024];
-    int nlines;
+    struct screen_text screen;
 };
 
 static time_t at(const char *s)
@@ -108,7 +108,6 @@ static void cache(struct world *w, struct repo_view *rv, time_t last, int days, 
 static int setup(void **state)
 {
     struct world *w = xcalloc(1, sizeof(*w));
-    struct theme mono;
     struct lb_err err = { 0 };
     struct job_cfg *job;
     struct repo_cfg *os, *cloud;
@@ -118,17 +117,8 @@ static int setup(void **state)
     tzset();
     if (!setlocale(LC_CTYPE, "C.UTF-8"))
         return -1;
-    setenv("TERM", "xterm-256color", 1);
-    w->out = fopen("/dev/null", "w");
-    w->in = fopen("/dev/null", "r");
-    w->scr = newterm(NULL, w->out, w->in);
-    if (!w->scr)
+    if (harness_term_open(&w->term, 24, 80) < 0)
         return -1;
-    set_term(w->scr);
-    resize_term(24, 80);
-    glyph_set_utf8(true);
-    theme_init_mono(&mono, "mono");
-    theme_use(&mono, false);
     snprintf(w->dump, sizeof(w->dump), "%s/lifeboat-ret-%d.txt",
              getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
     snprintf(w->db, sizeof(w->db), "%s/lifeboat-ret-%d.db",
@@ -192,10 +182,7 @@ static int teardown(void **state)
     struct world *w = *state;
 
     screen_mgr_free(w->mgr);
-    endwin();
-    delscreen(w->scr);
-    fclose(w->out);
-    fclose(w->in);
+    harness_term_close(&w->term);
     store_close(w->app.store);
     vec_release(&w->app.repos);
     w->cfg.jobs.free_item = free_job;
@@ -210,67 +197,19 @@ static int teardown(void **state)
 
 static void render(struct world *w)
 {
-    FILE *f;
-
-    screen_mgr_render(w->mgr, &w->ctx);
-    assert_int_equal(crt_dump(w->dump), 0);
-    f = fopen(w->dump, "r");
-    assert_non_null(f);
-    w->nlines = 0;
-    while (w->nlines < 80 && fgets(w->lines[w->nlines], sizeof(w->lines[0]), f)) {
-        w->lines[w->nlines][strcspn(w->lines[w->nlines], "\n")] = '\0';
-        w->nlines++;
-    }
-    fclose(f);
-}
-
-static int find(const struct world *w, const char *text)
-{
-    for (int i = 0; i < w->nlines; i++)
-        if (strstr(w->lines[i], text))
-            return i;
-    return -1;
-}
-
-static void show(const struct world *w)
-{
-    for (int i = 0; i < w->nlines; i++)
-        print_message("|%s\n", w->lines[i]);
-}
-
-#define assert_on_screen(w, text)                \
-    do {                                         \
-        if (find(w, text) < 0) {                 \
-            show(w);                             \
-            fail_msg("not on screen: %s", text); \
-        }                                        \
-    } while (0)
-
-static void assert_tidy(const struct world *w, int cols, int rows)
-{
-    assert_int_equal(w->nlines, rows);
-    for (int i = 0; i < w->nlines; i++) {
-        wchar_t wbuf[1024];
-        size_t n = mbstowcs(wbuf, w->lines[i], 1024);
-
-        assert_true(n != (size_t)-1);
-        if (wcswidth(wbuf, n) > cols) {
-            show(w);
-            fail_msg("row %d is too wide", i);
-        }
-    }
+    harness_render(w->mgr, &w->ctx, w->dump, &w->screen);
 }
 
 /* The timeline row of a tier: the text after its name. */
 static const char *marks_of(const struct world *w, const char *name)
 {
-    for (int i = 0; i < w->nlines; i++) {
-        const char *p = strstr(w->lines[i], name);
+    for (int i = 0; i < w->screen.nlines; i++) {
+        const char *p = strstr(w->screen.lines[i], name);
 
-        if (p && p < w->lines[i] + 8 && strstr(w->lines[i], "\u2502 "))
+        if (p && p < w->screen.lines[i] + 8 && strstr(w->screen.lines[i], "\u2502 "))
             return p + strlen(name);
     }
-    show(w);
+    harness_show(&w->screen);
     fail_msg("no timeline row for %s", name);
     return NULL;
 }
@@ -282,13 +221,13 @@ static void test_retention_80x24(void **state)
     int row;
 
     render(w);
-    assert_tidy(w, 80, 24);
-    assert_on_screen(w, "5 Retention");
-    assert_on_screen(w, "policy daily=5 weekly=3 monthly=2");
-    assert_on_screen(w, "fed by daily");
+    harness_assert_fits(&w->screen, 80, 24);
+    assert_on_screen(&w->screen, "5 Retention");
+    assert_on_screen(&w->screen, "policy daily=5 weekly=3 monthly=2");
+    assert_on_screen(&w->screen, "fed by daily");
     /* 39 points, the gap of the 24th said and marked */
-    assert_on_screen(w, "39 points");
-    assert_on_screen(w, "1 gap");
+    assert_on_screen(&w->screen, "39 points");
+    assert_on_screen(&w->screen, "1 gap");
     m = marks_of(w, "os-ssd");
     assert_non_null(strstr(m, "D"));
     assert_non_null(strstr(m, "W"));
@@ -296,10 +235,10 @@ static void test_retention_80x24(void **state)
     assert_non_null(strstr(m, "\u25b2"));
     assert_non_null(strstr(m, "\u2717")); /* points the policy removes at the next run */
     /* the newest point: every rule, until Dec 1 */
-    row = find(w, "2026-11-26 03:00");
+    row = harness_find(&w->screen, "2026-11-26 03:00");
     assert_true(row > 0);
-    assert_non_null(strstr(w->lines[row], "keep"));
-    assert_non_null(strstr(w->lines[row], "2026-12-01 (in 5d)"));
+    assert_non_null(strstr(w->screen.lines[row], "keep"));
+    assert_non_null(strstr(w->screen.lines[row], "2026-12-01 (in 5d)"));
 }
 
 static void test_retention_200x60_tiers_and_whatif(void **state)
@@ -309,39 +248,39 @@ static void test_retention_200x60_tiers_and_whatif(void **state)
 
     resize_term(60, 200);
     render(w);
-    assert_tidy(w, 200, 60);
-    row = find(w, "2026-11-26 03:00");
-    assert_non_null(strstr(w->lines[row], "daily \u00b7 weekly \u00b7 monthly"));
-    row = find(w, "2026-11-19 03:00");
-    assert_non_null(strstr(w->lines[row], "would go"));
-    assert_non_null(strstr(w->lines[row], "next run Fri 03:00"));
+    harness_assert_fits(&w->screen, 200, 60);
+    row = harness_find(&w->screen, "2026-11-26 03:00");
+    assert_non_null(strstr(w->screen.lines[row], "daily \u00b7 weekly \u00b7 monthly"));
+    row = harness_find(&w->screen, "2026-11-19 03:00");
+    assert_non_null(strstr(w->screen.lines[row], "would go"));
+    assert_non_null(strstr(w->screen.lines[row], "next run Fri 03:00"));
     /* l: the next tier, the cloud: weekly=4, nothing feeds it here, cost per month shown */
     screen_mgr_key(w->mgr, 'l', &w->ctx);
     render(w);
-    assert_on_screen(w, "points of cloud");
-    assert_on_screen(w, "policy weekly=4");
-    assert_on_screen(w, "no job writes into it");
-    assert_on_screen(w, "about $0.06/month");
-    assert_on_screen(w, "not while nothing new arrives");
+    assert_on_screen(&w->screen, "points of cloud");
+    assert_on_screen(&w->screen, "policy weekly=4");
+    assert_on_screen(&w->screen, "no job writes into it");
+    assert_on_screen(&w->screen, "about $0.06/month");
+    assert_on_screen(&w->screen, "not while nothing new arrives");
     /* back to os-ssd; e opens the what-if on daily; two fewer dailies: more would go */
     screen_mgr_key(w->mgr, 'h', &w->ctx);
     screen_mgr_key(w->mgr, 'e', &w->ctx);
     render(w);
-    assert_on_screen(w, "what-if");
-    assert_on_screen(w, "keep 7 \u00b7 would go 32");
+    assert_on_screen(&w->screen, "what-if");
+    assert_on_screen(&w->screen, "keep 7 \u00b7 would go 32");
     screen_mgr_key(w->mgr, '-', &w->ctx);
     screen_mgr_key(w->mgr, '-', &w->ctx);
     render(w);
-    assert_on_screen(w, "keep 6 \u00b7 would go 33");
-    assert_on_screen(w, "frees up to");
-    row = find(w, "2026-11-26 03:00");
-    assert_non_null(strstr(w->lines[row], "2026-11-29 (in 3d)"));
+    assert_on_screen(&w->screen, "keep 6 \u00b7 would go 33");
+    assert_on_screen(&w->screen, "frees up to");
+    row = harness_find(&w->screen, "2026-11-26 03:00");
+    assert_non_null(strstr(w->screen.lines[row], "2026-11-29 (in 3d)"));
     /* Esc leaves the what-if: the configured policy again, nothing changed */
     screen_mgr_key(w->mgr, KEY_ESC, &w->ctx);
     render(w);
-    assert_int_equal(find(w, "would go 33"), -1);
-    row = find(w, "2026-11-26 03:00");
-    assert_non_null(strstr(w->lines[row], "2026-12-01 (in 5d)"));
+    assert_int_equal(harness_find(&w->screen, "would go 33"), -1);
+    row = harness_find(&w->screen, "2026-11-26 03:00");
+    assert_non_null(strstr(w->screen.lines[row], "2026-12-01 (in 5d)"));
     resize_term(24, 80);
 }
 

@@ -33,6 +33,8 @@
 #include "tui/screen.h"
 #include "tui/theme.h"
 
+#include "tests/unit/tui_harness.h"
+
 #define URL "https://127.0.0.1:9"
 
 struct world {
@@ -41,11 +43,9 @@ struct world {
     struct app *app;
     struct screen_mgr *mgr;
     struct screen_ctx ctx;
-    SCREEN *scr;
-    FILE *out, *in;
+    struct harness_term term;
     bool changed;
-    char lines[80][1024];
-    int nlines;
+    struct screen_text screen;
 };
 
 static time_t local(int y, int mo, int d, int h, int mi)
@@ -82,7 +82,6 @@ static void on_change(struct app *app, unsigned flags, void *arg)
 static int setup(void **state)
 {
     struct world *w = xcalloc(1, sizeof(*w));
-    struct theme mono;
     char path[320], fake[320];
     struct buf doc = BUF_INIT(0);
     struct store *st;
@@ -147,17 +146,8 @@ static int setup(void **state)
     w->app->on_change = on_change;
     w->app->on_change_arg = w;
 
-    setenv("TERM", "xterm-256color", 1);
-    w->out = fopen("/dev/null", "w");
-    w->in = fopen("/dev/null", "r");
-    w->scr = newterm(NULL, w->out, w->in);
-    if (!w->scr)
+    if (harness_term_open(&w->term, 60, 200) < 0)
         return -1;
-    set_term(w->scr);
-    resize_term(60, 200);
-    glyph_set_utf8(true);
-    theme_init_mono(&mono, "mono");
-    theme_use(&mono, false);
     w->mgr = screen_mgr_new(w->app, "testhost", NULL, NULL);
     w->ctx = (struct screen_ctx){ w->app, now, 1000 };
     assert_true(screen_mgr_switch(w->mgr, 5));
@@ -171,10 +161,7 @@ static int teardown(void **state)
     char cmd[600];
 
     screen_mgr_free(w->mgr);
-    endwin();
-    delscreen(w->scr);
-    fclose(w->out);
-    fclose(w->in);
+    harness_term_close(&w->term);
     app_free(w->app);
     loop_free(w->loop);
     unsetenv("LIFEBOAT_RESTIC");
@@ -198,41 +185,8 @@ static int teardown(void **state)
 
 static void render(struct world *w)
 {
-    FILE *f;
-
-    screen_mgr_render(w->mgr, &w->ctx);
-    assert_int_equal(crt_dump(w->dump), 0);
-    f = fopen(w->dump, "r");
-    assert_non_null(f);
-    w->nlines = 0;
-    while (w->nlines < 80 && fgets(w->lines[w->nlines], sizeof(w->lines[0]), f)) {
-        w->lines[w->nlines][strcspn(w->lines[w->nlines], "\n")] = '\0';
-        w->nlines++;
-    }
-    fclose(f);
+    harness_render(w->mgr, &w->ctx, w->dump, &w->screen);
 }
-
-static int find(const struct world *w, const char *text)
-{
-    for (int i = 0; i < w->nlines; i++)
-        if (strstr(w->lines[i], text))
-            return i;
-    return -1;
-}
-
-static void show(const struct world *w)
-{
-    for (int i = 0; i < w->nlines; i++)
-        print_message("|%s\n", w->lines[i]);
-}
-
-#define assert_on_screen(w, text)                \
-    do {                                         \
-        if (find(w, text) < 0) {                 \
-            show(w);                             \
-            fail_msg("not on screen: %s", text); \
-        }                                        \
-    } while (0)
 
 static void test_pbs_tier_and_restic_version(void **state)
 {
@@ -241,45 +195,45 @@ static void test_pbs_tier_and_restic_version(void **state)
 
     /* the first draw: restic was asked, it has not answered yet */
     render(w);
-    assert_on_screen(w, " os-ssd ");
-    assert_on_screen(w, "restic 0.14 rules");
-    assert_on_screen(w, "asking restic its version");
+    assert_on_screen(&w->screen, " os-ssd ");
+    assert_on_screen(&w->screen, "restic 0.14 rules");
+    assert_on_screen(&w->screen, "asking restic its version");
     /* restic answers through spawn: the restic tier follows 0.17 and says why */
     for (int i = 0; i < 100 && !w->changed; i++)
         loop_run_once(w->loop, 100);
     assert_true(w->changed);
     render(w);
-    assert_on_screen(w, "restic 0.17 rules");
-    assert_on_screen(w, "restic 0.17.3 here");
+    assert_on_screen(&w->screen, "restic 0.17 rules");
+    assert_on_screen(&w->screen, "restic 0.17.3 here");
 
     /* the PBS group, the next tier */
     screen_mgr_key(w->mgr, 'l', &w->ctx);
     render(w);
-    assert_on_screen(w, " vm/100 ");
-    assert_on_screen(w, "Proxmox prune rules, server local time");
-    assert_on_screen(w, "policy daily=5 weekly=2 (PBS prune job p-1)");
-    assert_on_screen(w, "no PVE job backs it up");
-    assert_on_screen(w, "40 points");
-    assert_on_screen(w, "33 would go at the next prune");
+    assert_on_screen(&w->screen, " vm/100 ");
+    assert_on_screen(&w->screen, "Proxmox prune rules, server local time");
+    assert_on_screen(&w->screen, "policy daily=5 weekly=2 (PBS prune job p-1)");
+    assert_on_screen(&w->screen, "no PVE job backs it up");
+    assert_on_screen(&w->screen, "40 points");
+    assert_on_screen(&w->screen, "33 would go at the next prune");
     /* the newest: kept daily; one a week ago Sunday: weekly */
-    row = find(w, "2026-11-25 02:00");
+    row = harness_find(&w->screen, "2026-11-25 02:00");
     assert_true(row > 0);
-    assert_non_null(strstr(w->lines[row], "keep"));
-    assert_non_null(strstr(w->lines[row], "daily"));
-    row = find(w, "2026-11-15 02:00");
+    assert_non_null(strstr(w->screen.lines[row], "keep"));
+    assert_non_null(strstr(w->screen.lines[row], "daily"));
+    row = harness_find(&w->screen, "2026-11-15 02:00");
     assert_true(row > 0);
-    assert_non_null(strstr(w->lines[row], "weekly"));
-    row = find(w, "2026-11-14 02:00");
+    assert_non_null(strstr(w->screen.lines[row], "weekly"));
+    row = harness_find(&w->screen, "2026-11-14 02:00");
     assert_true(row > 0);
-    assert_non_null(strstr(w->lines[row], "would go"));
+    assert_non_null(strstr(w->screen.lines[row], "would go"));
 
     /* the what-if: weekly 2 -> 3 keeps one more */
     screen_mgr_key(w->mgr, 'e', &w->ctx);
     screen_mgr_key(w->mgr, 'l', &w->ctx); /* daily -> weekly */
     screen_mgr_key(w->mgr, '+', &w->ctx);
     render(w);
-    assert_on_screen(w, "keep 8");
-    assert_on_screen(w, "would go 32");
+    assert_on_screen(&w->screen, "keep 8");
+    assert_on_screen(&w->screen, "would go 32");
 }
 
 int main(void)

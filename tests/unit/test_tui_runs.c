@@ -31,17 +31,17 @@
 #include "tui/screen.h"
 #include "tui/theme.h"
 
+#include "tests/unit/tui_harness.h"
+
 struct world {
     char dir[256], db[300], conf[300];
     struct loop *loop;
     struct app *app;
     struct screen_mgr *mgr;
     struct screen_ctx ctx;
-    SCREEN *scr;
-    FILE *out, *in;
+    struct harness_term term;
     char dump[320];
-    char lines[80][1024];
-    int nlines;
+    struct screen_text screen;
     time_t now;
 };
 
@@ -126,7 +126,6 @@ static void fill_store(const struct world *w)
 static int setup(void **state)
 {
     struct world *w = xcalloc(1, sizeof(*w));
-    struct theme mono;
     struct lb_err err = { 0 };
     struct vec problems = VEC_INIT(config_problem_free);
     struct config *cfg;
@@ -156,17 +155,8 @@ static int setup(void **state)
         return -1;
     fill_store(w);
 
-    setenv("TERM", "xterm-256color", 1);
-    w->out = fopen("/dev/null", "w");
-    w->in = fopen("/dev/null", "r");
-    w->scr = newterm(NULL, w->out, w->in);
-    if (!w->scr)
+    if (harness_term_open(&w->term, 24, 80) < 0)
         return -1;
-    set_term(w->scr);
-    resize_term(24, 80);
-    glyph_set_utf8(true);
-    theme_init_mono(&mono, "mono");
-    theme_use(&mono, false);
     snprintf(w->dump, sizeof(w->dump), "%s/screen.txt", w->dir);
     w->loop = loop_new();
     w->app = app_new(w->loop, cfg, w->db);
@@ -182,10 +172,7 @@ static int teardown(void **state)
     char path[400];
 
     screen_mgr_free(w->mgr);
-    endwin();
-    delscreen(w->scr);
-    fclose(w->out);
-    fclose(w->in);
+    harness_term_close(&w->term);
     app_cancel_all(w->app);
     app_free(w->app);
     loop_free(w->loop);
@@ -206,71 +193,7 @@ static int teardown(void **state)
 
 static void render(struct world *w)
 {
-    FILE *f;
-
-    screen_mgr_render(w->mgr, &w->ctx);
-    assert_int_equal(crt_dump(w->dump), 0);
-    f = fopen(w->dump, "r");
-    assert_non_null(f);
-    w->nlines = 0;
-    while (w->nlines < 80 && fgets(w->lines[w->nlines], sizeof(w->lines[0]), f)) {
-        w->lines[w->nlines][strcspn(w->lines[w->nlines], "\n")] = '\0';
-        w->nlines++;
-    }
-    fclose(f);
-}
-
-static int find(const struct world *w, const char *text)
-{
-    for (int i = 0; i < w->nlines; i++)
-        if (strstr(w->lines[i], text))
-            return i;
-    return -1;
-}
-
-static void show(const struct world *w)
-{
-    for (int i = 0; i < w->nlines; i++)
-        print_message("|%s\n", w->lines[i]);
-}
-
-#define assert_on_screen(w, text)                \
-    do {                                         \
-        if (find(w, text) < 0) {                 \
-            show(w);                             \
-            fail_msg("not on screen: %s", text); \
-        }                                        \
-    } while (0)
-
-#define assert_row_has(w, row_text, text)                                    \
-    do {                                                                     \
-        int r_ = find(w, row_text);                                          \
-        if (r_ < 0 || !strstr((w)->lines[r_], text)) {                       \
-            show(w);                                                         \
-            fail_msg("the row with '%s' does not say '%s'", row_text, text); \
-        }                                                                    \
-    } while (0)
-
-static int line_width(const char *s)
-{
-    wchar_t wbuf[1024];
-    size_t n = mbstowcs(wbuf, s, 1024);
-
-    assert_true(n != (size_t)-1);
-    return wcswidth(wbuf, n);
-}
-
-static void assert_tidy(const struct world *w, int cols, int rows)
-{
-    assert_int_equal(w->nlines, rows);
-    for (int i = 0; i < w->nlines; i++) {
-        int lw = line_width(w->lines[i]);
-
-        if (lw > cols) {
-            show(w);
-            fail_msg("row %d is %d wide: %s", i, lw, w->lines[i]);
-        }
-    }
+    harness_render(w->mgr, &w->ctx, w->dump, &w->screen);
 }
 
 static void key(struct world *w, int k)
@@ -296,29 +219,29 @@ static size_t runs_in_store(const struct world *w)
 static void common_checks(struct world *w)
 {
     /* the jobs: daily runs now, weekly failed yesterday; both have a next run */
-    assert_on_screen(w, "3 Runs");
-    assert_row_has(w, "\u2502 daily ", "\u27f3 running");
-    assert_row_has(w, "\u2502 daily ", " in ");
-    assert_row_has(w, "\u2502 weekly ", "\u2717 failed");
-    assert_row_has(w, "\u2502 weekly ", "24h ago");
-    assert_row_has(w, "\u2502 weekly ", "Sun 04:30");
+    assert_on_screen(&w->screen, "3 Runs");
+    harness_assert_row_has(&w->screen, "\u2502 daily ", "\u27f3 running");
+    harness_assert_row_has(&w->screen, "\u2502 daily ", " in ");
+    harness_assert_row_has(&w->screen, "\u2502 weekly ", "\u2717 failed");
+    harness_assert_row_has(&w->screen, "\u2502 weekly ", "24h ago");
+    harness_assert_row_has(&w->screen, "\u2502 weekly ", "Sun 04:30");
     /* the run in progress, from another process, with its figures */
-    assert_on_screen(w, "running \u00b7 daily #4 \u00b7 by another process");
-    assert_row_has(w, "step 2 of 3", "backup os-ssd");
-    assert_row_has(w, "step 2 of 3", "42.5 %");
-    assert_on_screen(w, "120 / 300 files");
-    assert_on_screen(w, "420 MiB / 1000 MiB");
+    assert_on_screen(&w->screen, "running \u00b7 daily #4 \u00b7 by another process");
+    harness_assert_row_has(&w->screen, "step 2 of 3", "backup os-ssd");
+    harness_assert_row_has(&w->screen, "step 2 of 3", "42.5 %");
+    assert_on_screen(&w->screen, "120 / 300 files");
+    assert_on_screen(&w->screen, "420 MiB / 1000 MiB");
     /* history: the dead run shows interrupted, the finished one its figures */
-    assert_row_has(w, "#3 ", "\u2717 interrupted");
-    assert_row_has(w, "#1 ", "\u2713 ok");
-    assert_row_has(w, "#1 ", "6m12s");
-    assert_row_has(w, "#1 ", "+1.2 MiB");
-    assert_row_has(w, "#2 ", "\u2717 failed");
+    harness_assert_row_has(&w->screen, "#3 ", "\u2717 interrupted");
+    harness_assert_row_has(&w->screen, "#1 ", "\u2713 ok");
+    harness_assert_row_has(&w->screen, "#1 ", "6m12s");
+    harness_assert_row_has(&w->screen, "#1 ", "+1.2 MiB");
+    harness_assert_row_has(&w->screen, "#2 ", "\u2717 failed");
     /* the status line carries the progress; the bar keys */
-    assert_row_has(w, "\u27f3 daily backup", "42 %");
-    assert_row_has(w, "\u27f3 daily backup", "ETA 1m35s");
-    assert_on_screen(w, "s run");
-    assert_on_screen(w, "x cancel");
+    harness_assert_row_has(&w->screen, "\u27f3 daily backup", "42 %");
+    harness_assert_row_has(&w->screen, "\u27f3 daily backup", "ETA 1m35s");
+    assert_on_screen(&w->screen, "s run");
+    assert_on_screen(&w->screen, "x cancel");
 }
 
 static void test_runs_80x24(void **state)
@@ -327,38 +250,39 @@ static void test_runs_80x24(void **state)
 
     key(w, '3');
     render(w);
-    assert_tidy(w, 80, 24);
+    harness_assert_fits(&w->screen, 80, 24);
     common_checks(w);
 
     /* Enter on the failed weekly: its steps, the failed step's message and log */
     key(w, 'j');
     key(w, '\n');
     render(w);
-    assert_tidy(w, 80, 24);
-    assert_on_screen(w, "run #2 \u00b7 weekly \u00b7 \u2717 failed");
-    assert_row_has(w, "copy os-ssd -> usb-ssd", "\u2717 failed");
-    assert_on_screen(w, "wrong password for repo 'usb-ssd'");
-    assert_on_screen(w, "Fatal: wrong password or no key found");
+    harness_assert_fits(&w->screen, 80, 24);
+    assert_on_screen(&w->screen, "run #2 \u00b7 weekly \u00b7 \u2717 failed");
+    harness_assert_row_has(&w->screen, "copy os-ssd -> usb-ssd", "\u2717 failed");
+    assert_on_screen(&w->screen, "wrong password for repo 'usb-ssd'");
+    assert_on_screen(&w->screen, "Fatal: wrong password or no key found");
     key(w, KEY_ESC);
 
     /* s asks first, naming the job and showing what runs; Esc starts nothing */
     key(w, 'g');
     key(w, 's');
     render(w);
-    assert_tidy(w, 80, 24);
-    assert_on_screen(w, "run job daily now?");
-    assert_on_screen(w, "backup os-ssd");
-    assert_on_screen(w, "Enter runs daily");
-    assert_true(find(w, "secret") < 0); /* the password file's content is never shown */
+    harness_assert_fits(&w->screen, 80, 24);
+    assert_on_screen(&w->screen, "run job daily now?");
+    assert_on_screen(&w->screen, "backup os-ssd");
+    assert_on_screen(&w->screen, "Enter runs daily");
+    assert_true(harness_find(&w->screen, "secret") <
+                0); /* the password file's content is never shown */
     key(w, KEY_ESC);
     render(w);
-    assert_true(find(w, "run job daily now?") < 0);
+    assert_true(harness_find(&w->screen, "run job daily now?") < 0);
     assert_int_equal(runs_in_store(w), 4);
 
     /* x: the running daily belongs to another process: said, not killed */
     key(w, 'x');
     render(w);
-    assert_on_screen(w, "belongs to PID");
+    assert_on_screen(&w->screen, "belongs to PID");
 }
 
 static void test_runs_200x60(void **state)
@@ -368,19 +292,19 @@ static void test_runs_200x60(void **state)
     resize_term(60, 200);
     key(w, '3');
     render(w);
-    assert_tidy(w, 200, 60);
+    harness_assert_fits(&w->screen, 200, 60);
     common_checks(w);
-    assert_row_has(w, "#1 ", "3 of 3 steps ran");
-    assert_row_has(w, "#3 ", "PID 999999 gone");
+    harness_assert_row_has(&w->screen, "#1 ", "3 of 3 steps ran");
+    harness_assert_row_has(&w->screen, "#3 ", "PID 999999 gone");
     /* the finished daily in detail: figures of the backup */
     key(w, 'G');
     key(w, '\n');
     key(w, 'j');
     render(w);
-    assert_tidy(w, 200, 60);
-    assert_row_has(w, "backup os-ssd", "+1.2 MiB, snapshot 1a2b3c4d");
-    assert_row_has(w, "forget os-ssd", "kept 5, removed 1");
-    assert_row_has(w, "snapshot_id", "1a2b3c4d5e6f");
+    harness_assert_fits(&w->screen, 200, 60);
+    harness_assert_row_has(&w->screen, "backup os-ssd", "+1.2 MiB, snapshot 1a2b3c4d");
+    harness_assert_row_has(&w->screen, "forget os-ssd", "kept 5, removed 1");
+    harness_assert_row_has(&w->screen, "snapshot_id", "1a2b3c4d5e6f");
     resize_term(24, 80);
 }
 
@@ -390,11 +314,11 @@ static void test_overview_job_lines(void **state)
 
     key(w, '1');
     render(w);
-    assert_tidy(w, 80, 24);
-    assert_row_has(w, "job daily", "next ");
-    assert_row_has(w, "job daily", "\u27f3 running");
-    assert_row_has(w, "job weekly", "\u2717 failed");
-    assert_row_has(w, "job weekly", "Sun 04:30 in");
+    harness_assert_fits(&w->screen, 80, 24);
+    harness_assert_row_has(&w->screen, "job daily", "next ");
+    harness_assert_row_has(&w->screen, "job daily", "\u27f3 running");
+    harness_assert_row_has(&w->screen, "job weekly", "\u2717 failed");
+    harness_assert_row_has(&w->screen, "job weekly", "Sun 04:30 in");
 }
 
 int main(void)

@@ -27,16 +27,16 @@
 #include "tui/screen.h"
 #include "tui/theme.h"
 
+#include "tests/unit/tui_harness.h"
+
 struct world {
     struct config cfg;
     struct app app;
     struct screen_mgr *mgr;
     struct screen_ctx ctx;
-    SCREEN *scr;
-    FILE *out, *in;
+    struct harness_term term;
     char dump[256];
-    char lines[80][1024];
-    int nlines;
+    struct screen_text screen;
 };
 
 static time_t at(const char *s)
@@ -72,23 +72,13 @@ static void free_job(void *p)
 static int setup(void **state)
 {
     struct world *w = xcalloc(1, sizeof(*w));
-    struct theme mono;
 
     setenv("TZ", "UTC", 1);
     tzset();
     if (!setlocale(LC_CTYPE, "C.UTF-8"))
         return -1;
-    setenv("TERM", "xterm-256color", 1);
-    w->out = fopen("/dev/null", "w");
-    w->in = fopen("/dev/null", "r");
-    w->scr = newterm(NULL, w->out, w->in);
-    if (!w->scr)
+    if (harness_term_open(&w->term, 24, 80) < 0)
         return -1;
-    set_term(w->scr);
-    resize_term(24, 80);
-    glyph_set_utf8(true);
-    theme_init_mono(&mono, "mono");
-    theme_use(&mono, false);
     snprintf(w->dump, sizeof(w->dump), "%s/lifeboat-sched-%d.txt",
              getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
     w->cfg.console.quiet_from = 60;
@@ -111,10 +101,7 @@ static int teardown(void **state)
     struct world *w = *state;
 
     screen_mgr_free(w->mgr);
-    endwin();
-    delscreen(w->scr);
-    fclose(w->out);
-    fclose(w->in);
+    harness_term_close(&w->term);
     vec_release(&w->cfg.jobs);
     unlink(w->dump);
     free(w);
@@ -124,64 +111,16 @@ static int teardown(void **state)
 
 static void render(struct world *w)
 {
-    FILE *f;
-
-    screen_mgr_render(w->mgr, &w->ctx);
-    assert_int_equal(crt_dump(w->dump), 0);
-    f = fopen(w->dump, "r");
-    assert_non_null(f);
-    w->nlines = 0;
-    while (w->nlines < 80 && fgets(w->lines[w->nlines], sizeof(w->lines[0]), f)) {
-        w->lines[w->nlines][strcspn(w->lines[w->nlines], "\n")] = '\0';
-        w->nlines++;
-    }
-    fclose(f);
-}
-
-static int find(const struct world *w, const char *text)
-{
-    for (int i = 0; i < w->nlines; i++)
-        if (strstr(w->lines[i], text))
-            return i;
-    return -1;
-}
-
-static void show(const struct world *w)
-{
-    for (int i = 0; i < w->nlines; i++)
-        print_message("|%s\n", w->lines[i]);
-}
-
-#define assert_on_screen(w, text)                \
-    do {                                         \
-        if (find(w, text) < 0) {                 \
-            show(w);                             \
-            fail_msg("not on screen: %s", text); \
-        }                                        \
-    } while (0)
-
-static void assert_tidy(const struct world *w, int cols, int rows)
-{
-    assert_int_equal(w->nlines, rows);
-    for (int i = 0; i < w->nlines; i++) {
-        wchar_t wbuf[1024];
-        size_t n = mbstowcs(wbuf, w->lines[i], 1024);
-
-        assert_true(n != (size_t)-1);
-        if (wcswidth(wbuf, n) > cols) {
-            show(w);
-            fail_msg("row %d is too wide", i);
-        }
-    }
+    harness_render(w->mgr, &w->ctx, w->dump, &w->screen);
 }
 
 /* The strip row of a day label ("Sun 29"): the text after the label. */
 static const char *strip_row(const struct world *w, const char *label)
 {
-    int row = find(w, label);
+    int row = harness_find(&w->screen, label);
 
     assert_true(row >= 0);
-    return strstr(w->lines[row], label) + strlen(label);
+    return strstr(w->screen.lines[row], label) + strlen(label);
 }
 
 static void test_schedule_80x24(void **state)
@@ -191,16 +130,16 @@ static void test_schedule_80x24(void **state)
     int row;
 
     render(w);
-    assert_tidy(w, 80, 24);
-    assert_on_screen(w, "2 Schedule");
-    row = find(w, "nightly");
+    harness_assert_fits(&w->screen, 80, 24);
+    assert_on_screen(&w->screen, "2 Schedule");
+    row = harness_find(&w->screen, "nightly");
     assert_true(row > 0);
-    assert_non_null(strstr(w->lines[row], "*-*-* 03:00"));
-    assert_non_null(strstr(w->lines[row], "tomorrow 03:00"));
-    assert_non_null(strstr(w->lines[row], "never ran"));
-    assert_on_screen(w, "Sun 03:15");
+    assert_non_null(strstr(w->screen.lines[row], "*-*-* 03:00"));
+    assert_non_null(strstr(w->screen.lines[row], "tomorrow 03:00"));
+    assert_non_null(strstr(w->screen.lines[row], "never ran"));
+    assert_on_screen(&w->screen, "Sun 03:15");
     /* the week: today first, seven days, the quiet window shaded */
-    assert_on_screen(w, "quiet 01:00-06:00");
+    assert_on_screen(&w->screen, "quiet 01:00-06:00");
     thu = strip_row(w, "Thu 26");
     sun = strip_row(w, "Sun 29");
     assert_non_null(strstr(thu, "\u2591"));
@@ -208,9 +147,9 @@ static void test_schedule_80x24(void **state)
     assert_non_null(strstr(sun, "!"));
     assert_null(strstr(thu, "!"));
     assert_non_null(strstr(thu, "n"));
-    assert_on_screen(w, "nightly overlaps verify: both use usb-ssd");
+    assert_on_screen(&w->screen, "nightly overlaps verify: both use usb-ssd");
     /* the noon job runs outside the quiet window, and says so */
-    assert_on_screen(w, "noon runs outside the quiet window 01:00-06:00");
+    assert_on_screen(&w->screen, "noon runs outside the quiet window 01:00-06:00");
 }
 
 static void test_schedule_200x60_and_keys(void **state)
@@ -220,16 +159,16 @@ static void test_schedule_200x60_and_keys(void **state)
 
     resize_term(60, 200);
     render(w);
-    assert_tidy(w, 200, 60);
+    harness_assert_fits(&w->screen, 200, 60);
     /* room for every hour on the ruler and the later runs */
-    assert_on_screen(w, "00    01    02");
-    row = find(w, "verify");
-    assert_non_null(strstr(w->lines[row], "2026-12-06 03:15"));
+    assert_on_screen(&w->screen, "00    01    02");
+    row = harness_find(&w->screen, "verify");
+    assert_non_null(strstr(w->screen.lines[row], "2026-12-06 03:15"));
     /* j selects the next job: its detail is spelt out under the strip */
     screen_mgr_key(w->mgr, 'j', &w->ctx);
     render(w);
-    assert_on_screen(w, "v verify: Sun 03:15");
-    assert_on_screen(w, "runs 30m (assumed: no run seen)");
+    assert_on_screen(&w->screen, "v verify: Sun 03:15");
+    assert_on_screen(&w->screen, "runs 30m (assumed: no run seen)");
     resize_term(24, 80);
 }
 

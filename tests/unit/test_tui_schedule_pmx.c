@@ -29,6 +29,8 @@
 #include "tui/screen.h"
 #include "tui/theme.h"
 
+#include "tests/unit/tui_harness.h"
+
 struct world {
     struct config cfg;
     struct app app;
@@ -37,11 +39,9 @@ struct world {
     struct pbs_cfg pbs;
     struct screen_mgr *mgr;
     struct screen_ctx ctx;
-    SCREEN *scr;
-    FILE *out, *in;
+    struct harness_term term;
     char dump[256];
-    char lines[80][1024];
-    int nlines;
+    struct screen_text screen;
 };
 
 static time_t at(const char *s)
@@ -78,7 +78,6 @@ static struct pve_backup_job *pve_job(const char *id, const char *schedule, bool
 static int setup(void **state)
 {
     struct world *w = xcalloc(1, sizeof(*w));
-    struct theme mono;
     struct job_cfg *jc = xcalloc(1, sizeof(*jc));
     struct pbs_job *gc = xcalloc(1, sizeof(*gc));
 
@@ -86,17 +85,8 @@ static int setup(void **state)
     tzset();
     if (!setlocale(LC_CTYPE, "C.UTF-8"))
         return -1;
-    setenv("TERM", "xterm-256color", 1);
-    w->out = fopen("/dev/null", "w");
-    w->in = fopen("/dev/null", "r");
-    w->scr = newterm(NULL, w->out, w->in);
-    if (!w->scr)
+    if (harness_term_open(&w->term, 60, 200) < 0)
         return -1;
-    set_term(w->scr);
-    resize_term(60, 200);
-    glyph_set_utf8(true);
-    theme_init_mono(&mono, "mono");
-    theme_use(&mono, false);
     snprintf(w->dump, sizeof(w->dump), "%s/lifeboat-schedpmx-%d.txt",
              getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
     w->cfg.console.quiet_from = 60;
@@ -146,10 +136,7 @@ static int teardown(void **state)
     struct world *w = *state;
 
     screen_mgr_free(w->mgr);
-    endwin();
-    delscreen(w->scr);
-    fclose(w->out);
-    fclose(w->in);
+    harness_term_close(&w->term);
     vec_release(&w->cfg.jobs);
     vec_release(&w->pmx.pve_jobs);
     vec_release(&w->pmx.pbs_jobs);
@@ -164,65 +151,7 @@ static int teardown(void **state)
 
 static void render(struct world *w)
 {
-    FILE *f;
-
-    screen_mgr_render(w->mgr, &w->ctx);
-    assert_int_equal(crt_dump(w->dump), 0);
-    f = fopen(w->dump, "r");
-    assert_non_null(f);
-    w->nlines = 0;
-    while (w->nlines < 80 && fgets(w->lines[w->nlines], sizeof(w->lines[0]), f)) {
-        w->lines[w->nlines][strcspn(w->lines[w->nlines], "\n")] = '\0';
-        w->nlines++;
-    }
-    fclose(f);
-}
-
-static int find(const struct world *w, const char *text)
-{
-    for (int i = 0; i < w->nlines; i++)
-        if (strstr(w->lines[i], text))
-            return i;
-    return -1;
-}
-
-static void show(const struct world *w)
-{
-    for (int i = 0; i < w->nlines; i++)
-        print_message("|%s\n", w->lines[i]);
-}
-
-#define assert_on_screen(w, text)                \
-    do {                                         \
-        if (find(w, text) < 0) {                 \
-            show(w);                             \
-            fail_msg("not on screen: %s", text); \
-        }                                        \
-    } while (0)
-
-static void assert_row_has(const struct world *w, const char *key, const char *text)
-{
-    int row = find(w, key);
-
-    if (row < 0 || !strstr(w->lines[row], text)) {
-        show(w);
-        fail_msg("row of %s lacks %s", key, text);
-    }
-}
-
-static void assert_tidy(const struct world *w, int cols, int rows)
-{
-    assert_int_equal(w->nlines, rows);
-    for (int i = 0; i < w->nlines; i++) {
-        wchar_t wbuf[1024];
-        size_t n = mbstowcs(wbuf, w->lines[i], 1024);
-
-        assert_true(n != (size_t)-1);
-        if (wcswidth(wbuf, n) > cols) {
-            show(w);
-            fail_msg("row %d is too wide", i);
-        }
-    }
+    harness_render(w->mgr, &w->ctx, w->dump, &w->screen);
 }
 
 static void test_pmx_jobs_200x60(void **state)
@@ -230,17 +159,18 @@ static void test_pmx_jobs_200x60(void **state)
     struct world *w = *state;
 
     render(w);
-    assert_tidy(w, 200, 60);
-    assert_row_has(w, "backup-83831498-c631", "pve");
-    assert_row_has(w, "backup-83831498-c631", "tomorrow 02:00");
-    assert_row_has(w, "backup-83831498-c631", "not known");
-    assert_on_screen(w, "PVE jobs' last result: PVE does not say which job started a vzdump task");
-    assert_true(find(w, "backup-70025700-2302") < 0); /* disabled */
-    assert_on_screen(w, "1 disabled or unscheduled Proxmox job left out");
-    assert_row_has(w, "gc usb-ssd", "pbs");
-    assert_row_has(w, "gc usb-ssd", "tomorrow 00:00");
-    assert_row_has(w, "gc usb-ssd", "1m38s");
-    assert_on_screen(w, "nightly overlaps backup-83831498-c631");
+    harness_assert_fits(&w->screen, 200, 60);
+    harness_assert_row_has(&w->screen, "backup-83831498-c631", "pve");
+    harness_assert_row_has(&w->screen, "backup-83831498-c631", "tomorrow 02:00");
+    harness_assert_row_has(&w->screen, "backup-83831498-c631", "not known");
+    assert_on_screen(&w->screen,
+                     "PVE jobs' last result: PVE does not say which job started a vzdump task");
+    assert_true(harness_find(&w->screen, "backup-70025700-2302") < 0); /* disabled */
+    assert_on_screen(&w->screen, "1 disabled or unscheduled Proxmox job left out");
+    harness_assert_row_has(&w->screen, "gc usb-ssd", "pbs");
+    harness_assert_row_has(&w->screen, "gc usb-ssd", "tomorrow 00:00");
+    harness_assert_row_has(&w->screen, "gc usb-ssd", "1m38s");
+    assert_on_screen(&w->screen, "nightly overlaps backup-83831498-c631");
 }
 
 static void test_pmx_jobs_cached_80x24(void **state)
@@ -253,9 +183,9 @@ static void test_pmx_jobs_cached_80x24(void **state)
     w->pmx.pve_src.fetched_at = at("2026-11-26 11:00");
     screen_mgr_key(w->mgr, 'r', &w->ctx);
     render(w);
-    assert_tidy(w, 80, 24);
-    assert_on_screen(w, "backup-83831498");
-    assert_on_screen(w, "PVE not read (PVE 'lab' did not answer");
+    harness_assert_fits(&w->screen, 80, 24);
+    assert_on_screen(&w->screen, "backup-83831498");
+    assert_on_screen(&w->screen, "PVE not read (PVE 'lab' did not answer");
 }
 
 int main(void)

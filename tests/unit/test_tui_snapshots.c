@@ -30,6 +30,8 @@
 #include "tui/screen.h"
 #include "tui/theme.h"
 
+#include "tests/unit/tui_harness.h"
+
 #define NOW  ((time_t)1795000000)
 #define HOUR 3600
 #define DAY  86400
@@ -42,12 +44,10 @@ struct world {
     struct app_pmx pmx;
     struct screen_mgr *mgr;
     struct screen_ctx ctx;
-    SCREEN *scr;
-    FILE *out, *in;
+    struct harness_term term;
     char names[4][32];
     char dump[256];
-    char lines[80][1024];
-    int nlines;
+    struct screen_text screen;
 };
 
 static void snap_free(void *p)
@@ -110,7 +110,6 @@ static void resize(struct world *w, int cols, int lines)
 static int setup(void **state)
 {
     struct world *w = xcalloc(1, sizeof(*w));
-    struct theme mono;
     struct pmx_guest *g;
     struct pmx_task *t;
 
@@ -120,17 +119,8 @@ static int setup(void **state)
     snprintf(w->names[1], sizeof(w->names[1]), "https://pve.example:8006");
     snprintf(w->names[2], sizeof(w->names[2]), "docker-srv");
     snprintf(w->names[3], sizeof(w->names[3]), "usb-ssd");
-    setenv("TERM", "xterm-256color", 1);
-    w->out = fopen("/dev/null", "w");
-    w->in = fopen("/dev/null", "r");
-    w->scr = newterm(NULL, w->out, w->in);
-    if (!w->scr)
+    if (harness_term_open(&w->term, 24, 80) < 0)
         return -1;
-    set_term(w->scr);
-    resize_term(24, 80);
-    glyph_set_utf8(true);
-    theme_init_mono(&mono, "mono");
-    theme_use(&mono, false);
     snprintf(w->dump, sizeof(w->dump), "%s/lifeboat-snaps-%d.txt",
              getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", (int)getpid());
 
@@ -186,10 +176,7 @@ static int teardown(void **state)
     struct world *w = *state;
 
     screen_mgr_free(w->mgr);
-    endwin();
-    delscreen(w->scr);
-    fclose(w->out);
-    fclose(w->in);
+    harness_term_close(&w->term);
     vec_release(&w->pmx.guests);
     for (size_t i = 0; i < w->pmx.tasks.len; i++) {
         struct pmx_task *t = w->pmx.tasks.items[i];
@@ -206,48 +193,8 @@ static int teardown(void **state)
 
 static void render(struct world *w)
 {
-    FILE *f;
-
-    screen_mgr_render(w->mgr, &w->ctx);
-    assert_int_equal(crt_dump(w->dump), 0);
-    f = fopen(w->dump, "r");
-    assert_non_null(f);
-    w->nlines = 0;
-    while (w->nlines < 80 && fgets(w->lines[w->nlines], sizeof(w->lines[0]), f)) {
-        w->lines[w->nlines][strcspn(w->lines[w->nlines], "\n")] = '\0';
-        w->nlines++;
-    }
-    fclose(f);
+    harness_render(w->mgr, &w->ctx, w->dump, &w->screen);
 }
-
-static int find(const struct world *w, const char *text)
-{
-    for (int i = 0; i < w->nlines; i++)
-        if (strstr(w->lines[i], text))
-            return i;
-    return -1;
-}
-
-static void show(const struct world *w)
-{
-    for (int i = 0; i < w->nlines; i++)
-        print_message("|%s\n", w->lines[i]);
-}
-
-#define assert_on_screen(w, text)                \
-    do {                                         \
-        if (find(w, text) < 0) {                 \
-            show(w);                             \
-            fail_msg("not on screen: %s", text); \
-        }                                        \
-    } while (0)
-#define assert_not_on_screen(w, text)                     \
-    do {                                                  \
-        if (find(w, text) >= 0) {                         \
-            show(w);                                      \
-            fail_msg("unexpectedly on screen: %s", text); \
-        }                                                 \
-    } while (0)
 
 static void key(struct world *w, int k)
 {
@@ -260,24 +207,6 @@ static void type(struct world *w, const char *s)
         key(w, (unsigned char)*s);
 }
 
-static int line_width(const char *s)
-{
-    wchar_t wbuf[1024];
-    size_t n = mbstowcs(wbuf, s, 1024);
-
-    return n == (size_t)-1 ? -1 : wcswidth(wbuf, n);
-}
-
-static void assert_fits(const struct world *w, int cols, int lines)
-{
-    assert_int_equal(w->nlines, lines);
-    for (int i = 0; i < w->nlines; i++)
-        if (line_width(w->lines[i]) > cols) {
-            show(w);
-            fail_msg("line %d is wider than %d columns", i, cols);
-        }
-}
-
 static void test_guests_and_snapshots_80x24(void **state)
 {
     struct world *w = *state;
@@ -285,20 +214,20 @@ static void test_guests_and_snapshots_80x24(void **state)
     resize(w, 80, 24);
     key(w, '6');
     render(w);
-    assert_fits(w, 80, 24);
-    assert_on_screen(w, "guests");
-    assert_on_screen(w, "vm 100 pfsense");
-    assert_on_screen(w, "ct 103 nextcloud");
-    assert_on_screen(w, "vm 9000 drill-test");
-    assert_on_screen(w, "20d \u25b2");        /* the stale snapshot of 101 */
-    assert_on_screen(w, "19h \u2717 verify"); /* 103's newest backup failed verify */
-    assert_on_screen(w, "none \u25b2");       /* 104: no backup, no job */
-    assert_on_screen(w, "snapshots \u00b7 vm 100 pfsense");
-    assert_on_screen(w, "pre-upgrade (current)");
-    assert_on_screen(w, "limit 7d");
+    harness_assert_fits(&w->screen, 80, 24);
+    assert_on_screen(&w->screen, "guests");
+    assert_on_screen(&w->screen, "vm 100 pfsense");
+    assert_on_screen(&w->screen, "ct 103 nextcloud");
+    assert_on_screen(&w->screen, "vm 9000 drill-test");
+    assert_on_screen(&w->screen, "20d \u25b2");        /* the stale snapshot of 101 */
+    assert_on_screen(&w->screen, "19h \u2717 verify"); /* 103's newest backup failed verify */
+    assert_on_screen(&w->screen, "none \u25b2");       /* 104: no backup, no job */
+    assert_on_screen(&w->screen, "snapshots \u00b7 vm 100 pfsense");
+    assert_on_screen(&w->screen, "pre-upgrade (current)");
+    assert_on_screen(&w->screen, "limit 7d");
     /* the task that ended, with its log tail */
-    assert_on_screen(w, "create snapshot lb-test of vm 100 pfsense");
-    assert_on_screen(w, "TASK OK");
+    assert_on_screen(&w->screen, "create snapshot lb-test of vm 100 pfsense");
+    assert_on_screen(&w->screen, "TASK OK");
 }
 
 static void test_wide_200x60(void **state)
@@ -308,17 +237,17 @@ static void test_wide_200x60(void **state)
     resize(w, 200, 60);
     key(w, '6');
     render(w);
-    assert_fits(w, 200, 60);
-    assert_on_screen(w, "backup-nightly");
-    assert_on_screen(w, "oldest");
-    assert_on_screen(w, "before pfSense 2.7.2");
-    assert_on_screen(w, "weekly before updates");
-    assert_on_screen(w, "PBS usb-ssd");
-    assert_on_screen(w, "45 %");
+    harness_assert_fits(&w->screen, 200, 60);
+    assert_on_screen(&w->screen, "backup-nightly");
+    assert_on_screen(&w->screen, "oldest");
+    assert_on_screen(&w->screen, "before pfSense 2.7.2");
+    assert_on_screen(&w->screen, "weekly before updates");
+    assert_on_screen(&w->screen, "PBS usb-ssd");
+    assert_on_screen(&w->screen, "45 %");
     key(w, KEYF(KEY_DOWN)); /* 101 */
     render(w);
-    assert_on_screen(w, "snapshots \u00b7 vm 101 docker-srv");
-    assert_on_screen(w, "before-compose-update (current)");
+    assert_on_screen(&w->screen, "snapshots \u00b7 vm 101 docker-srv");
+    assert_on_screen(&w->screen, "before-compose-update (current)");
     resize(w, 80, 24);
 }
 
@@ -331,24 +260,24 @@ static void test_create_asks_name_then_confirms(void **state)
     key(w, 'g');
     key(w, 'c');
     render(w);
-    assert_on_screen(w, "create a snapshot of vm 100 pfsense");
-    assert_on_screen(w, "name: lb-");
+    assert_on_screen(&w->screen, "create a snapshot of vm 100 pfsense");
+    assert_on_screen(&w->screen, "name: lb-");
     /* a name PVE refuses is said so and the question stays */
     key(w, KEYC('u'));
     type(w, "1bad name");
     key(w, '\n');
     render(w);
-    assert_on_screen(w, "name: 1bad name");
+    assert_on_screen(&w->screen, "name: 1bad name");
     key(w, KEYC('u'));
     type(w, "before-test");
     key(w, '\n');
     render(w);
-    assert_on_screen(w, "Create snapshot 'before-test' of vm 100 pfsense now?");
-    assert_on_screen(w, "Enter creates it");
+    assert_on_screen(&w->screen, "Create snapshot 'before-test' of vm 100 pfsense now?");
+    assert_on_screen(&w->screen, "Enter creates it");
     key(w, KEY_ESC);
     render(w);
-    assert_on_screen(w, "cancelled: nothing was changed");
-    assert_not_on_screen(w, "Enter creates it");
+    assert_on_screen(&w->screen, "cancelled: nothing was changed");
+    assert_not_on_screen(&w->screen, "Enter creates it");
 }
 
 static void test_rollback_of_a_real_guest_wants_its_vmid(void **state)
@@ -360,22 +289,22 @@ static void test_rollback_of_a_real_guest_wants_its_vmid(void **state)
     key(w, 'g');
     key(w, 'R'); /* not in the snapshot list yet */
     render(w);
-    assert_on_screen(w, "pick a snapshot first");
+    assert_on_screen(&w->screen, "pick a snapshot first");
     key(w, '\n'); /* into the snapshots: the newest is selected */
     key(w, 'k');  /* weekly */
     key(w, 'R');
     render(w);
-    assert_on_screen(w, "roll vm 100 pfsense back?");
-    assert_on_screen(w, "weekly");
-    assert_on_screen(w, "is lost");
-    assert_on_screen(w, "type 100 to roll it back");
+    assert_on_screen(&w->screen, "roll vm 100 pfsense back?");
+    assert_on_screen(&w->screen, "weekly");
+    assert_on_screen(&w->screen, "is lost");
+    assert_on_screen(&w->screen, "type 100 to roll it back");
     type(w, "101");
     key(w, '\n');
     render(w);
-    assert_on_screen(w, "type 100 to roll it back (Esc cancels)");
+    assert_on_screen(&w->screen, "type 100 to roll it back (Esc cancels)");
     key(w, KEY_ESC);
     render(w);
-    assert_on_screen(w, "cancelled: nothing was changed");
+    assert_on_screen(&w->screen, "cancelled: nothing was changed");
     key(w, KEY_ESC); /* back to the guests */
 }
 
@@ -389,17 +318,17 @@ static void test_rollback_of_the_drill_guest_and_delete(void **state)
     key(w, '\n');
     key(w, 'R');
     render(w);
-    assert_on_screen(w, "roll vm 9000 drill-test back?");
-    assert_on_screen(w, "drill guest: Enter rolls back");
+    assert_on_screen(&w->screen, "roll vm 9000 drill-test back?");
+    assert_on_screen(&w->screen, "drill guest: Enter rolls back");
     key(w, KEY_ESC);
     key(w, 'D');
     render(w);
-    assert_on_screen(w, "delete a snapshot of vm 9000 drill-test?");
-    assert_on_screen(w, "Delete snapshot 'clean' of vm 9000 drill-test?");
+    assert_on_screen(&w->screen, "delete a snapshot of vm 9000 drill-test?");
+    assert_on_screen(&w->screen, "Delete snapshot 'clean' of vm 9000 drill-test?");
     /* Enter goes to the engine, which is not running in this test: its error is shown */
     key(w, '\n');
     render(w);
-    assert_on_screen(w, "the Proxmox engine is not running");
+    assert_on_screen(&w->screen, "the Proxmox engine is not running");
     key(w, KEY_ESC);
 }
 
@@ -410,17 +339,17 @@ static void test_overview_matrix_and_datastore(void **state)
     resize(w, 100, 30);
     key(w, '1');
     render(w);
-    assert_fits(w, 100, 30);
-    assert_on_screen(w, "rollback");
-    assert_on_screen(w, "PBS");
-    assert_on_screen(w, "vm 100 pfsense");
-    assert_on_screen(w, "20h \u2713");
-    assert_on_screen(w, "PBS usb-ssd");
-    assert_on_screen(w, "full ~");
+    harness_assert_fits(&w->screen, 100, 30);
+    assert_on_screen(&w->screen, "rollback");
+    assert_on_screen(&w->screen, "PBS");
+    assert_on_screen(&w->screen, "vm 100 pfsense");
+    assert_on_screen(&w->screen, "20h \u2713");
+    assert_on_screen(&w->screen, "PBS usb-ssd");
+    assert_on_screen(&w->screen, "full ~");
     resize(w, 80, 24);
     render(w);
-    assert_fits(w, 80, 24);
-    assert_on_screen(w, "vm 100 pfsense");
+    harness_assert_fits(&w->screen, 80, 24);
+    assert_on_screen(&w->screen, "vm 100 pfsense");
 }
 
 int main(void)
