@@ -51,17 +51,16 @@ count() {
     pass=$((pass + ${p:-0})) fail=$((fail + ${f:-0})) skip=$((skip + ${s:-0}))
 }
 
-i=0 running=0 next=1
+i=0 next=1
 for t in "$@"; do
     i=$((i + 1))
     eval "t_$i=\$t"
-    run_one "$i" "$t" &
-    running=$((running + 1))
-    # keep at most $jobs running; report finished tests in order as they complete
-    while [ "$running" -ge "$jobs" ]; do
-        running=$(( $(jobs -p | wc -l) ))
-        [ "$running" -ge "$jobs" ] && sleep 0.2
+    # keep at most $jobs running (a test is done once its .rc file exists)
+    while [ $((i - 1 - $(ls "$dir" | grep -c '\.rc$'))) -ge "$jobs" ]; do
+        sleep 0.2
     done
+    run_one "$i" "$t" &
+    # report finished tests in order as they complete
     while [ "$next" -le "$i" ] && [ -e "$dir/$next.rc" ]; do
         eval "count $next \"\$t_$next\""
         next=$((next + 1))
