@@ -137,7 +137,7 @@ static const char *const migrations[] = {
     "  clear_since INTEGER,"
     "  clear_count INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX IF NOT EXISTS alerts_by_resolved ON alerts(resolved_at);",
-    /* h15: cached inventories of other sources (Proxmox VE/PBS), one document per key */
+    /* 5 (h15): cached inventories of other sources (Proxmox VE/PBS), one document per key */
     "CREATE TABLE inventory_cache ("
     "  key TEXT PRIMARY KEY,"
     "  fetched_at INTEGER NOT NULL,"

@@ -69,16 +69,16 @@ static const struct cli_command commands[] = {
       "rotate: replace a restic repo's key, the old one removed only once the new password opens "
       "the repo through its source; status: every secret's age against the monthly cadence",
       cmd_keys },
+    { "drill", "rollback|pbs|cloud [--yes] [--json] [--guest VMID] [--start] [--repo R] [--snapshot ID] [--path P]",
+      "run a restore drill headless into scratch targets, measure RTO/RPO and print its record",
+      cmd_drill },
+    { "drills", "[--json]", "past drills with measured RTO/RPO against [targets]; exit 1 when one is overdue",
+      cmd_drills },
 };
 
 /* Not in --help: the desktop notification helper (backend/alert.h). */
 static const struct cli_command hidden_commands[] = {
     { "__notify", "", "", cmd_notify_helper },
-    { "drill", "rollback|pbs|cloud [--yes] [--json] [--repo R] [--snapshot ID] [--path P]",
-      "run a restore drill headless into scratch targets, measure RTO/RPO and print its record",
-      cmd_drill },
-    { "drills", "[--json]", "past drills with measured RTO/RPO against [targets]; exit 1 when one is overdue",
-      cmd_drills },
 };
 
 static void usage(FILE *out)
