@@ -28,6 +28,7 @@
 #include "backend/retention_json.h"
 #include "backend/retview.h"
 #include "backend/retview_pmx.h"
+#include "backend/retview_srv.h"
 #include "backend/spawn.h"
 #include "backend/store.h"
 
@@ -498,6 +499,8 @@ struct pbs_tier {
     bool built;
     struct lb_err err;
     enum health h;
+    bool srv_asked;         /* the server's prune dry-run was asked for */
+    struct retview_srv srv; /* its answer beside the plan */
 };
 
 struct pbs_side {
@@ -544,16 +547,71 @@ static void pbs_side_build(struct pbs_side *ps, const struct app *app, time_t no
         struct pbs_tier *t = &ps->t[i];
 
         t->g = ps->groups.items[i];
+        retview_srv_init(&t->srv);
         t->built = retview_build_pbs(&t->view, t->g, backups, NULL, now, &t->err) == 0;
         t->h = group_health(app, t->g, now);
     }
 }
 
+/* The server's own prune dry-run of every group, beside the engine's plan (live only). */
+static void pbs_side_ask_server(struct pbs_side *ps, struct loop *loop)
+{
+    const struct retview_pbs_group **groups;
+    const struct retview **views;
+    struct retview_srv *out;
+    struct lb_err err = { 0 };
+
+    if (!ps->p || !ps->known || ps->p->pbs_src.failed || ps->p->pbs_src.from_cache || !ps->n)
+        return;
+    groups = xcalloc(ps->n, sizeof(*groups));
+    views = xcalloc(ps->n, sizeof(*views));
+    out = xcalloc(ps->n, sizeof(*out));
+    for (size_t i = 0; i < ps->n; i++) {
+        groups[i] = ps->t[i].g;
+        views[i] = ps->t[i].built ? &ps->t[i].view : NULL;
+        retview_srv_init(&out[i]);
+    }
+    if (retview_srv_fetch_sync(loop, ps->p->pbs, groups, views, ps->n, out, &err) < 0) {
+        for (size_t i = 0; i < ps->n; i++) {
+            out[i].done = out[i].failed = true;
+            out[i].err = err;
+        }
+    }
+    for (size_t i = 0; i < ps->n; i++) {
+        retview_srv_release(&ps->t[i].srv);
+        ps->t[i].srv = out[i];
+        ps->t[i].srv_asked = true;
+    }
+    free(out);
+    free(views);
+    free(groups);
+}
+
+static bool srv_disagrees(const struct pbs_tier *t)
+{
+    return t->srv_asked && t->srv.done && !t->srv.failed && t->srv.diffs.len > 0;
+}
+
+static const struct retview_srv_diff *srv_diff_at(const struct pbs_tier *t, int64_t time)
+{
+    if (!t->srv_asked)
+        return NULL;
+    for (size_t i = 0; i < t->srv.diffs.len; i++) {
+        const struct retview_srv_diff *d = t->srv.diffs.items[i];
+
+        if (d->time == time)
+            return d;
+    }
+    return NULL;
+}
+
 static void pbs_side_release(struct pbs_side *ps)
 {
-    for (size_t i = 0; i < ps->n; i++)
+    for (size_t i = 0; i < ps->n; i++) {
         if (ps->t[i].built)
             retview_release(&ps->t[i].view);
+        retview_srv_release(&ps->t[i].srv);
+    }
     free(ps->t);
     vec_release(&ps->groups);
 }
@@ -583,6 +641,37 @@ static json_t *plan_json(const struct retview *v)
         json_array_append_new(plan, po);
     }
     return plan;
+}
+
+/* null: not asked (cached or the datastore unread); else agrees true/false, or null with error. */
+static json_t *srv_json(const struct pbs_tier *t)
+{
+    json_t *o, *diffs;
+    char msg[LB_ERR_MSG_MAX];
+
+    if (!t->srv_asked)
+        return json_null();
+    o = json_object();
+    diffs = json_array();
+    if (t->srv.failed) {
+        str_copy(msg, sizeof(msg), t->srv.err.msg);
+        str_sanitize(msg);
+    }
+    json_object_set_new(o, "agrees",
+                        t->srv.failed ? json_null() : json_boolean(t->srv.diffs.len == 0));
+    json_object_set_new(o, "error", t->srv.failed ? json_string(msg) : json_null());
+    json_object_set_new(o, "compared", json_integer((json_int_t)t->srv.n_compared));
+    for (size_t i = 0; i < t->srv.diffs.len; i++) {
+        const struct retview_srv_diff *d = t->srv.diffs.items[i];
+        json_t *x = json_object();
+
+        json_object_set_new(x, "time", time_or_null((time_t)d->time));
+        json_object_set_new(x, "lifeboat", json_string(retview_srv_say_word(d->engine, true)));
+        json_object_set_new(x, "server", json_string(retview_srv_say_word(d->server, false)));
+        json_array_append_new(diffs, x);
+    }
+    json_object_set_new(o, "differences", diffs);
+    return o;
 }
 
 static void pbs_json(const struct pbs_side *ps, json_t *tiers)
@@ -633,7 +722,38 @@ static void pbs_json(const struct pbs_side *ps, json_t *tiers)
             json_array_append_new(gaps, time_or_null((time_t)v->gaps[k]));
         json_object_set_new(o, "gaps", gaps);
         json_object_set_new(o, "plan", t->built ? plan_json(v) : json_array());
+        json_object_set_new(o, "server_dry_run", srv_json(t));
         json_array_append_new(tiers, o);
+    }
+}
+
+/* The server's prune dry-run: agreement, or each snapshot on which the two differ. */
+static void pbs_srv_lines(const struct pbs_tier *t)
+{
+    char a[64], msg[LB_ERR_MSG_MAX];
+
+    if (!t->srv_asked)
+        return;
+    if (t->srv.failed) {
+        str_copy(msg, sizeof(msg), t->srv.err.msg);
+        str_sanitize(msg);
+        printf("  server's prune dry-run: not compared (%s)\n", msg);
+        return;
+    }
+    if (!t->srv.diffs.len) {
+        printf("  server agrees: its prune dry-run decides the same for all %zu snapshot%s\n",
+               t->srv.n_compared, t->srv.n_compared == 1 ? "" : "s");
+        return;
+    }
+    printf("  SERVER DISAGREES: its prune dry-run differs on %zu snapshot%s (marked !):\n",
+           t->srv.diffs.len, t->srv.diffs.len == 1 ? "" : "s");
+    for (size_t i = 0; i < t->srv.diffs.len; i++) {
+        const struct retview_srv_diff *d = t->srv.diffs.items[i];
+
+        clock_fmt_local((time_t)d->time, a, sizeof(a));
+        a[16] = '\0';
+        printf("    %s: lifeboat says %s, the server says %s\n", a,
+               retview_srv_say_word(d->engine, true), retview_srv_say_word(d->server, false));
     }
 }
 
@@ -705,6 +825,7 @@ static void pbs_table(const struct pbs_side *ps, time_t now)
             }
             printf("%s\n", v->n_gaps > 10 ? ", ..." : "");
         }
+        pbs_srv_lines(t);
         printf("  %-16s  %-6s  %-22s  %s\n", "point", "action", "kept by", "expires");
         for (size_t k = v->n; k-- > 0;) {
             const struct retview_point *pt = &v->pts[k];
@@ -713,7 +834,8 @@ static void pbs_table(const struct pbs_side *ps, time_t now)
             clock_fmt_local((time_t)pt->time, a, sizeof(a));
             a[16] = '\0';
             retview_reason_names(pt->reasons, ", ", why, sizeof(why));
-            printf("  %-16s  %-6s  %-22s  %s\n", a, pt->keep ? "keep" : "remove",
+            printf("%s%-16s  %-6s  %-22s  %s\n", srv_diff_at(t, pt->time) ? "! " : "  ", a,
+                   pt->keep ? "keep" : "remove",
                    pt->keep ? why : "-", retview_expiry_text(pt, now, exp, sizeof(exp)));
         }
     }
@@ -969,10 +1091,12 @@ static int cmd_show(struct cli *cli, int argc, char **argv)
             rc = EXIT_WARN;
     }
     pbs_side_build(&ps, app, now);
+    if (!cached)
+        pbs_side_ask_server(&ps, loop);
     if (ps.p && (!ps.known || ps.p->pbs_src.failed))
         rc = EXIT_WARN;
     for (size_t i = 0; i < ps.n; i++)
-        if (!ps.t[i].built || ps.t[i].view.n_gaps)
+        if (!ps.t[i].built || ps.t[i].view.n_gaps || srv_disagrees(&ps.t[i]))
             rc = EXIT_WARN;
     if (json) {
         show_json(tiers, n, ver, now, &ps);

@@ -92,6 +92,18 @@ for t in doc["tiers"]:
     n += len(mine)
 assert n > 30, n
 EOF
+check "the server's own prune dry-run, asked by lifeboat, agrees for every group" \
+    python3 - "$T_TMP/r.json" <<'EOF'
+import json, sys
+t = [x for x in json.load(open(sys.argv[1]))["tiers"] if x["kind"] == "pbs"]
+n = 0
+for x in t:
+    d = x["server_dry_run"]
+    assert d["agrees"] is True and d["error"] is None and d["differences"] == [], (x["tier"], d)
+    assert d["compared"] == x["points"], (x["tier"], d, x["points"])
+    n += d["compared"]
+assert n > 30, n
+EOF
 check "expiry: dates on the PVE job's runs (02:00 local); the disabled job's guest: no new ones" \
     python3 - "$T_TMP/r.json" <<'EOF'
 import json, sys, time, datetime
@@ -111,6 +123,37 @@ run LB retention show --restic-version 0.14
 expect_out "table: the group as a tier" "tier vm/100 (PBS usb-ssd, Proxmox prune in server local time): daily=5 weekly=3 monthly=2"
 expect_out "table: the PVE job pruning too" "PVE job backup-83831498-c631 (daily=5 weekly=3 monthly=2) prunes it too"
 expect_out "table: fed by the PVE job" "fed by PVE job backup-83831498-c631 (02:00)"
+expect_out "table: the server's dry-run agrees" \
+    "server agrees: its prune dry-run decides the same for all"
+expect_no_out "table: no disagreement while the server agrees" "SERVER DISAGREES"
+expect_rc "the server agreeing: no warning (exit 0)" 0
+
+# a server that decides otherwise for the newest backup of vm 100: shown, not hidden
+check "the simulator's prune dry-run of vm/100 flips one decision" python3 - "$PBS_URL" <<'EOF'
+import ssl, sys, urllib.parse, urllib.request
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+req = urllib.request.Request(sys.argv[1] + "/_sim/prune-flip", method="POST",
+                             data=urllib.parse.urlencode({"group": "vm/100"}).encode())
+assert urllib.request.urlopen(req, context=ctx, timeout=10).read() == b"ok\n"
+EOF
+run LB retention show --json --restic-version 0.14
+expect_rc "a disagreement is a warning (exit 1)" 1
+printf '%s\n' "$T_OUT" >"$T_TMP/d.json"
+check "json: vm/100's newest backup: lifeboat keeps it, the server would remove it" \
+    python3 - "$T_TMP/d.json" <<'EOF'
+import json, sys
+t = {x["tier"]: x for x in json.load(open(sys.argv[1]))["tiers"] if x["kind"] == "pbs"}
+d = t["vm/100"]["server_dry_run"]
+newest = max(t["vm/100"]["plan"], key=lambda p: p["time"])
+assert d["agrees"] is False and d["error"] is None, d
+assert d["differences"] == [{"time": newest["time"], "lifeboat": "keep", "server": "remove"}], d
+assert all(t[g]["server_dry_run"]["agrees"] is True for g in t if g != "vm/100"), t
+EOF
+run LB retention show --restic-version 0.14
+expect_out "table: the disagreement said" "SERVER DISAGREES: its prune dry-run differs on 1 snapshot (marked !):"
+expect_out "table: which snapshot and what each says" ": lifeboat says keep, the server says remove"
+check "table: the newest row of vm/100 is marked" sh -c \
+    'printf "%s\n" "$1" | sed -n "/^tier vm\/100 /,/^tier /p" | grep -q "^! .*  keep  "' _ "$T_OUT"
 
 kill "$SIM_PID"
 while kill -0 "$SIM_PID" 2>/dev/null; do sleep 0.1; done
@@ -121,6 +164,7 @@ import json, sys
 t = {x["tier"]: x for x in json.load(open(sys.argv[1]))["tiers"] if x["kind"] == "pbs"}
 assert "vm/100" in t and t["vm/100"]["from_cache"] is True and t["vm/100"]["error"], t.get("vm/100")
 assert t["vm/100"]["removed"] == 1, t["vm/100"]
+assert t["vm/100"]["server_dry_run"] is None, t["vm/100"]
 EOF
 
 done_testing

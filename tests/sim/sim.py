@@ -196,6 +196,7 @@ class Lab:
     def __init__(self, now, task_seconds):
         self.now = now
         self.ts = task_seconds
+        self.prune_flip = set()  # "vm/100": the prune dry-run flips its newest decision
         self.tasks = []  # every task, oldest first
         g = self.guests = {}
 
@@ -609,6 +610,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 else:
                     sim.faults.append((q.get("server") or None, q.get("path", ""), mode,
                                        float(q.get("delay", "0") or 0)))
+                return self.send(200, "ok\n", "text/plain")
+            if path == "/_sim/prune-flip" and method == "POST":
+                if q.get("group"):
+                    sim.lab.prune_flip.add(q["group"])
+                else:
+                    sim.lab.prune_flip.clear()
                 return self.send(200, "ok\n", "text/plain")
             if path == "/_sim/requests":
                 if method == "DELETE":
@@ -1444,6 +1451,8 @@ def pbs_prune(lab, q, store):
         m = marks[s["backup-time"]]
         out.append({"backup-type": bt, "backup-id": bid, "backup-time": s["backup-time"],
                     "keep": m != "remove", "protected": bool(s.get("protected"))})
+    if q.get("dry-run") in ("1", "true") and out and "%s/%s" % (bt, bid) in lab.prune_flip:
+        out[-1]["keep"] = not out[-1]["keep"]  # a server that disagrees (tests)
     if q.get("dry-run") not in ("1", "true"):
         drop = {s["backup-time"] for s in group if marks[s["backup-time"]] == "remove"}
         lab.pbs_snaps = [s for s in lab.pbs_snaps
