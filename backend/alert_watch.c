@@ -10,11 +10,13 @@
 
 #include "backend/alert.h"
 #include "backend/app.h"
+#include "backend/app_proxmox.h"
 #include "backend/base/log.h"
 #include "backend/base/str.h"
 #include "backend/base/xalloc.h"
 #include "backend/http.h"
 #include "backend/loop.h"
+#include "backend/rules.h"
 #include "backend/store.h"
 
 /* How long freeing the watch waits for a cancelled send to wind down. */
@@ -96,14 +98,28 @@ static void on_sent(const struct vec *results, void *arg)
     }
 }
 
+/* When the app's Proxmox rounds last read each endpoint (0: never, or no Proxmox). */
+static void pmx_stamps(const struct app *app, time_t *pve, time_t *pbs)
+{
+    const struct app_pmx *p = app->pmx;
+
+    *pve = p && !p->pve_src.from_cache ? p->pve_src.fetched_at : 0;
+    *pbs = p && !p->pbs_src.from_cache ? p->pbs_src.fetched_at : 0;
+}
+
 int alert_watch_evaluate(struct alert_watch *w, time_t now, struct lb_err *err)
 {
     struct vec notices = VEC_INIT(alert_notice_free);
+    struct rules_pmx pmx;
+    bool have_pmx;
     int rc;
 
     w->evaluated_at = now;
     w->refresh_seen = w->app->last_refresh;
-    if ((rc = alert_evaluate(w->app, now, &notices, err)) < 0) {
+    pmx_stamps(w->app, &w->pve_seen, &w->pbs_seen);
+    /* the Proxmox rules over what the app's rounds read (unread sources neither fire nor clear) */
+    have_pmx = app_pmx_rules_input(w->app, &pmx);
+    if ((rc = alert_evaluate_with(w->app, now, have_pmx ? &pmx : NULL, &notices, err)) < 0) {
         snprintf(w->error, sizeof(w->error), "%s", err->msg);
         str_sanitize(w->error);
         log_warn("console: %s", err->msg);
@@ -148,9 +164,12 @@ static bool reading(const struct app *app)
 bool alert_watch_poll(struct alert_watch *w, time_t now)
 {
     struct lb_err err = { 0 };
+    time_t pve, pbs;
 
-    if (!w->app->store || !w->app->last_refresh || w->app->last_refresh == w->refresh_seen ||
-        reading(w->app))
+    if (!w->app->store || !w->app->last_refresh || reading(w->app))
+        return false;
+    pmx_stamps(w->app, &pve, &pbs);
+    if (w->app->last_refresh == w->refresh_seen && pve == w->pve_seen && pbs == w->pbs_seen)
         return false;
     alert_watch_evaluate(w, now, &err);
     return true;

@@ -11,8 +11,9 @@
 /*
  * The console's alerts: the stored list it shows (read from the alert
  * store, so what the timer job found shows at once), the rules evaluated
- * after every refresh of the model the way `lifeboat run` and `lifeboat
- * alerts` do (backend/alert.h: the same state machine, so a console left
+ * after every refresh of the model (the Proxmox rules too, over the raw
+ * records of the app's last Proxmox rounds: app_pmx_rules_input) the way
+ * `lifeboat run` and `lifeboat alerts` do (backend/alert.h: the same state machine, so a console left
  * open notifies like the timer job does), the notices sent in the
  * background (never waiting on a channel), and acknowledgements.
  */
@@ -31,6 +32,7 @@ struct alert_watch {
     int sent;            /* notices handed to the channels by this console */
     char error[600];     /* the last load, evaluation or send failed: why ("" none) */
     /* private */
+    time_t pve_seen, pbs_seen; /* the Proxmox rounds (fetched_at) that evaluation followed */
     struct http *http;
     struct alert_send *send;
     struct watch_token *token;
@@ -45,8 +47,8 @@ void alert_watch_free(struct alert_watch *w);
 int alert_watch_load(struct alert_watch *w, struct lb_err *err);
 
 /*
- * Called after the model changed: when a refresh ended since the last
- * evaluation and nothing is being read, evaluate the rules at now, store
+ * Called after the model changed: when a refresh or a Proxmox round ended
+ * since the last evaluation and no repo or disk is being read, evaluate the rules at now, store
  * the outcome, start sending the notices (if the app has a loop) and
  * reread the list. Returns true when it evaluated.
  */

@@ -23,6 +23,7 @@
 #include "backend/pmx_jobs_cache.h"
 #include "backend/proxmox.h"
 #include "backend/pve.h"
+#include "backend/rules.h"
 #include "backend/store.h"
 
 #define SNAP_PARALLEL 4
@@ -30,6 +31,7 @@
 #define FILL_WARN     80.0
 #define FILL_CRIT     90.0
 #define FULL_SOON     (14 * 86400)
+#define TASKS_READ    500 /* recent PBS tasks read for the pbs-task rule */
 
 struct pve_round {
     struct app *app;
@@ -49,6 +51,8 @@ struct pbs_round {
     struct vec backups; /* struct pbs_snapshot * */
     struct vec usage;   /* struct pbs_usage * */
     struct vec jobs;    /* struct pbs_job *: GC, verify, prune, sync */
+    struct vec tasks;   /* struct pbs_task *: the recent ones (for the alert rules) */
+    int tasks_rc;       /* the task list failed (kept apart, like the job lists) */
     int jobs_rc;        /* a job list failed (the round does not: its error is kept apart) */
     struct lb_err jobs_err;
 };
@@ -66,6 +70,15 @@ struct app_pmx_priv {
     struct vec cached_backups; /* struct pbs_snapshot * */
     unsigned next_task;
     char cache_key[512];
+    /* the raw records of the last live rounds, for the alert rules (app_pmx_rules_input) */
+    bool have_pve_raw;                  /* raw_guests, raw_snaps, raw_unbacked, p->pve_jobs */
+    struct vec raw_guests;              /* struct pve_guest * (templates dropped) */
+    struct pve_snapshot_list **raw_snaps; /* per raw guest; NULL entries: none */
+    struct vec raw_unbacked;            /* struct pve_unbacked * */
+    bool have_usage;
+    struct vec usage; /* struct pbs_usage * */
+    bool have_tasks;
+    struct vec tasks; /* struct pbs_task *, the recent ones */
 };
 
 /* ---- records ---- */
@@ -401,6 +414,39 @@ const struct vec *app_pmx_backups(const struct app *app)
     return p->priv->have_cached_backups ? &p->priv->cached_backups : NULL;
 }
 
+bool app_pmx_rules_input(const struct app *app, struct rules_pmx *out)
+{
+    const struct app_pmx *p = app->pmx;
+    const struct app_pmx_priv *pv = p ? p->priv : NULL;
+    size_t i;
+    const struct pbs_usage *u;
+
+    memset(out, 0, sizeof(*out));
+    if (!pv || (!p->pve && !p->pbs))
+        return false;
+    out->snapshot_max_age = p->pve ? p->pve->snapshot_max_age : 0;
+    if (p->pve && pv->have_pve_raw) {
+        out->guests = &pv->raw_guests;
+        out->snaps = pv->raw_snaps;
+        out->jobs = &p->pve_jobs;
+        out->unbacked = &pv->raw_unbacked;
+    }
+    if (p->pbs) {
+        out->datastore = p->pbs->datastore;
+        if (pv->have_backups)
+            out->backups = &pv->backups;
+        if (pv->have_tasks)
+            out->tasks = &pv->tasks;
+        if (pv->have_usage && p->pbs->datastore) {
+            vec_foreach(&pv->usage, i, u) {
+                if (u->store && !strcmp(u->store, p->pbs->datastore))
+                    out->usage = u;
+            }
+        }
+    }
+    return out->guests || out->backups || out->tasks || out->usage;
+}
+
 bool app_pmx_refreshing(const struct app *app)
 {
     return app->pmx->pve_src.refreshing || app->pmx->pbs_src.refreshing;
@@ -537,6 +583,18 @@ static void carry_pbs(struct vec *rows, const struct vec *old)
     }
 }
 
+/* Free the raw PVE records kept for the rules (the vecs stay usable). */
+static void raw_pve_drop(struct app_pmx_priv *pv)
+{
+    for (size_t i = 0; pv->raw_snaps && i < pv->raw_guests.len; i++)
+        pve_snapshot_list_free(pv->raw_snaps[i]);
+    free(pv->raw_snaps);
+    pv->raw_snaps = NULL;
+    vec_release(&pv->raw_guests);
+    vec_release(&pv->raw_unbacked);
+    pv->have_pve_raw = false;
+}
+
 static void pve_start(struct app *app);
 
 static void pve_round_end(struct pve_round *r)
@@ -571,6 +629,14 @@ static void pve_round_end(struct pve_round *r)
         p->pve_jobs = r->jobs;
         vec_init(&r->jobs, pve_backup_job_free);
         p->pve_jobs_known = true;
+        raw_pve_drop(p->priv);
+        p->priv->raw_guests = r->guests;
+        vec_init(&r->guests, pve_guest_free);
+        p->priv->raw_snaps = r->snaps;
+        r->snaps = NULL;
+        p->priv->raw_unbacked = r->unbacked;
+        vec_init(&r->unbacked, pve_unbacked_free);
+        p->priv->have_pve_raw = true;
         src->fetched_at = clock_now();
         src->from_cache = false;
         src->failed = false;
@@ -735,6 +801,7 @@ static void pbs_round_free(struct pbs_round *r)
     vec_release(&r->backups);
     vec_release(&r->usage);
     vec_release(&r->jobs);
+    vec_release(&r->tasks);
     free(r);
 }
 
@@ -783,6 +850,19 @@ static void pbs_round_end(struct pbs_round *r)
             p->ds.avail = u->avail;
             p->ds.has_estimate = u->has_estimate;
             p->ds.estimated_full = u->estimated_full;
+        }
+        vec_release(&p->priv->usage);
+        p->priv->usage = r->usage;
+        vec_init(&r->usage, pbs_usage_free);
+        p->priv->have_usage = true;
+        if (!r->tasks_rc) {
+            vec_release(&p->priv->tasks);
+            p->priv->tasks = r->tasks;
+            vec_init(&r->tasks, pbs_task_free);
+            p->priv->have_tasks = true;
+        } else {
+            vec_clear(&p->priv->tasks);
+            p->priv->have_tasks = false; /* its rule neither fires nor clears */
         }
         src->fetched_at = clock_now();
         src->from_cache = false;
@@ -901,6 +981,24 @@ static void on_pbs_gc(int rc, const struct lb_err *err, struct vec *out, void *a
         pbs_round_end(r);
 }
 
+/* The recent tasks: their failure leaves the round standing (the pbs-task rule is not read). */
+static void on_pbs_tasks(int rc, const struct lb_err *err, struct vec *out, void *arg)
+{
+    struct pbs_round *r = arg;
+
+    if (rc) {
+        if (rc != -LB_ECANCELLED)
+            log_warn("PBS '%s': the task list not read: %s", r->app->pmx->pbs->name,
+                     err && err->msg[0] ? err->msg : "failed");
+        r->tasks_rc = rc;
+    } else {
+        take_all(&r->tasks, out);
+    }
+    r->pending--;
+    if (r->pending == 0)
+        pbs_round_end(r);
+}
+
 static void pbs_start(struct app *app)
 {
     struct app_pmx *p = app->pmx;
@@ -922,6 +1020,7 @@ static void pbs_start(struct app *app)
     vec_init(&r->backups, pbs_snapshot_free);
     vec_init(&r->usage, pbs_usage_free);
     vec_init(&r->jobs, pbs_job_free);
+    vec_init(&r->tasks, pbs_task_free);
     p->priv->pbs_round = r;
     p->pbs_src.refreshing = true;
     p->pbs_src.refresh_started_ms = loop_now_ms(app->loop);
@@ -939,6 +1038,11 @@ static void pbs_start(struct app *app)
             r->rc = -(int)err.code;
             r->err = err;
         }
+    }
+    r->pending++;
+    if (!pbs_get_tasks(c, TASKS_READ, on_pbs_tasks, r, &err)) {
+        r->pending--;
+        r->tasks_rc = -(int)err.code;
     }
     r->pending++;
     if (!pbs_get_gc(c, p->pbs->datastore, on_pbs_gc, r, &err)) {
@@ -974,6 +1078,10 @@ void app_pmx_init(struct app *app)
     p->priv = xcalloc(1, sizeof(*p->priv));
     vec_init(&p->priv->backups, pbs_snapshot_free);
     vec_init(&p->priv->cached_backups, pbs_snapshot_free);
+    vec_init(&p->priv->raw_guests, pve_guest_free);
+    vec_init(&p->priv->raw_unbacked, pve_unbacked_free);
+    vec_init(&p->priv->usage, pbs_usage_free);
+    vec_init(&p->priv->tasks, pbs_task_free);
     vec_init(&p->pve_jobs, pve_backup_job_free);
     vec_init(&p->pbs_jobs, pbs_job_free);
     vec_init(&p->guests, pmx_guest_free);
@@ -1036,6 +1144,9 @@ void app_pmx_release(struct app *app)
     free(p->ds.name);
     vec_release(&p->priv->backups);
     vec_release(&p->priv->cached_backups);
+    raw_pve_drop(p->priv);
+    vec_release(&p->priv->usage);
+    vec_release(&p->priv->tasks);
     vec_release(&p->pve_jobs);
     vec_release(&p->pbs_jobs);
     free(p->priv);

@@ -174,6 +174,17 @@ void app_pmx_problems(const struct app *app, time_t now, struct app_problem *out
  */
 const struct vec *app_pmx_backups(const struct app *app);
 
+/*
+ * The raw records of the last live rounds as the Proxmox alert rules read
+ * them (backend/rules.h), borrowed until the next round ends: guests, their
+ * snapshots, the backup jobs and the not-backed-up list of the last complete
+ * PVE round; the datastore's snapshots, recent tasks and usage of the last
+ * PBS round. A member not read live (only the cache, or failed) stays NULL,
+ * so its rules neither fire nor clear. False when nothing is read yet.
+ */
+struct rules_pmx;
+bool app_pmx_rules_input(const struct app *app, struct rules_pmx *out);
+
 /* A refresh of either endpoint is in flight. */
 bool app_pmx_refreshing(const struct app *app);
 

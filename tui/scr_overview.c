@@ -5,10 +5,11 @@
  * Enter opens the detail of the selected repo; on wide terminals the detail
  * of the selection is always shown beside the alerts.
  *
- * The alerts panel lists the open alerts (backend/alert_watch.h: the alert
- * store, evaluated after every refresh), then any problem of the live model
- * no open alert covers yet. `a` acknowledges the first alert not
- * acknowledged, with a note typed in the prompt; `A` opens every open alert
+ * The alerts panel lists the open alerts not acknowledged (backend/
+ * alert_watch.h: the alert store, evaluated after every refresh), then any
+ * problem of the live model no open alert covers yet, then the acknowledged
+ * ones. `a` acknowledges the first row (the footer names it), with a note
+ * typed in the prompt; `A` opens every open alert
  * in an overlay where `a` acknowledges the selected one.
  */
 #include <ctype.h>
@@ -542,18 +543,38 @@ struct panel_item {
 
 #define MAX_ITEMS (2 * MAX_PROBLEMS)
 
-/* Open before acknowledged, critical before warning, an alert before a problem, else as read. */
+/*
+ * Open alerts first (critical before warning, as the store's order has
+ * them), so the first row is the one `a` acknowledges; then the live
+ * problems no alert covers (critical first); the acknowledged ones last.
+ */
+static int item_rank(const struct panel_item *it)
+{
+    return it->acked ? 2 : it->id ? 0 : 1;
+}
+
 static int item_cmp(const void *pa, const void *pb)
 {
     const struct panel_item *a = pa, *b = pb;
 
-    if (a->acked != b->acked)
-        return a->acked ? 1 : -1;
+    if (item_rank(a) != item_rank(b))
+        return item_rank(a) - item_rank(b);
     if (a->sev != b->sev)
         return a->sev == HEALTH_CRIT ? -1 : 1;
-    if (!a->id != !b->id)
-        return a->id ? -1 : 1;
     return a->order - b->order;
+}
+
+/*
+ * Does the alert's subject name the problem's? The same, or the guest the
+ * Proxmox rules name "ct 103" and the live model "ct 103 nextcloud".
+ */
+static bool same_subject(const char *alert, const char *problem)
+{
+    size_t n = strlen(alert);
+
+    return !strcmp(alert, problem) ||
+           ((!strncmp(alert, "vm ", 3) || !strncmp(alert, "ct ", 3)) &&
+            !strncmp(alert, problem, n) && problem[n] == ' ');
 }
 
 static size_t panel_items(const struct overview *ov, const struct screen_ctx *ctx,
@@ -588,7 +609,7 @@ static size_t panel_items(const struct overview *ov, const struct screen_ctx *ct
         bool covered = false;
 
         vec_foreach(&ov->alerts->alerts, k, a) {
-            if (!strcmp(a->subject, probs[i].subject))
+            if (same_subject(a->subject, probs[i].subject))
                 covered = true;
         }
         if (covered)
@@ -608,7 +629,7 @@ static size_t panel_items(const struct overview *ov, const struct screen_ctx *ct
     return n;
 }
 
-/* The alert `a` acknowledges from the panel: the first one not acknowledged yet. */
+/* The alert `a` acknowledges from the panel: the first one not acknowledged yet (its first row). */
 static const struct store_alert *first_unacked(const struct overview *ov)
 {
     const struct store_alert *a;
@@ -702,11 +723,16 @@ static void draw_alerts(const struct overview *ov, struct rect r, const struct s
                   theme_attr(EL_BORDER), buf);
     }
     if (next) {
-        char subj[40];
+        char subj[40], rule[32];
 
         str_copy(subj, sizeof(subj), next->subject);
         str_sanitize(subj);
-        snprintf(buf, sizeof(buf), " a: ack %s ", subj);
+        str_copy(rule, sizeof(rule), next->rule);
+        str_sanitize(rule);
+        /* the alert's rule too when there is room: several alerts may share a subject */
+        snprintf(buf, sizeof(buf), " a: ack %s %s ", subj, rule);
+        if (draw_width(buf) >= r.w / 2)
+            snprintf(buf, sizeof(buf), " a: ack %s ", subj);
         if (draw_width(buf) < r.w / 2)
             draw_text(r.y + r.h - 1, r.x + 2, draw_width(buf), theme_attr(EL_HELP_KEY), buf);
     }

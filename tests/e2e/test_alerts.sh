@@ -39,6 +39,7 @@ while ! selected_usb && [ $i -lt 12 ]; do
 done
 check "the usb-ssd RPO alert can be selected" wait_until selected_usb
 listed() { screen lab | grep -qE "$1 .* usb-ssd +repo-rpo"; }
+listed_as() { screen "$PANE" | grep -qE "$1 .* $2"; }
 PANE=lab
 check "it is listed as fired" wait_until listed fired
 
@@ -75,6 +76,48 @@ assert a["state"] == "acknowledged", a
 assert a["ack_note"] == "disk swapped, rerun tonight", a
 assert a["acknowledged_at"], a
 ' "$T_TMP/alerts.json"
+
+# The Proxmox rules in the console: `lifeboat demo` opens the lab with its
+# Proxmox simulator running; the console evaluates the Proxmox rules over
+# what it read, so the failed PBS verify of ct 103 becomes a stored alert:
+# the panel's footer names it (the first row), a acknowledges it with a
+# note, A lists it acknowledged, and the CLI (the simulator gone with the
+# demo: Proxmox unread, so its alerts stay as they were) shows it so.
+# shellcheck disable=SC2046
+tmux_start pmx 80 24 "\"$LIFEBOAT\" demo \"$LAB\"; echo EXIT=\$?; exec sleep 120" \
+    $(sanitizer_env "$SAN")
+check "the demo console opens with the Proxmox simulator" wait_for "ct 103 nex" pmx 60
+check "the failed PBS verify of ct 103 is an alert the footer says a acknowledges" \
+    wait_for "a: ack ct 103 pbs-verify" pmx 60
+keys pmx a
+check "a asks a note for the Proxmox alert" wait_for "ack ct 103 pbs-verify; note:" pmx
+keys pmx -l "verify rerun after disk check"
+keys pmx Enter
+check "the console says the Proxmox alert is acknowledged" \
+    wait_for "ct 103 pbs-verify acknowledged" pmx
+keys pmx A
+check "A opens every open alert" wait_for "j/k move; Esc closes" pmx
+PANE=pmx
+check "A lists the guest in no backup job (vm 104) as fired" \
+    wait_until listed_as fired "vm 104 +pve-unbacked"
+check "A lists the Proxmox alert acknowledged" \
+    wait_until listed_as acknowledged "ct 103 +pbs-verify"
+keys pmx Escape
+keys pmx q
+check "q quits the demo with status 0" wait_for "EXIT=0" pmx 60
+
+run "$LIFEBOAT" -c "$LAB/lifeboat.conf" alerts --json
+printf '%s\n' "$T_OUT" >"$T_TMP/alerts2.json"
+check "lifeboat alerts --json shows ct 103 pbs-verify acknowledged with the note" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+a = [x for x in d["alerts"] if x["rule"] == "pbs-verify" and x["subject"] == "ct 103"]
+assert len(a) == 1, d
+a = a[0]
+assert a["state"] == "acknowledged", a
+assert a["ack_note"] == "verify rerun after disk check", a
+assert a["severity"] == "crit", a
+' "$T_TMP/alerts2.json"
 
 sanitizer_check "no sanitizer report from the console" "$SAN"
 done_testing
