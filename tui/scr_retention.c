@@ -17,10 +17,15 @@
 #include "backend/base/str.h"
 #include "backend/base/xalloc.h"
 #include "backend/config.h"
+#include "backend/http.h"
+#include "backend/pbs.h"
+#include "backend/proxmox.h"
+#include "backend/proxmox_model.h"
 #include "backend/restic.h"
 #include "backend/restic_probe.h"
 #include "backend/retview.h"
 #include "backend/retview_pmx.h"
+#include "backend/retview_srv.h"
 #include "backend/schedule.h"
 #include "backend/store.h"
 #include "tui/fmt.h"
@@ -48,8 +53,24 @@ struct tier {
     char fed_by[128];
 };
 
+/* The server's prune dry-run of one PBS group, asked when its tier is shown. */
+struct srv_entry {
+    struct ret_screen *rs;
+    char label[80];          /* "vm/100" */
+    struct pmx_keep keep;    /* the rules it was asked with */
+    time_t fetched_at;       /* of the backups it was asked for */
+    struct pmx_call *call;   /* in flight; NULL: answered */
+    bool failed;
+    struct lb_err err;
+    struct vec items;        /* struct pbs_prune_item *: the answer */
+};
+
 struct ret_screen {
     struct app *app;
+    struct http *http;      /* for the dry-runs (made at the first one) */
+    struct pmx_client *pbs; /* NULL: not made yet, or could not be (srv_error) */
+    char srv_error[256];
+    struct vec srv;         /* struct srv_entry * */
     struct tier *tiers;
     size_t n;
     size_t cur;
@@ -145,6 +166,114 @@ size_t ret_axis_labels(int64_t t0, int64_t t1, int width, struct ret_label *out,
             tm.tm_mday++;
     }
     return n;
+}
+
+/* ---- the server's prune dry-run ---- */
+
+static void srv_entry_free(void *p)
+{
+    struct srv_entry *e = p;
+
+    if (!e)
+        return;
+    vec_release(&e->items);
+    free(e);
+}
+
+static void on_srv_dry_run(int rc, const struct lb_err *err, struct vec *out, void *arg)
+{
+    struct srv_entry *e = arg;
+    struct app *app = e->rs->app;
+
+    e->call = NULL;
+    if (rc < 0) {
+        e->failed = true;
+        if (err)
+            e->err = *err;
+        else
+            lb_err_set(&e->err, LB_EFAIL, "the prune dry-run failed");
+        str_sanitize(e->err.msg);
+    } else {
+        vec_clear(&e->items);
+        for (size_t i = 0; i < out->len; i++) {
+            vec_push(&e->items, out->items[i]);
+            out->items[i] = NULL; /* taken over */
+        }
+    }
+    if (rc != -LB_ECANCELLED && app->on_change)
+        app->on_change(app, APP_CHANGED_BUSY, app->on_change_arg);
+}
+
+/*
+ * The dry-run answer of group g for the backups read at fetched_at; asks
+ * for it (once) when there is none yet. NULL: cannot ask (rs->srv_error).
+ */
+static struct srv_entry *srv_for(struct ret_screen *rs, const struct retview_pbs_group *g)
+{
+    const struct app_pmx *p = rs->app->pmx;
+    struct srv_entry *e = NULL;
+    struct lb_err err = { 0 };
+
+    if (!rs->app->loop || !p || !p->pbs || p->pbs_src.failed || p->pbs_src.from_cache)
+        return NULL;
+    for (size_t i = 0; i < rs->srv.len; i++) {
+        struct srv_entry *x = rs->srv.items[i];
+
+        if (!strcmp(x->label, g->label)) {
+            e = x;
+            break;
+        }
+    }
+    if (e && e->fetched_at == p->pbs_src.fetched_at && !memcmp(&e->keep, &g->keep, sizeof(e->keep)))
+        return e;
+    if (e && e->call)
+        return e; /* the last question is still out: its answer first */
+    if (!rs->pbs && !rs->srv_error[0]) {
+        struct pmx_client_opts co = { 0 };
+
+        co.product = PMX_PBS;
+        co.name = p->pbs->name;
+        co.url = p->pbs->url;
+        co.token_file = p->pbs->token_file;
+        co.fingerprint = p->pbs->fingerprint;
+        rs->http = http_new(rs->app->loop);
+        if (!(rs->pbs = pmx_client_new(rs->app->loop, rs->http, &co, &err))) {
+            str_copy(rs->srv_error, sizeof(rs->srv_error), err.msg);
+            str_sanitize(rs->srv_error);
+        }
+    }
+    if (!rs->pbs)
+        return NULL;
+    if (!e) {
+        e = xcalloc(1, sizeof(*e));
+        e->rs = rs;
+        str_copy(e->label, sizeof(e->label), g->label);
+        vec_init(&e->items, pbs_prune_item_free);
+        vec_push(&rs->srv, e);
+    }
+    e->keep = g->keep;
+    e->fetched_at = p->pbs_src.fetched_at;
+    e->failed = false;
+    vec_clear(&e->items);
+    lb_err_clear(&e->err);
+    e->call = pbs_prune_dry_run(rs->pbs, p->pbs->datastore, g->type, g->id, &g->keep,
+                                on_srv_dry_run, e, &err);
+    if (!e->call) {
+        e->failed = true;
+        e->err = err;
+        str_sanitize(e->err.msg);
+    }
+    return e;
+}
+
+static void srv_release(struct ret_screen *rs)
+{
+    pmx_client_free(rs->pbs); /* cancels: the callbacks run now, entries still here */
+    rs->pbs = NULL;
+    if (rs->http)
+        http_free(rs->http);
+    rs->http = NULL;
+    vec_release(&rs->srv);
 }
 
 /* ---- model ---- */
@@ -389,7 +518,78 @@ static void draw_tabs(const struct ret_screen *rs, int y, int x, int w)
 }
 
 /* The two summary lines of a PBS group. */
-static void draw_summary_pbs(const struct ret_screen *rs, int y, int x, int w,
+/* " · server agrees" or the first disagreement, after the policy; the width drawn. */
+static int draw_srv(struct ret_screen *rs, const struct tier *t, const struct retview *v,
+                     int y, int x, int w)
+{
+    struct srv_entry *e = srv_for(rs, t->pbs);
+    struct retview_srv cmp;
+    char line[512], a[32];
+    enum theme_el el = EL_DIM;
+
+    if (w < 4)
+        return 0;
+    if (!e && !rs->srv_error[0])
+        return 0;
+    if (!e) {
+        snprintf(line, sizeof(line), " %s server's dry-run: cannot ask (%s)", glyph(G_SEP),
+                 rs->srv_error);
+    } else if (e->call) {
+        snprintf(line, sizeof(line), " %s asking the server's prune dry-run", glyph(G_SEP));
+    } else if (e->failed) {
+        snprintf(line, sizeof(line), " %s server's dry-run failed: %.200s", glyph(G_SEP),
+                 e->err.msg);
+        el = EL_STATUS_WARN;
+    } else {
+        retview_srv_init(&cmp);
+        retview_srv_compare(&cmp, v, &e->items);
+        if (!cmp.diffs.len) {
+            snprintf(line, sizeof(line), " %s server agrees", glyph(G_SEP));
+            el = EL_STATUS_OK;
+        } else {
+            const struct retview_srv_diff *d = cmp.diffs.items[0];
+            time_t tt = (time_t)d->time;
+            struct tm tm;
+
+            localtime_r(&tt, &tm);
+            strftime(a, sizeof(a), "%d %b %H:%M", &tm);
+            snprintf(line, sizeof(line), " %s %s SERVER DISAGREES on %zu (!): %s lifeboat %s, server %s",
+                     glyph(G_SEP), glyph(G_WARN), cmp.diffs.len, a,
+                     retview_srv_say_word(d->engine, true), retview_srv_say_word(d->server, false));
+            el = EL_STATUS_CRIT;
+        }
+        retview_srv_release(&cmp);
+    }
+    str_sanitize(line);
+    return draw_text(y, x, w, theme_attr(el), line);
+}
+
+/* Whether the server's dry-run decides otherwise for the point at time (shown tier). */
+static bool srv_differs(const struct ret_screen *rs, const struct tier *t, int64_t time)
+{
+    const struct app_pmx *p = rs->app->pmx;
+    bool found = false;
+
+    if (!t->pbs || rs->whatif || !t->built || !p)
+        return false;
+    for (size_t i = 0; i < rs->srv.len; i++) {
+        const struct srv_entry *e = rs->srv.items[i];
+        struct retview_srv cmp;
+
+        if (strcmp(e->label, t->pbs->label) || e->call || e->failed ||
+            e->fetched_at != p->pbs_src.fetched_at)
+            continue;
+        retview_srv_init(&cmp);
+        retview_srv_compare(&cmp, &t->view, &e->items);
+        for (size_t k = 0; k < cmp.diffs.len && !found; k++)
+            found = ((const struct retview_srv_diff *)cmp.diffs.items[k])->time == time;
+        retview_srv_release(&cmp);
+        break;
+    }
+    return found;
+}
+
+static void draw_summary_pbs(struct ret_screen *rs, int y, int x, int w,
                              const struct screen_ctx *ctx)
 {
     const struct tier *t = &rs->tiers[rs->cur];
@@ -401,14 +601,17 @@ static void draw_summary_pbs(const struct ret_screen *rs, int y, int x, int w,
     enum health h;
     int cx;
 
-    snprintf(line, sizeof(line),
-             "Proxmox prune rules, server local time %s PBS %s %s policy %s%s%s%s %s %s%s",
+    snprintf(line, sizeof(line), "Proxmox prune rules, server local time %s PBS %s %s policy %s%s%s%s",
              glyph(G_SEP), p->pbs->datastore, glyph(G_SEP),
              retview_pmx_keep_text(&g->keep, pol, sizeof(pol)), g->policy_from[0] ? " (" : "",
-             g->policy_from, g->policy_from[0] ? ")" : "", glyph(G_SEP),
+             g->policy_from, g->policy_from[0] ? ")" : "");
+    str_sanitize(line);
+    cx = draw_text(y, x, w, theme_attr(EL_NORMAL), line);
+    snprintf(line, sizeof(line), " %s %s%s", glyph(G_SEP),
              t->fed_by[0] ? "fed by " : "no PVE job backs it up", t->fed_by);
     str_sanitize(line);
-    draw_text(y, x, w, theme_attr(EL_NORMAL), line);
+    if (w - cx > 0)
+        draw_text(y, x + cx, w - cx, theme_attr(EL_NORMAL), line);
     if (!v) {
         draw_text(y + 1, x, w, theme_attr(EL_STATUS_UNKNOWN), t->error[0] ? t->error : "no data");
         return;
@@ -429,6 +632,8 @@ static void draw_summary_pbs(const struct ret_screen *rs, int y, int x, int w,
              glyph(G_SEP), str_fmt_age((int64_t)(ctx->now - v->pts[v->n - 1].time), b, sizeof(b)),
              glyph(fmt_health_glyph(h)), str_fmt_age(p->rpo, c, sizeof(c)));
     cx = draw_text(y + 1, x, w, theme_attr(fmt_age_el(h)), line);
+    if (!rs->whatif) /* the server's own dry-run of the group, beside the plan */
+        cx += draw_srv(rs, t, v, y + 1, x + cx, w - cx);
     if (v->n_gaps) {
         snprintf(line, sizeof(line), " %s %s %zu gap%s", glyph(G_SEP), glyph(G_WARN), v->n_gaps,
                  v->n_gaps == 1 ? "" : "s");
@@ -452,7 +657,7 @@ static void draw_summary_pbs(const struct ret_screen *rs, int y, int x, int w,
 }
 
 /* The two summary lines of the current tier. */
-static void draw_summary(const struct ret_screen *rs, int y, int x, int w,
+static void draw_summary(struct ret_screen *rs, int y, int x, int w,
                          const struct screen_ctx *ctx)
 {
     const struct tier *t = &rs->tiers[rs->cur];
@@ -745,6 +950,12 @@ static void draw_points(struct ret_screen *rs, struct rect r, const struct scree
                 el = EL_DIM;
                 break;
             case P_ACTION:
+                if (srv_differs(rs, &rs->tiers[rs->cur], p->time)) {
+                    /* the server's dry-run decides otherwise: marked */
+                    snprintf(buf, sizeof(buf), "! %s", p->keep ? "keep" : "go");
+                    el = EL_STATUS_CRIT;
+                    break;
+                }
                 snprintf(buf, sizeof(buf), "%s", p->keep ? "keep" : "would go");
                 el = p->keep ? EL_STATUS_OK : EL_STATUS_WARN;
                 break;
@@ -934,6 +1145,7 @@ static void *retention_create(struct app *app)
 
     rs->app = app;
     rs->page = 1;
+    vec_init(&rs->srv, srv_entry_free);
     rs->restic_version = RETVIEW_RESTIC_DEFAULT;
     snprintf(rs->version_note, sizeof(rs->version_note), "restic not asked: %d.%d assumed",
              rs->restic_version / 1000, rs->restic_version % 1000);
@@ -953,6 +1165,7 @@ static void retention_destroy(void *st)
     struct ret_screen *rs = st;
 
     restic_probe_free(rs->probe);
+    srv_release(rs);
     free_tiers(rs);
     free(rs);
 }
