@@ -121,6 +121,8 @@ install: lifeboat
 	install -m 0644 docs/lifeboat.1 $(DESTDIR)$(PREFIX)/share/man/man1/lifeboat.1
 	install -m 0644 $(THEMES) $(DESTDIR)$(PREFIX)/share/lifeboat/themes/
 	install -m 0644 docs/lifeboat.conf.example $(DESTDIR)$(PREFIX)/share/doc/lifeboat/
+	install -d $(DESTDIR)$(PREFIX)/share/lifeboat/sim
+	install -m 0755 tests/sim/sim.py $(DESTDIR)$(PREFIX)/share/lifeboat/sim/sim.py
 
 screenshots: lifeboat
 	@sh tests/e2e/screenshots.sh
