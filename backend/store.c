@@ -276,6 +276,25 @@ static int db_fail(struct store *st, struct lb_err *err, const char *what)
                       sqlite3_errmsg(st->db), hint);
 }
 
+/*
+ * Run a prepared statement that returns no rows and finalize it: 0, with the
+ * new row's id in *id when id is not NULL, or db_fail()'s code naming what.
+ */
+static int step_done(struct store *st, sqlite3_stmt *q, int64_t *id, const char *what,
+                     struct lb_err *err)
+{
+    int rc = 0;
+
+    if (sqlite3_step(q) == SQLITE_DONE) {
+        if (id)
+            *id = (int64_t)sqlite3_last_insert_rowid(st->db);
+    } else {
+        rc = db_fail(st, err, what);
+    }
+    sqlite3_finalize(q);
+    return rc;
+}
+
 static int prepare(struct store *st, const char *sql, sqlite3_stmt **stmt, struct lb_err *err)
 {
     if (sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL) != SQLITE_OK) {
@@ -805,15 +824,7 @@ int store_run_begin(struct store *st, const char *job, time_t started, int pid, 
     sqlite3_bind_int64(q, 2, (sqlite3_int64)started);
     sqlite3_bind_int(q, 3, pid);
     sqlite3_bind_text(q, 4, store_outcome_text(RUN_RUNNING), -1, SQLITE_STATIC);
-    if (sqlite3_step(q) == SQLITE_DONE) {
-        if (run_id)
-            *run_id = (int64_t)sqlite3_last_insert_rowid(st->db);
-        rc = 0;
-    } else {
-        rc = db_fail(st, err, "record the start of a run");
-    }
-    sqlite3_finalize(q);
-    return rc;
+    return step_done(st, q, run_id, "record the start of a run", err);
 }
 
 /* One UPDATE of one row by id; -LB_ENOTFOUND when the row is not there. */
@@ -1420,10 +1431,7 @@ int store_put_disk_type(struct store *st, const char *disk, const char *type, ti
     sqlite3_bind_text(q, 1, disk, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(q, 2, type, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(q, 3, (sqlite3_int64)at);
-    if (sqlite3_step(q) != SQLITE_DONE)
-        rc = db_fail(st, err, "remember a disk's device type");
-    sqlite3_finalize(q);
-    return rc;
+    return step_done(st, q, NULL, "remember a disk's device type", err);
 }
 
 int store_get_disk_type(struct store *st, const char *disk, char **type, struct lb_err *err)
@@ -1621,10 +1629,7 @@ int store_put_inventory(struct store *st, const char *key, const char *doc, time
     sqlite3_bind_text(q, 1, key, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(q, 2, (sqlite3_int64)fetched_at);
     sqlite3_bind_text(q, 3, doc, -1, SQLITE_TRANSIENT);
-    if (sqlite3_step(q) != SQLITE_DONE)
-        rc = db_fail(st, err, "cache an inventory");
-    sqlite3_finalize(q);
-    return rc;
+    return step_done(st, q, NULL, "cache an inventory", err);
 }
 
 int store_get_inventory(struct store *st, const char *key, char **doc, time_t *fetched_at,
@@ -1704,14 +1709,7 @@ int store_drill_insert(struct store *st, struct store_drill *d, struct lb_err *e
                       &q, err)) < 0)
         return rc;
     drill_bind(q, d);
-    if (sqlite3_step(q) == SQLITE_DONE) {
-        d->id = (int64_t)sqlite3_last_insert_rowid(st->db);
-        rc = 0;
-    } else {
-        rc = db_fail(st, err, "record the start of a drill");
-    }
-    sqlite3_finalize(q);
-    return rc;
+    return step_done(st, q, &d->id, "record the start of a drill", err);
 }
 
 int store_drill_update(struct store *st, const struct store_drill *d, struct lb_err *err)
@@ -1939,14 +1937,7 @@ int store_keyrot_insert(struct store *st, struct store_keyrot *k, struct lb_err 
                       &q, err)) < 0)
         return rc;
     keyrot_bind(q, k);
-    if (sqlite3_step(q) == SQLITE_DONE) {
-        k->id = (int64_t)sqlite3_last_insert_rowid(st->db);
-        rc = 0;
-    } else {
-        rc = db_fail(st, err, "record a key rotation");
-    }
-    sqlite3_finalize(q);
-    return rc;
+    return step_done(st, q, &k->id, "record a key rotation", err);
 }
 
 int store_keyrot_update(struct store *st, const struct store_keyrot *k, struct lb_err *err)
