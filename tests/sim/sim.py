@@ -245,13 +245,16 @@ class Lab:
         ]
 
         # PBS: weeks of nightly backups as retention 5 daily / 3 weekly / 2 monthly leaves them
+        # Day 0 is the latest nightly run that has finished: before 02:10 that is
+        # yesterday's, so the lab looks the same whatever the hour it starts at.
         self.pbs_snaps = []
+        night = now if local_at(now, 0, 2, 10) <= now else now - DAY
         days = set(range(0, 5))
-        days |= {d for d in range(5, 26) if time.localtime(local_at(now, d, 2, 0)).tm_wday == 6}
-        days |= {d for d in range(26, 62) if time.localtime(local_at(now, d, 2, 0)).tm_mday == 1}
+        days |= {d for d in range(5, 26) if time.localtime(local_at(night, d, 2, 0)).tm_wday == 6}
+        days |= {d for d in range(26, 62) if time.localtime(local_at(night, d, 2, 0)).tm_mday == 1}
         for vmid in (100, 101, 102, 103):
             for d in sorted(days):
-                t = local_at(now, d, 2, 0) + (vmid - 100) * 97
+                t = local_at(night, d, 2, 0) + (vmid - 100) * 97
                 if t > now:
                     continue
                 self.add_pbs_snap(vmid, t, verified="ok" if d >= 1 else None)
