@@ -54,6 +54,10 @@ int cmd_alerts(struct cli *cli, int argc, char **argv);
 int cmd_metrics(struct cli *cli, int argc, char **argv);
 int cmd_checklist(struct cli *cli, int argc, char **argv);
 int cmd_keys(struct cli *cli, int argc, char **argv);
+int cmd_restore(struct cli *cli, int argc, char **argv);
+int cmd_restore_files(struct cli *cli, int argc, char **argv); /* lifeboat restore files */
+int cmd_restore_guest(struct cli *cli, int argc, char **argv); /* lifeboat restore guest */
+int cmd_tasks(struct cli *cli, int argc, char **argv);
 int cmd_notify_helper(struct cli *cli, int argc, char **argv); /* hidden: lifeboat __notify */
 
 /* "lifeboat: " + message on stderr. */

@@ -72,6 +72,13 @@ static const struct cli_command commands[] = {
     { "drill", "rollback|pbs|cloud [--yes] [--json] [--guest VMID] [--start] [--repo R] [--snapshot ID] [--path P]",
       "run a restore drill headless into scratch targets, measure RTO/RPO and print its record",
       cmd_drill },
+    { "restore", "files REPO [SNAPSHOT] [--path P]... [--target DIR | --original] [--yes] [--json] | guest VMID [--backup TIME] [--vmid N | --original] [--start] [--yes] [--json]",
+      "real restores: files from a restic snapshot (scratch by default; over the originals only "
+      "after a preview and --yes), or a guest from PBS to a new VMID or over the original",
+      cmd_restore },
+    { "tasks", "[--json] [--limit N] | log UPID",
+      "recent Proxmox VE and PBS tasks, whoever started them, with their status; log: a task's log",
+      cmd_tasks },
     { "drills", "[--json]", "past drills with measured RTO/RPO against [targets]; exit 1 when one is overdue",
       cmd_drills },
 };
