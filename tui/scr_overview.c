@@ -26,6 +26,7 @@
 #include "backend/base/str.h"
 #include "backend/base/xalloc.h"
 #include "backend/config.h"
+#include "tui/drill_line.h"
 #include "tui/fmt.h"
 #include "tui/glyph.h"
 #include "tui/layout.h"
@@ -60,6 +61,7 @@ struct overview {
     char ack_what[96]; /* "usb-ssd repo-rpo" */
     char flash[700];   /* outcome of the last acknowledgement ("" none) */
     bool flash_error;
+    struct drill_line drills; /* the drills line: last passed, overdue */
 };
 
 /* ---- model helpers ---- */
@@ -1062,15 +1064,24 @@ static void overview_draw(void *st, struct rect area, const struct screen_ctx *c
     /*
      * One-line summaries at the bottom, each only when the matrix and the repo table
      * still fit whole with it (at 80x24 they give way: their screens show them in full):
-     * disks' health, then the PBS datastore's fill, then the jobs' next and last runs.
+     * disks' health, an overdue drill, then the PBS datastore's fill, the jobs' next and
+     * last runs, and the drills when none is overdue.
      */
     {
         int spare = area.h - want[0] - want[1] - min[2];
+        bool drills_late;
 
+        drill_line_update(&ov->drills, ov->app, ctx->now);
+        drills_late = drill_line_overdue(&ov->drills, ctx->now) > 0;
         if (ov->app->disks.len && spare >= 1) {
             spare--;
             area.h--;
             disks_draw_health_line(ov->app, area.y + area.h, area.x + 1, area.w - 2, ctx);
+        }
+        if (drills_late && spare >= 1) {
+            spare--;
+            area.h--;
+            drill_line_draw(&ov->drills, area.y + area.h, area.x + 1, area.w - 2, ctx);
         }
         if (ov->app->pmx && ov->app->pmx->pbs && spare >= 1) {
             spare--;
@@ -1084,6 +1095,11 @@ static void overview_draw(void *st, struct rect area, const struct screen_ctx *c
                 nj = spare;
             area.h -= nj;
             runs_draw_job_lines(ov->app, area.y + area.h, area.x + 1, area.w - 2, nj, ctx);
+            spare -= nj;
+        }
+        if (!drills_late && drill_line_applies(&ov->drills) && spare >= 1) {
+            area.h--;
+            drill_line_draw(&ov->drills, area.y + area.h, area.x + 1, area.w - 2, ctx);
         }
     }
     layout_stack(area.h, 3, min, want, h);

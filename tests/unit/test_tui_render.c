@@ -17,8 +17,11 @@
 #include <wchar.h>
 
 #include "backend/app.h"
+#include "backend/base/str.h"
 #include "backend/base/xalloc.h"
 #include "backend/config.h"
+#include "backend/store.h"
+#include "tui/drill_line.h"
 #include "tui/crt.h"
 #include "tui/glyph.h"
 #include "tui/provide_curses.h"
@@ -407,6 +410,49 @@ static void test_many_repos_scroll_and_say_so(void **state)
     harness_assert_tidy(&w->screen, 80, 24);
 }
 
+/* The drills line: a cloud drill passed 40 days ago is overdue (monthly); a new one clears it. */
+static void test_drill_line(void **state)
+{
+    struct world *w = *state;
+    struct lb_err err = { 0 };
+    char db[300];
+    struct store_drill d = { 0 };
+
+    snprintf(db, sizeof(db), "%s.db", w->dump);
+    w->app.store = store_open(db, &err);
+    assert_non_null(w->app.store);
+    resize_term(60, 200);
+    render(w);
+    assert_on_screen(&w->screen, "drills cloud \u25b2 never passed");
+
+    str_copy(d.kind, sizeof(d.kind), "cloud");
+    str_copy(d.outcome, sizeof(d.outcome), "ok");
+    d.started = NOW - 40 * 24 * HOUR;
+    d.ended = d.started + 600;
+    d.rto_ms = d.rpo_seconds = d.estimate_full_seconds = -1;
+    assert_int_equal(store_drill_insert(w->app.store, &d, &err), 0);
+    w->ctx.now += DRILL_LINE_REFRESH; /* the line rereads the store every so often */
+    render(w);
+    assert_on_screen(&w->screen, "cloud \u25b2 overdue, passed 40d ago");
+    assert_int_equal(harness_find(&w->screen, "never passed"), -1);
+
+    d.started = NOW - 2 * 24 * HOUR;
+    assert_int_equal(store_drill_insert(w->app.store, &d, &err), 0);
+    w->ctx.now += DRILL_LINE_REFRESH;
+    render(w);
+    assert_on_screen(&w->screen, "cloud \u2713 2d ago");
+    harness_assert_tidy(&w->screen, 200, 60);
+
+    resize_term(24, 80);
+    store_close(w->app.store);
+    w->app.store = NULL;
+    unlink(db);
+    snprintf(db, sizeof(db), "%s.db-wal", w->dump);
+    unlink(db);
+    snprintf(db, sizeof(db), "%s.db-shm", w->dump);
+    unlink(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -419,6 +465,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_filter_help_and_command_line, setup, teardown),
         cmocka_unit_test_setup_teardown(test_quit_asks_only_when_work_runs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_repos_scroll_and_say_so, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_drill_line, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
