@@ -1068,7 +1068,8 @@ static void overview_draw(void *st, struct rect area, const struct screen_ctx *c
      * last runs, and the drills when none is overdue.
      */
     {
-        int spare = area.h - want[0] - want[1] - min[2];
+        /* the alerts keep room for two of two lines each when there are some */
+        int spare = area.h - want[0] - want[1] - (min[2] > 3 ? 6 : min[2]);
         bool drills_late;
 
         drill_line_update(&ov->drills, ov->app, ctx->now);
