@@ -324,6 +324,9 @@ int cmd_restore_guest(struct cli *cli, int argc, char **argv)
         else if (strcmp(confirm, word) != 0)
             refuse = "nothing done: --confirm does not name this guest (VMID-NAME as in the "
                      "preview; has it been renamed?)";
+        else if (pv->protection)
+            refuse = "nothing done: the guest has protection=1 and PVE refuses to restore over "
+                     "it; turn protection off in PVE (Options) first";
         else if (!strcmp(pv->status, "running") && !shutdown)
             refuse = "nothing done: the guest is running; shut it down first, or add --shutdown "
                      "and lifeboat shuts it down cleanly before the restore";
