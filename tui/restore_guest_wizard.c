@@ -126,7 +126,7 @@ static void step_guest(struct rg_wizard *w)
         w->vmids[w->nvmids++] = g->vmid;
         wizard_choice(z, "%-6d %-16.16s %-4s %-8s %3d backup%s, newest %s ago", g->vmid,
                       g->exists ? g->name : "(gone)", g->type, g->exists ? g->status : "-",
-                      g->nbackups, g->nbackups == 1 ? " " : "s",
+                      g->nbackups, g->nbackups == 1 ? "" : "s",
                       str_fmt_age(now - g->newest, age, sizeof(age)));
     }
     if (!w->nvmids) {
