@@ -200,9 +200,23 @@ run "$LIFEBOAT" -c "$T_TMP/down.conf" restore guest 100
 expect_rc "unreachable endpoint: exit 2" 2
 expect_out "unreachable endpoint: names it" "127.0.0.1:1"
 
+# ---- a container, and a guest deleted by accident (only its backups are left)
+run LB restore guest 102
+expect_rc "restore of a container (lxc) to a new VMID exits 0" 0
+expect_out "the container's config verified (MAC new)" "config equal to the backup's"
+api DELETE /nodes/pve/qemu/9000 >/dev/null
+i=0
+until ! guests | grep -qw 9000 || [ $i -ge 50 ]; do sleep 0.2; i=$((i + 1)); done
+run LB restore guest 9000 --original --yes --confirm 9000-drill-test
+expect_rc "a deleted guest has no original to restore over: exit 2" 2
+expect_out "says to restore it to a VMID instead" "guest 9000 no longer exists, there is no original to restore over"
+run LB restore guest 9000 --vmid 9000
+expect_rc "a deleted guest restored into its own VMID again: exit 0" 0
+check "guest 9000 is back" sh -c "echo '$(guests)' | grep -qw 9000"
+
 # ---- the record and the token
 run LB drills --json
 printf '%s\n' "$T_OUT" >"$T_TMP/list.json"
-check "drills --json: the restores recorded, newest first" python3 -c "import json; d=json.load(open('$T_TMP/list.json')); k=[r['kind']+':'+r['outcome'] for r in d]; assert k == ['restore-guest:failed','restore-guest:ok','restore-guest:ok','restore-guest:ok'], k"
+check "drills --json: the restores recorded, newest first" python3 -c "import json; d=json.load(open('$T_TMP/list.json')); k=[r['kind']+':'+r['outcome'] for r in d]; assert k == ['restore-guest:ok','restore-guest:ok','restore-guest:failed','restore-guest:ok','restore-guest:ok','restore-guest:ok'], k"
 check "the token's secret is never printed" sh -c "! { cat '$T_TMP'/*.out '$T_TMP'/*.err '$T_TMP'/*.json; printf '%s' \"\$1\"; } | grep -qF '$SECRET'" _ "$T_OUT"
 done_testing
