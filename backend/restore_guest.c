@@ -53,6 +53,8 @@ struct restore_guest {
     char storage[64];
     struct vec guests;  /* struct rg_guest * */
     struct vec backups; /* struct rg_backup *, newest first */
+    struct vec disk_storages; /* char *: "NAME\tCONTENT" of the node's enabled storages */
+    char target_storage[64];  /* "" : PVE's choice */
     int next_free;
     /* prepare / go */
     struct rg_preview pv;
@@ -515,13 +517,16 @@ static void load_storages(struct restore_guest *rg, struct vec *out)
 {
     struct lb_err e = { 0 };
 
+    vec_clear(&rg->disk_storages);
     for (size_t i = 0; i < out->len; i++) {
         const struct pve_storage *s = out->items[i];
 
-        if (s->type && !strcmp(s->type, "pbs") && s->enabled) {
+        if (!s->storage || !s->enabled)
+            continue;
+        if (s->type && !strcmp(s->type, "pbs") && !rg->storage[0])
             str_copy(rg->storage, sizeof(rg->storage), s->storage);
-            break;
-        }
+        vec_push(&rg->disk_storages,
+                 xasprintf("%s\t%s", s->storage, s->content ? s->content : ""));
     }
     if (!rg->storage[0]) {
         fail(rg, "node %s has no PBS storage: add the PBS datastore as a storage in PVE",
@@ -796,6 +801,7 @@ int restore_guest_prepare(struct restore_guest *rg, int vmid, const char *backup
     rg->pv.backup = *b;
     str_copy(rg->pv.node, sizeof(rg->pv.node), rg->node);
     str_copy(rg->pv.storage, sizeof(rg->pv.storage), rg->storage);
+    str_copy(rg->pv.disk_storage, sizeof(rg->pv.disk_storage), rg->target_storage);
     rg->pv.original = original;
     rg->pv.target = original ? vmid : target;
     rg->pv.status[0] = rg->pv.lock[0] = rg->pv.digest[0] = rg->pv.config_why[0] = '\0';
@@ -822,6 +828,39 @@ int restore_guest_prepare(struct restore_guest *rg, int vmid, const char *backup
     }
     rg->call = call;
     return 0;
+}
+
+int restore_guest_set_storage(struct restore_guest *rg, const char *storage, const char *type,
+                              struct lb_err *err)
+{
+    const char *want = type && !strcmp(type, "lxc") ? "rootdir" : "images";
+    struct buf names = BUF_INIT(0);
+    int rc = -LB_ENOTFOUND;
+
+    if (!storage || !*storage) {
+        rg->target_storage[0] = '\0';
+        return 0;
+    }
+    for (size_t i = 0; i < rg->disk_storages.len; i++) {
+        const char *e = rg->disk_storages.items[i], *tab = strchr(e, '\t');
+        size_t n = tab ? (size_t)(tab - e) : strlen(e);
+        bool fits = tab && strstr(tab + 1, want);
+
+        if (fits)
+            buf_printf(&names, "%s%.*s", names.len ? ", " : "", (int)n, e);
+        if (strlen(storage) == n && !strncmp(e, storage, n))
+            rc = fits ? 0 : -LB_EUSAGE;
+    }
+    if (rc == 0)
+        str_copy(rg->target_storage, sizeof(rg->target_storage), storage);
+    else
+        lb_err_set(err, -rc,
+                   "storage '%s' %s on node %s; storages for %s disks: %s", storage,
+                   rc == -LB_EUSAGE ? "holds no guest disks" : "does not exist or is disabled",
+                   rg->node, type && !strcmp(type, "lxc") ? "container" : "VM",
+                   names.len ? buf_cstr(&names) : "none");
+    buf_release(&names);
+    return rc;
 }
 
 const struct rg_preview *restore_guest_preview(const struct restore_guest *rg)
@@ -953,7 +992,9 @@ static void go_restore(struct restore_guest *rg)
              rg->pv.original ? "the original guest" : "new guest", rg->pv.target);
     task_then(rg,
               pve_restore_guest(rg->pve, rg->pv.node, rg->pv.guest.type, rg->pv.target,
-                                rg->pv.backup.volid, NULL, flags, on_upid, rg, &e),
+                                rg->pv.backup.volid,
+                                rg->target_storage[0] ? rg->target_storage : NULL, flags, on_upid,
+                                rg, &e),
               &e, "the restore", go_restored);
 }
 
@@ -1160,6 +1201,7 @@ struct restore_guest *restore_guest_new(struct loop *loop, const struct config *
     rg->arg = arg;
     vec_init(&rg->guests, free);
     vec_init(&rg->backups, free);
+    vec_init(&rg->disk_storages, free);
     vec_init(&rg->backup_conf, drill_kv_free);
     vec_init(&rg->pv.snapshots, free);
     buf_init(&rg->phases, 512);
@@ -1200,6 +1242,7 @@ void restore_guest_free(struct restore_guest *rg)
         free(rg->log_tail[i]);
     vec_release(&rg->guests);
     vec_release(&rg->backups);
+    vec_release(&rg->disk_storages);
     vec_release(&rg->backup_conf);
     vec_release(&rg->pv.snapshots);
     buf_release(&rg->phases);

@@ -71,7 +71,8 @@ struct rg_preview {
     struct rg_guest guest;
     struct rg_backup backup;
     char node[64];
-    char storage[64];
+    char storage[64];      /* the PBS storage the backup is on */
+    char disk_storage[64]; /* where the disks go ("" : PVE's choice) */
     int target;    /* VMID restored into */
     bool original; /* target == guest.vmid, force=1 */
     size_t backup_keys;
@@ -109,6 +110,13 @@ int restore_guest_next_free(const struct restore_guest *rg); /* from /cluster/ne
 int restore_guest_prepare(struct restore_guest *rg, int vmid, const char *backup_volid,
                           int target, bool original, struct lb_err *err);
 const struct rg_preview *restore_guest_preview(const struct restore_guest *rg);
+/*
+ * After load: put the restored disks on storage (NULL: PVE's choice, the
+ * backup's own storages for a VM). Checked against the node's enabled
+ * storages that hold disks of type ("images" for qemu, "rootdir" for lxc).
+ */
+int restore_guest_set_storage(struct restore_guest *rg, const char *storage, const char *type,
+                              struct lb_err *err);
 
 /* Stage 3 (async): shutdown: a running original is shut down first (else refused). */
 int restore_guest_go(struct restore_guest *rg, bool shutdown, bool start, struct lb_err *err);

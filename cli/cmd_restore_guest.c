@@ -1,6 +1,6 @@
 /*
  * `lifeboat restore guest VMID [--backup TIME|newest] [--vmid N | --original]
- *  [--start] [--shutdown] [--yes --confirm VMID-NAME] [--json]`
+ *  [--storage NAME] [--start] [--shutdown] [--yes --confirm VMID-NAME] [--json]`
  *
  * A real restore of a Proxmox guest from PBS (backend/restore_guest.h).
  * Without --original the backup goes into a new guest: --vmid N (checked
@@ -96,6 +96,8 @@ static json_t *preview_json(const struct rg_preview *pv)
     json_object_set_new(t, "vmid", json_integer(pv->target));
     json_object_set_new(t, "original", json_boolean(pv->original));
     json_object_set_new(t, "node", json_string(pv->node));
+    json_object_set_new(t, "storage", pv->disk_storage[0] ? json_string(pv->disk_storage)
+                                                          : json_null());
     json_object_set_new(o, "target", t);
     if (pv->original) {
         json_t *l = json_object(), *sn = json_array();
@@ -164,6 +166,8 @@ static void print_preview(const struct rg_preview *pv, const char *word)
            str_fmt_bytes(pv->backup.size, b2, sizeof(b2)),
            pv->backup.verify[0] ? pv->backup.verify : "never",
            pv->backup.encrypted ? ", encrypted" : "");
+    if (pv->disk_storage[0])
+        printf("disks on   storage %s\n", pv->disk_storage);
     if (!pv->original) {
         printf("target     new guest %d on %s (new MAC addresses; guest %d is not touched)\n",
                pv->target, pv->node, pv->guest.vmid);
@@ -207,7 +211,7 @@ static int parse_vmid(const char *s, int *out)
 int cmd_restore_guest(struct cli *cli, int argc, char **argv)
 {
     bool json = cli->json, yes = false, original = false, start = false, shutdown = false;
-    const char *backup = NULL, *confirm = NULL;
+    const char *backup = NULL, *confirm = NULL, *storage = NULL;
     int vmid = 0, target = 0, rc = EXIT_FAIL;
     struct config *cfg = NULL;
     struct store *st = NULL;
@@ -235,6 +239,8 @@ int cmd_restore_guest(struct cli *cli, int argc, char **argv)
             shutdown = true;
         else if (!strcmp(a, "--backup") && i + 1 < argc)
             backup = argv[++i];
+        else if (!strcmp(a, "--storage") && i + 1 < argc)
+            storage = argv[++i];
         else if (!strcmp(a, "--confirm") && i + 1 < argc)
             confirm = argv[++i];
         else if (!strcmp(a, "--vmid") && i + 1 < argc) {
@@ -295,6 +301,10 @@ int cmd_restore_guest(struct cli *cli, int argc, char **argv)
         goto out;
     }
     if ((pick = restore_guest_pick(list, n, backup, &err)) < 0) {
+        cli_error("restore guest %d: %s", vmid, err.msg);
+        goto out;
+    }
+    if (restore_guest_set_storage(c.rg, storage, list[pick]->type, &err) < 0) {
         cli_error("restore guest %d: %s", vmid, err.msg);
         goto out;
     }

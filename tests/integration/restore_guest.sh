@@ -120,6 +120,13 @@ expect_rc "restore of an older backup into --vmid 300 --start exits 0" 0
 expect_out "it says the backup it restores" "$b101"
 check "guest 300 runs" test "$(status 300)" = running
 
+# ---- --storage: checked against the node's storages for disks
+run LB restore guest 101 --storage local
+expect_rc "--storage without disk content: exit 2" 2
+expect_out "--storage local: says why and names the right ones" "storage 'local' holds no guest disks on node pve; storages for VM disks: local-lvm"
+run LB restore guest 101 --storage nope
+expect_out "--storage nope: does not exist" "storage 'nope' does not exist or is disabled"
+
 # ---- a taken VMID is refused, nothing created
 run LB restore guest 100 --vmid 101
 expect_rc "taken VMID: exit 2" 2
@@ -210,7 +217,7 @@ until ! guests | grep -qw 9000 || [ $i -ge 50 ]; do sleep 0.2; i=$((i + 1)); don
 run LB restore guest 9000 --original --yes --confirm 9000-drill-test
 expect_rc "a deleted guest has no original to restore over: exit 2" 2
 expect_out "says to restore it to a VMID instead" "guest 9000 no longer exists, there is no original to restore over"
-run LB restore guest 9000 --vmid 9000
+run LB restore guest 9000 --vmid 9000 --storage local-lvm
 expect_rc "a deleted guest restored into its own VMID again: exit 0" 0
 check "guest 9000 is back" sh -c "echo '$(guests)' | grep -qw 9000"
 

@@ -1056,6 +1056,10 @@ def restore(kind):
                 raise ApiError(500, "unable to restore VM %d - VM %d is running" % (vmid, vmid))
             if lab.guests[vmid].get("conf", {}).get("protection") in (1, "1"):
                 raise ApiError(500, "unable to restore VM %d - protection mode enabled" % vmid)
+        if q.get("storage") and q["storage"] != "local-lvm":
+            raise ApiError(500, "unable to restore VM %d - storage '%s' does not support content-type 'images'" % (vmid, q["storage"])
+                           if q["storage"] in ("local", PBS_STORAGE) else
+                           "unable to restore VM %d - storage '%s' does not exist" % (vmid, q["storage"]))
         orig = lab.guests.get(int(src["backup-id"]))
         name = orig["name"] if orig else "restored-%s" % src["backup-id"]
         gtype = "qemu" if src["backup-type"] == "vm" else "lxc"
@@ -1074,6 +1078,8 @@ def restore(kind):
             for k in ("scsi0", "rootfs"):
                 if k in conf:
                     conf[k] = re.sub(r"vm-\d+-disk", "vm-%d-disk" % vmid, conf[k])
+                    if q.get("storage"):  # the disks go to the storage asked for
+                        conf[k] = re.sub(r"^[^:]+:", q["storage"] + ":", conf[k])
             lab.guests[vmid]["conf"] = conf
 
         lines = ["restore %s backup '%s'" % (kind, archive),
