@@ -646,6 +646,19 @@ static void prep_current(struct restore_guest *rg, struct vec *out)
     rg->pv.protection = pr && !strcmp(pr->v, "1");
     rg->pv.config_diffs = drill_conf_compare(&rg->backup_conf, out, rg->pv.config_why,
                                              sizeof(rg->pv.config_why));
+    /* keys added since the backup are lost too */
+    for (size_t i = 0; i < out->len; i++) {
+        const struct drill_kv *kv = out->items[i];
+        size_t l = strlen(rg->pv.config_why);
+
+        if (!strcmp(kv->k, "digest") || !strcmp(kv->k, "parent") || !strcmp(kv->k, "lock") ||
+            drill_kv_find(&rg->backup_conf, kv->k))
+            continue;
+        if (rg->pv.config_diffs++ < 4)
+            snprintf(rg->pv.config_why + l, sizeof(rg->pv.config_why) - l,
+                     "%s%s was added since the backup", l ? "; " : "", kv->k);
+    }
+    str_sanitize(rg->pv.config_why);
     set_step(rg, "reading the snapshots of guest %d", rg->pv.guest.vmid);
     rg->next = prep_snapshots;
     read_then(rg,

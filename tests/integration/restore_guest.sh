@@ -178,6 +178,7 @@ sim /_sim/guest vmid=9000 protection=1
 run LB restore guest 9000 --original --yes --confirm 9000-drill-test
 expect_rc "protected original: exit 2" 2
 expect_out "protected original: says why" "protection=1"
+expect_out "the preview counts config keys added since the backup" "config changes since the backup (1): protection was added since the backup"
 sim /_sim/guest vmid=9000 protection=0
 
 # ---- a failing restore task: a clear error, a failed record, no guest
