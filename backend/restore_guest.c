@@ -53,7 +53,7 @@ struct restore_guest {
     char storage[64];
     struct vec guests;  /* struct rg_guest * */
     struct vec backups; /* struct rg_backup *, newest first */
-    struct vec disk_storages; /* char *: "NAME\tCONTENT" of the node's enabled storages */
+    struct vec disk_storages; /* char *: "NAME CONTENT" of the node's enabled storages */
     char target_storage[64];  /* "" : PVE's choice */
     int next_free;
     /* prepare / go */
@@ -520,13 +520,17 @@ static void load_storages(struct restore_guest *rg, struct vec *out)
     vec_clear(&rg->disk_storages);
     for (size_t i = 0; i < out->len; i++) {
         const struct pve_storage *s = out->items[i];
+        char *entry;
 
         if (!s->storage || !s->enabled)
             continue;
-        if (s->type && !strcmp(s->type, "pbs") && !rg->storage[0])
+        entry = xasprintf("%s %s", s->storage, s->content ? s->content : "");
+        str_sanitize(entry); /* storage ids have no spaces: "NAME CONTENT" */
+        if (s->type && !strcmp(s->type, "pbs") && !rg->storage[0]) {
             str_copy(rg->storage, sizeof(rg->storage), s->storage);
-        vec_push(&rg->disk_storages,
-                 xasprintf("%s\t%s", s->storage, s->content ? s->content : ""));
+            str_sanitize(rg->storage);
+        }
+        vec_push(&rg->disk_storages, entry);
     }
     if (!rg->storage[0]) {
         fail(rg, "node %s has no PBS storage: add the PBS datastore as a storage in PVE",
@@ -855,7 +859,7 @@ int restore_guest_set_storage(struct restore_guest *rg, const char *storage, con
         return 0;
     }
     for (size_t i = 0; i < rg->disk_storages.len; i++) {
-        const char *e = rg->disk_storages.items[i], *tab = strchr(e, '\t');
+        const char *e = rg->disk_storages.items[i], *tab = strchr(e, ' ');
         size_t n = tab ? (size_t)(tab - e) : strlen(e);
         bool fits = tab && strstr(tab + 1, want);
 
