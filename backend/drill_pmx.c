@@ -112,7 +112,7 @@ void drill_conf_parse_text(const char *text, struct vec *out)
     }
 }
 
-static const struct drill_kv *kv_find(const struct vec *v, const char *k)
+const struct drill_kv *drill_kv_find(const struct vec *v, const char *k)
 {
     for (size_t i = 0; i < v->len; i++) {
         const struct drill_kv *kv = v->items[i];
@@ -159,7 +159,7 @@ int drill_conf_compare(const struct vec *backup, const struct vec *restored, cha
 
         if (!strcmp(kv->k, "digest") || !strcmp(kv->k, "parent") || !strcmp(kv->k, "lock"))
             continue;
-        r = kv_find(restored, kv->k);
+        r = drill_kv_find(restored, kv->k);
         a = kv->v;
         bv = r ? r->v : NULL;
         if (bv && is_disk_key(kv->k)) {
@@ -200,8 +200,7 @@ int drill_free_vmid(const int *taken, size_t n, int from, int to)
 
 /* ---------------------------------------------------------------- API helpers */
 
-/* /nodes/N/TYPE/VMID/config: one object -> struct drill_kv records (numbers as text). */
-static int parse_config(const char *body, size_t len, struct vec *out, struct lb_err *err)
+int drill_conf_parse_json(const char *body, size_t len, struct vec *out, struct lb_err *err)
 {
     json_error_t je;
     json_t *root = json_loadb(body, len, 0, &je), *data;
@@ -233,8 +232,7 @@ static int parse_config(const char *body, size_t len, struct vec *out, struct lb
     return 0;
 }
 
-/* extractconfig: {"data": "key: value\n..."} -> struct drill_kv records. */
-static int parse_conf_text(const char *body, size_t len, struct vec *out, struct lb_err *err)
+int drill_conf_parse_extract(const char *body, size_t len, struct vec *out, struct lb_err *err)
 {
     json_error_t je;
     json_t *root = json_loadb(body, len, 0, &je), *data;
@@ -442,7 +440,7 @@ static void read_config(struct drill_pmx *d, int vmid, void (*next)(struct drill
     snprintf(need, sizeof(need), "VM.Audit on /vms/%d", vmid);
     r.path = path;
     r.need = need;
-    r.parse = parse_config;
+    r.parse = drill_conf_parse_json;
     r.item_free = drill_kv_free;
     d->next = next;
     read_then(d, pmx_call_start(d->pve, &r, on_read, d, &e), &e, next);
@@ -538,7 +536,7 @@ static void rb_snapshots(struct drill_pmx *d, struct vec *out);
 
 static void rb_final_config(struct drill_pmx *d, struct vec *out)
 {
-    const struct drill_kv *dg = kv_find(out, "digest"), *pa = kv_find(out, "parent");
+    const struct drill_kv *dg = drill_kv_find(out, "digest"), *pa = drill_kv_find(out, "parent");
     const char *parent = pa ? pa->v : "";
 
     phase_done(d, "remove snapshot");
@@ -572,7 +570,7 @@ static void rb_deleted(struct drill_pmx *d)
 
 static void rb_after_config(struct drill_pmx *d, struct vec *out)
 {
-    const struct drill_kv *pa = kv_find(out, "parent");
+    const struct drill_kv *pa = drill_kv_find(out, "parent");
     struct lb_err e = { 0 };
 
     if (!pa || strcmp(pa->v, d->snap) != 0) {
@@ -628,7 +626,7 @@ static void rb_created(struct drill_pmx *d)
 
 static void rb_prior_config(struct drill_pmx *d, struct vec *out)
 {
-    const struct drill_kv *dg = kv_find(out, "digest"), *pa = kv_find(out, "parent");
+    const struct drill_kv *dg = drill_kv_find(out, "digest"), *pa = drill_kv_find(out, "parent");
     struct lb_err e = { 0 };
     bool vmstate = !strcmp(d->type, "qemu") && !strcmp(d->prior_status, "running");
     struct tm tm;
@@ -867,7 +865,7 @@ static void pbs_backups(struct drill_pmx *d, struct vec *out)
     struct buf q = BUF_INIT(0);
     struct pmx_req r = { .path = path,
                          .need = "VM.Backup / Datastore.AllocateSpace",
-                         .parse = parse_conf_text,
+                         .parse = drill_conf_parse_extract,
                          .item_free = drill_kv_free };
 
     for (size_t i = 0; i < out->len; i++) {

@@ -2,6 +2,7 @@
 #define LIFEBOAT_BACKEND_DRILL_PMX_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "backend/base/err.h"
 #include "backend/base/vec.h"
@@ -67,6 +68,13 @@ struct drill_kv {
 void drill_kv_free(void *p);
 /* "key: value" lines (vzdump extractconfig; [snapshot] sections and comments skipped). */
 void drill_conf_parse_text(const char *text, struct vec *out);
+/* The record of key k, NULL when absent (borrowed). */
+const struct drill_kv *drill_kv_find(const struct vec *v, const char *k);
+/* Parsers shared with the real restore (restore_guest.c), pmx_parse_fn shaped: */
+/* GET /nodes/N/TYPE/VMID/config -> struct drill_kv records (numbers as text). */
+int drill_conf_parse_json(const char *body, size_t len, struct vec *out, struct lb_err *err);
+/* GET /nodes/N/vzdump/extractconfig ({"data": "key: value\n..."}) -> struct drill_kv records. */
+int drill_conf_parse_extract(const char *body, size_t len, struct vec *out, struct lb_err *err);
 /*
  * Compare a restored config with the backup's: every key of the backup but
  * digest/parent/lock must be equal, disks (scsiN, virtioN, sataN, ideN,

@@ -720,16 +720,21 @@ struct pmx_call *pve_backup_job_run(struct pmx_client *c, const char *node,
     return call;
 }
 
-struct pmx_call *pve_restore(struct pmx_client *c, const char *node, const char *type, int vmid,
-                             const char *archive, const char *storage, int from, int to,
-                             pmx_result_fn done, void *arg, struct lb_err *err)
+struct pmx_call *pve_restore_guest(struct pmx_client *c, const char *node, const char *type,
+                                   int vmid, const char *archive, const char *storage,
+                                   unsigned flags, pmx_result_fn done, void *arg,
+                                   struct lb_err *err)
 {
     struct buf form = BUF_INIT(0), path = BUF_INIT(0);
     struct pmx_call *call;
     char id[16];
 
-    if (check_type(type, err) < 0 || pve_check_drill_vmid(vmid, from, to, err) < 0)
+    if (check_type(type, err) < 0)
         return NULL;
+    if (vmid < 100 || vmid > 999999999) {
+        lb_err_set(err, LB_EUSAGE, "VMID %d is not a guest id (100-999999999)", vmid);
+        return NULL;
+    }
     if (!archive || !strstr(archive, ":backup/")) {
         lb_err_set(err, LB_EUSAGE, "'%s' is not a backup volume (STORAGE:backup/...)",
                    archive ? archive : "");
@@ -744,16 +749,32 @@ struct pmx_call *pve_restore(struct pmx_client *c, const char *node, const char 
         buf_puts(&form, "&restore=1");
     }
     form_add(&form, "storage", storage);
-    buf_puts(&form, "&unique=1"); /* a drill copy must not clash with the original's MACs */
+    if (flags & PVE_RESTORE_UNIQUE)
+        buf_puts(&form, "&unique=1");
+    if (flags & PVE_RESTORE_FORCE)
+        buf_puts(&form, "&force=1");
     guest_path(&path, node, type, 0);
     path.len -= 2; /* drop "/0": POST /nodes/NODE/TYPE */
     path.data[path.len] = '\0';
     call = act(c, "POST", buf_cstr(&path), buf_cstr(&form),
-               "VM.Allocate on /vms and Datastore.AllocateSpace on the target storage", done, arg,
-               err);
+               flags & PVE_RESTORE_FORCE
+                   ? "VM.Backup on the guest and Datastore.AllocateSpace on the target storage"
+                   : "VM.Allocate on /vms and Datastore.AllocateSpace on the target storage",
+               done, arg, err);
     buf_release(&form);
     buf_release(&path);
     return call;
+}
+
+struct pmx_call *pve_restore(struct pmx_client *c, const char *node, const char *type, int vmid,
+                             const char *archive, const char *storage, int from, int to,
+                             pmx_result_fn done, void *arg, struct lb_err *err)
+{
+    if (check_type(type, err) < 0 || pve_check_drill_vmid(vmid, from, to, err) < 0)
+        return NULL;
+    /* unique: a drill copy must not clash with the original's MACs */
+    return pve_restore_guest(c, node, type, vmid, archive, storage, PVE_RESTORE_UNIQUE, done, arg,
+                             err);
 }
 
 struct pmx_call *pve_destroy(struct pmx_client *c, const char *node, const char *type, int vmid,

@@ -90,6 +90,18 @@ struct pmx_call *pve_backup_job_run(struct pmx_client *c, const char *node,
 struct pmx_call *pve_restore(struct pmx_client *c, const char *node, const char *type, int vmid,
                              const char *archive, const char *storage, int from, int to,
                              pmx_result_fn done, void *arg, struct lb_err *err);
+/*
+ * Restore a backup into guest vmid (a real restore, issue 7): no range
+ * check; PVE_RESTORE_FORCE overwrites an existing guest (PVE refuses a
+ * running or protected one), PVE_RESTORE_UNIQUE gives new MAC addresses.
+ * The caller has checked the target and asked the operator.
+ */
+#define PVE_RESTORE_FORCE  1u
+#define PVE_RESTORE_UNIQUE 2u
+struct pmx_call *pve_restore_guest(struct pmx_client *c, const char *node, const char *type,
+                                   int vmid, const char *archive, const char *storage,
+                                   unsigned flags, pmx_result_fn done, void *arg,
+                                   struct lb_err *err);
 /* Destroy a guest, only when vmid lies in the drill range [from, to]. */
 struct pmx_call *pve_destroy(struct pmx_client *c, const char *node, const char *type, int vmid,
                              int from, int to, pmx_result_fn done, void *arg, struct lb_err *err);

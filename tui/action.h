@@ -80,6 +80,8 @@
       "rollback drill wizard on [drill] rollback_vmid (asks first, measures RTO)", 'R')           \
     X(DRILL_PBS, "drill-pbs", "drills", "pbs drill",                                              \
       "PBS restore drill wizard into a free VMID of restore_vmid_range (asks first)", 'p')        \
+    X(RESTORE_GUEST, "restore-guest", "drills", "restore",                                        \
+      "restore a guest from PBS: to a new VMID, or over the original (loss shown, typed)", 'P')  \
     X(CHECKLIST, "checklist", "drills", "checklist",                                              \
       "checklist wizard: lifeboat's evidence, then confirm the manual items with a note", 'c')    \
     X(KEY_ROTATE, "key-rotate", "drills", "keys",                                                 \

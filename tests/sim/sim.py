@@ -198,6 +198,7 @@ class Lab:
         self.ts = task_seconds
         self.prune_flip = set()  # "vm/100": the prune dry-run flips its newest decision
         self.tasks = []  # every task, oldest first
+        self.fail_next = {}  # task type -> error text: the next task of that type fails
         g = self.guests = {}
 
         def guest(vmid, typ, name, status, mem, maxmem, maxdisk, template=0, tags=None):
@@ -300,6 +301,10 @@ class Lab:
 
     # -- tasks
     def start(self, task):
+        err = self.fail_next.pop(task.type, None)
+        if err:  # /_sim/task-fail: the task runs, then ends in this error with no effect
+            task.error = err
+            task.effect = None
         self.tasks.append(task)
         return task
 
@@ -619,6 +624,24 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     sim.lab.prune_flip.add(q["group"])
                 else:
                     sim.lab.prune_flip.clear()
+                return self.send(200, "ok\n", "text/plain")
+            if path == "/_sim/task-fail" and method == "POST":
+                if not q.get("type"):
+                    return self.send(400, "type is required\n", "text/plain")
+                sim.lab.fail_next[q["type"]] = q.get("message") or "simulated task failure"
+                return self.send(200, "ok\n", "text/plain")
+            if path == "/_sim/guest" and method == "POST":
+                g = sim.lab.guests.get(int(q.get("vmid", "0") or 0))
+                if not g:
+                    return self.send(404, "no such guest\n", "text/plain")
+                if q.get("protection") is not None:
+                    if q["protection"] in ("1", "true"):
+                        g["conf"]["protection"] = 1
+                    else:
+                        g["conf"].pop("protection", None)
+                if q.get("status") in ("running", "stopped"):
+                    g["status"] = q["status"]
+                    g["uptime"] = 1 if q["status"] == "running" else 0
                 return self.send(200, "ok\n", "text/plain")
             if path == "/_sim/requests":
                 if method == "DELETE":
@@ -1031,6 +1054,12 @@ def restore(kind):
                     vmid, vmid, NODE))
             if lab.guests[vmid]["status"] == "running":
                 raise ApiError(500, "unable to restore VM %d - VM %d is running" % (vmid, vmid))
+            if lab.guests[vmid].get("conf", {}).get("protection") in (1, "1"):
+                raise ApiError(500, "unable to restore VM %d - protection mode enabled" % vmid)
+        if q.get("storage") and q["storage"] != "local-lvm":
+            raise ApiError(500, "unable to restore VM %d - storage '%s' does not support content-type 'images'" % (vmid, q["storage"])
+                           if q["storage"] in ("local", PBS_STORAGE) else
+                           "unable to restore VM %d - storage '%s' does not exist" % (vmid, q["storage"]))
         orig = lab.guests.get(int(src["backup-id"]))
         name = orig["name"] if orig else "restored-%s" % src["backup-id"]
         gtype = "qemu" if src["backup-type"] == "vm" else "lxc"
@@ -1049,6 +1078,8 @@ def restore(kind):
             for k in ("scsi0", "rootfs"):
                 if k in conf:
                     conf[k] = re.sub(r"vm-\d+-disk", "vm-%d-disk" % vmid, conf[k])
+                    if q.get("storage"):  # the disks go to the storage asked for
+                        conf[k] = re.sub(r"^[^:]+:", q["storage"] + ":", conf[k])
             lab.guests[vmid]["conf"] = conf
 
         lines = ["restore %s backup '%s'" % (kind, archive),
@@ -1238,6 +1269,7 @@ PVE_ROUTES = [
     ("GET", r"/nodes/%s/vzdump/extractconfig" % N, extract_config),
     ("POST", r"/nodes/%s/%s/(\d+)/status/start" % (N, K), power("start")),
     ("POST", r"/nodes/%s/%s/(\d+)/status/stop" % (N, K), power("stop")),
+    ("POST", r"/nodes/%s/%s/(\d+)/status/shutdown" % (N, K), power("shutdown")),
     ("GET", r"/nodes/%s/tasks" % N, pve_tasks),
     ("GET", r"/nodes/%s/tasks/([^/]+)/status" % N, pve_task_status),
     ("GET", r"/nodes/%s/tasks/([^/]+)/log" % N, pve_task_log),
