@@ -460,6 +460,36 @@ static bool rescue_secret(struct tokrot *t)
     return ok;
 }
 
+/* A copy of src as dst (new, 0600, synced): for file systems without hard links. */
+static int copy_file(const char *src, const char *dst)
+{
+    char data[4096];
+    ssize_t n;
+    int in = open(src, O_RDONLY | O_CLOEXEC), out = -1, rc = -1, e;
+
+    if (in < 0)
+        return -1;
+    out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (out < 0)
+        goto done;
+    while ((n = read(in, data, sizeof(data))) > 0)
+        if (write_all(out, data, (size_t)n) < 0)
+            goto done;
+    if (n == 0 && fsync(out) == 0)
+        rc = 0;
+done:
+    e = errno;
+    explicit_bzero(data, sizeof(data));
+    close(in);
+    if (out >= 0) {
+        close(out);
+        if (rc < 0)
+            unlink(dst);
+    }
+    errno = e;
+    return rc;
+}
+
 /*
  * The new token into TOKEN_FILE: TOKEN_FILE.new (0600, fsynced; t->new_fd
  * when already open), the previous file linked to TOKEN_FILE.old, .new
@@ -484,7 +514,7 @@ static int install_file(struct tokrot *t, bool *written, struct lb_err *err)
     close(t->new_fd);
     t->new_fd = -1;
     *written = true;
-    if (link(t->token_file, t->tf_old) < 0) {
+    if (link(t->token_file, t->tf_old) < 0 && copy_file(t->token_file, t->tf_old) < 0) {
         rc = lb_err_set(err, LB_EIO, "cannot keep the previous token file as %s: %s", t->tf_old,
                         strerror(errno));
         goto out;
