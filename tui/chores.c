@@ -534,7 +534,7 @@ static void keys_choose(struct chores *c)
     const struct config *cfg = c->app->cfg;
 
     wizard_step(w, 1,
-                cfg->pves.len || cfg->pbss.len ? "Rotate which key: a repo's or an API token?"
+                cfg->pves.len || cfg->pbss.len ? "Rotate the key of which repo? (or which API token)"
                                                : "Rotate the key of which repo?");
     w->back_ok = false;
     for (size_t i = 0; i < cfg->repos.len && i < WIZARD_CHOICES; i++) {
