@@ -127,6 +127,21 @@ expect_out "keys status: the pve token's age comes from the rotation" "token lif
 printf '%s\n' "$T_OUT" | grep "pve lab token_file" | grep -q rotation &&
     pass "keys status: pve token_file from rotation" || fail "keys status: pve token_file from rotation"
 
+# ---- PVE create path, the new token fails its proof (403 on /cluster/backup):
+# the previous file is put back and the new token deleted again
+$CTL "$PVE_URL" fault 403 /cluster/backup >/dev/null
+cp "$PVE_TF" "$T_TMP/pve.before-proof"
+rot pve --yes
+$CTL "$PVE_URL" fault none >/dev/null
+expect_rc "pve, proof fails: exit 2" 2
+expect_out "it says the new token does not work through the file" "the new token does not work through"
+expect_out "it says the new token was deleted again" "the new token was deleted again"
+check "pve, proof fails: the previous token file is back" cmp -s "$PVE_TF" "$T_TMP/pve.before-proof"
+check "pve, proof fails: that token still works" test "$(api pve "$PVE_TF" /cluster/backup)" = 200
+check "pve, proof fails: only that token on the server" \
+    test "$(state pve "sorted(tokens)")" = "['lifeboat@pve!console-$today']"
+check "pve, proof fails: no .old or .new left" test ! -e "$PVE_TF.old" -a ! -e "$PVE_TF.new"
+
 # ---- PBS, new version (3.4): regenerate in place
 $CTL "$PBS_URL" version pbs 3.4.1 >/dev/null
 cp "$PBS_TF" "$T_TMP/pbs.old-token"
@@ -171,6 +186,20 @@ secrets_add "$PVE_TF"
 check "pve 9.1: old secret 401" test "$(api pve "$T_TMP/pve.old-token2" /version)" = 401
 check "pve 9.1: new secret 200" test "$(api pve "$PVE_TF" /cluster/backup)" = 200
 check "pve 9.1: no .old left, 0600" test ! -e "$PVE_TF.old" -a "$(mode "$PVE_TF")" = 600
+
+# ---- PVE regenerate, the proof fails afterwards: the new secret is kept in the file
+$CTL "$PVE_URL" fault 403 /cluster/backup >/dev/null
+cp "$PVE_TF" "$T_TMP/pve.old-token3"
+rot pve --yes
+$CTL "$PVE_URL" fault none >/dev/null
+expect_rc "pve regenerate, proof fails: exit 2" 2
+expect_out "it says the file holds the new secret" "holds the new secret (the old secret no longer works)"
+secrets_add "$PVE_TF"
+check "pve regenerate, proof fails: the file's new secret authenticates" \
+    test "$(api pve "$PVE_TF" /cluster/backup)" = 200
+check "pve regenerate, proof fails: the old secret is refused" \
+    test "$(api pve "$T_TMP/pve.old-token3" /version)" = 401
+check "pve regenerate, proof fails: no .old left to block the next rotation" test ! -e "$PVE_TF.old"
 
 # ---- failure after creating: the token file's directory read-only (PBS, old version)
 $CTL "$PBS_URL" version pbs 3.2.4 >/dev/null
