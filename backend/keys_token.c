@@ -713,6 +713,7 @@ static void regen_done(int rc, const struct lb_err *err, struct vec *out, void *
             unlink(t->tf_new);
             t->regen = false;
             t->plan.regenerate = false;
+            snprintf(t->new_id, sizeof(t->new_id), "%s!%s", t->user, t->new_name);
             str_copy(t->rec.source, sizeof(t->rec.source), "token recreate");
             str_copy(t->rec.new_key, sizeof(t->rec.new_key), t->new_id);
             record(t);

@@ -201,6 +201,22 @@ check "pve regenerate, proof fails: the old secret is refused" \
     test "$(api pve "$T_TMP/pve.old-token3" /version)" = 401
 check "pve regenerate, proof fails: no .old left to block the next rotation" test ! -e "$PVE_TF.old"
 
+# ---- PVE 9.1 whose access-control package has no regenerate yet: the PUT gets
+# 400, nothing changed, so it falls back to create + copy + delete
+$CTL "$PVE_URL" version pve 9.1.0 0 >/dev/null
+cp "$PVE_TF" "$T_TMP/pve.old-token4"
+old4=$(sed 's/[=].*//' "$PVE_TF")
+rot pve --yes
+expect_rc "pve 9.1 without regenerate: exit 0" 0
+expect_out "it says the server refused regenerate" "refused regenerate (400): creating a new token instead"
+secrets_add "$PVE_TF"
+check "pve fallback: the file names a new token" sh -c "! grep -q '^$old4=' '$PVE_TF'"
+check "pve fallback: the new token works" test "$(api pve "$PVE_TF" /cluster/backup)" = 200
+check "pve fallback: the old token is refused" test "$(api pve "$T_TMP/pve.old-token4" /version)" = 401
+check "pve fallback: one token on the server, with 3 ACL entries" \
+    test "$(state pve "(len(tokens), len(acl))")" = "(1, 3)"
+$CTL "$PVE_URL" version pve 9.1.2 >/dev/null
+
 # ---- failure after creating: the token file's directory read-only (PBS, old version)
 $CTL "$PBS_URL" version pbs 3.2.4 >/dev/null
 cp "$PBS_TF" "$T_TMP/pbs.before-ro"

@@ -390,6 +390,7 @@ class Access:
         self.version = version
         self.users = {}
         self.acl = []
+        self.regenerate = None  # None: from the version; True/False: forced (/_sim/version)
 
     def seed(self, token, paths):
         tid, secret = token
@@ -400,6 +401,8 @@ class Access:
             self.acl.append({"path": path, "ugid": tid, "roleid": role, "propagate": 1})
 
     def regenerate_ok(self):
+        if self.regenerate is not None:
+            return self.regenerate
         want = PVE_REGENERATE if self.product == "pve" else PBS_REGENERATE
         return version_tuple(self.version) >= want
 
@@ -687,6 +690,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 if srv not in ("pve", "pbs") or not re.fullmatch(r"\d+\.\d+(\.\d+)?", q.get("version", "")):
                     return self.send(400, "need server=pve|pbs and version=X.Y[.Z]\n", "text/plain")
                 sim.lab.access[srv].version = q["version"]
+                # regenerate=0: a 9.1 whose access-control package predates it (reference 3.13)
+                sim.lab.access[srv].regenerate = (None if q.get("regenerate", "") == ""
+                                                  else q["regenerate"] == "1")
                 return self.send(200, "ok\n", "text/plain")
             if path == "/_sim/prune-flip" and method == "POST":
                 if q.get("group"):
