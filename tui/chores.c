@@ -778,6 +778,8 @@ bool chores_key(struct chores *c, int key, time_t now)
                     "OSC 52).");
         return true;
     }
+    if (c->kind == CHORE_KEYS && chores_token_key(c->tok, key))
+        return true;
     if (running(c)) {
         /* only Cancel works while something runs */
         if (key == KEY_ESC || key == 'c' || key == 'x')

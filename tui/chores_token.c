@@ -28,6 +28,7 @@ struct chores_token {
     char log[LOG_ROWS][160]; /* the steps done so far, oldest first */
     int nlog;
     char start_err[512];
+    bool shown; /* the operator asked to see an unsaved secret */
 };
 
 static const char *P(const struct chores_token *c)
@@ -62,10 +63,14 @@ static void show_result(struct chores_token *c)
         wizard_note(w, EL_STATUS_CRIT, "%s", r->error);
     if (tokrot_advice(c->t)[0])
         wizard_note(w, EL_STATUS_WARN, "%s", tokrot_advice(c->t));
-    if (tokrot_unsaved_secret(c->t))
-        wizard_note(w, EL_STATUS_WARN,
-                    "The new secret is only in memory: lifeboat keys rotate-token on a "
-                    "terminal can show it; here, regenerate it again in the GUI.");
+    if (tokrot_unsaved_secret(c->t)) {
+        if (c->shown)
+            wizard_row(w, "New secret", EL_STATUS_WARN, "%s", tokrot_unsaved_secret(c->t));
+        else
+            wizard_note(w, EL_STATUS_WARN,
+                        "The new secret is in no file: press s to show it once and store it "
+                        "in the token file by hand.");
+    }
 }
 
 static void show_summary(struct chores_token *c)
@@ -190,6 +195,15 @@ bool chores_token_next(struct chores_token *c)
         show(c);
         c->changed(c->arg, chores_token_running(c));
     }
+    return true;
+}
+
+bool chores_token_key(struct chores_token *c, int key)
+{
+    if (!c || !c->t || !tokrot_done(c->t) || !tokrot_unsaved_secret(c->t) || key != 's')
+        return false;
+    c->shown = true;
+    show(c);
     return true;
 }
 

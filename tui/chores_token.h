@@ -33,6 +33,11 @@ bool chores_token_next(struct chores_token *t);
 bool chores_token_running(const struct chores_token *t);
 /* Did it end (the screen reloads its records)? */
 bool chores_token_done(const struct chores_token *t);
+/*
+ * A key the token wizard takes itself: 's' on the result step shows the new
+ * secret once when no file could hold it (the operator asked). true: taken.
+ */
+bool chores_token_key(struct chores_token *t, int key);
 /* Cancel: before the go nothing changed; later the backend undoes what it can. */
 void chores_token_cancel(struct chores_token *t);
 void chores_token_free(struct chores_token *t);

@@ -62,9 +62,20 @@ wait_for "Overview" app || { fail "console started"; exit 1; }
 keys app 7
 check "screen 7" wait_for "restore drills"
 
+# ---- Back and Cancel change nothing
+keys app K
+check "K offers the API tokens" wait_for "PVE token of [pve lab]"
+keys app Enter
+check "the PVE summary" wait_for "Type the token id to go on." app 30
+keys app Escape
+check "Esc at the summary goes back to the choice" wait_for "Rotate the key of which repo?"
+keys app Escape
+check "Esc on the first step closes the wizard" wait_gone "Rotate the key of which repo?"
+check "nothing changed: the PVE token file is as it was" cmp -s "$PVE_TOKEN_FILE" "$T_TMP/pve.old"
+
 # ---- PBS 3.2: create + copy ACLs + delete
 keys app K
-check "K offers the API tokens" wait_for "PBS token of [pbs lab]"
+check "K offers the PBS token too" wait_for "PBS token of [pbs lab]"
 keys app Down Enter
 check "the summary names the method" wait_for "create a new token, copy ACLs, delete the old" app 30
 check "the summary names the token" wait_for "lifeboat@pbs!console"
