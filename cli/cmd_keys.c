@@ -337,7 +337,7 @@ static int rotate_token(struct cli *cli, int argc, char **argv)
     static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
     struct store_keyrot rec;
     struct tokrot_plan plan;
-    char advice[1024], version[32], newid[224], acl[200];
+    char advice[1024], version[32], acl[200];
     int rc = 0;
 
     for (int i = 2; i < argc; i++) {
@@ -397,7 +397,6 @@ static int rotate_token(struct cli *cli, int argc, char **argv)
     rec = *tokrot_record(c.t);
     plan = *tokrot_plan(c.t);
     str_copy(version, sizeof(version), plan.version);
-    str_copy(newid, sizeof(newid), plan.new_id);
     str_copy(acl, sizeof(acl), plan.acl_text);
     str_copy(advice, sizeof(advice), tokrot_advice(c.t));
     for (size_t i = 0; i < 3; i++)
@@ -429,7 +428,6 @@ static int rotate_token(struct cli *cli, int argc, char **argv)
                    "the token file, the old token is deleted\n",
                    rec.repo, rec.old_key, rec.new_key, plan.nacl, plan.nacl ? acl : "none");
     }
-    (void)newid;
     if (strcmp(rec.outcome, "ok") != 0) {
         if (!json) {
             cli_error("token rotation of [%s] %s at step '%s': %s", rec.repo, rec.outcome,
