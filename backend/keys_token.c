@@ -55,7 +55,7 @@ struct tokrot {
     struct loop *loop;
     struct store *st;
     enum pmx_product product;
-    char section[80];  /* "pve main" */
+    char section[80]; /* "pve main" */
     char *url, *pin, *token_file, *datastore;
     char *tf_new, *tf_old;
     struct http *http;
@@ -75,14 +75,14 @@ struct tokrot {
     char acl_text[ACL_TEXT];
     struct tokrot_plan plan;
     /* progress */
-    int new_fd;          /* a): TOKEN_FILE.new made before the regenerate */
-    bool created;        /* b): the new token exists on the server */
-    bool regenerated;    /* a): the old secret is dead */
-    bool swapped;        /* TOKEN_FILE holds the new token, TOKEN_FILE.old the previous */
-    bool old_deleted;    /* b): the old token is deleted */
+    int new_fd;       /* a): TOKEN_FILE.new made before the regenerate */
+    bool created;     /* b): the new token exists on the server */
+    bool regenerated; /* a): the old secret is dead */
+    bool swapped;     /* TOKEN_FILE holds the new token, TOKEN_FILE.old the previous */
+    bool old_deleted; /* b): the old token is deleted */
     char secret[SECRET_MAX];
-    bool unsaved;        /* secret only in memory */
-    char rescue[600];    /* where the new secret went when not in TOKEN_FILE */
+    bool unsaved;     /* secret only in memory */
+    char rescue[600]; /* where the new secret went when not in TOKEN_FILE */
     struct store_keyrot rec;
     char step[200];
     char advice[1024];
@@ -691,8 +691,9 @@ static void plan_acl(int rc, const struct lb_err *err, struct vec *out, void *ar
         fail(t, "cancelled before anything changed");
         return;
     }
-    say(t, "planned: %s", t->regen ? "regenerate the secret in place"
-                                    : "create a new token, copy its ACL entries, delete the old");
+    say(t, "planned: %s",
+        t->regen ? "regenerate the secret in place"
+                 : "create a new token, copy its ACL entries, delete the old");
 }
 
 /* ---- a) regenerate ---- */
@@ -717,7 +718,8 @@ static void regen_done(int rc, const struct lb_err *err, struct vec *out, void *
             str_copy(t->rec.source, sizeof(t->rec.source), "token recreate");
             str_copy(t->rec.new_key, sizeof(t->rec.new_key), t->new_id);
             record(t);
-            say(t, "%s %s refused regenerate (400): creating a new token instead", P(t), t->version);
+            say(t, "%s %s refused regenerate (400): creating a new token instead", P(t),
+                t->version);
             step_create(t);
             return;
         }
@@ -767,8 +769,9 @@ static void step_regenerate(struct tokrot *t)
 
     /* the place for the new secret exists before the old secret dies */
     if (open_new(t, &e) < 0) {
-        advise(t, "Nothing was changed: the token in %s still works. Make its directory "
-                  "writable for lifeboat, then rotate again.",
+        advise(t,
+               "Nothing was changed: the token in %s still works. Make its directory "
+               "writable for lifeboat, then rotate again.",
                t->token_file);
         fail(t, "stopped before regenerate: %s", e.msg);
         return;
@@ -880,8 +883,8 @@ static void step_acl_next(struct tokrot *t)
     buf_printf(&form, "&propagate=%d", e->propagate ? 1 : 0);
     say(t, "copying ACL entry %zu of %zu to %s: %s %s", t->acl_i + 1, t->acls.len, t->new_id,
         e->path, e->role);
-    if (!call(t, t->old_c, "PUT", "/access/acl", buf_cstr(&form), "Permissions.Modify on the ACL path",
-              parse_any, NULL, acl_done))
+    if (!call(t, t->old_c, "PUT", "/access/acl", buf_cstr(&form),
+              "Permissions.Modify on the ACL path", parse_any, NULL, acl_done))
         undo_new_token(t, "cannot start the ACL call");
     buf_release(&form);
 }
@@ -970,8 +973,9 @@ static void undo_new_token(struct tokrot *t, const char *why)
 static void cleanup_ok(struct tokrot *t)
 {
     if (unlink(t->tf_old) < 0 && errno != ENOENT) {
-        advise(t, "Rotated, but %s (the previous, now dead token) could not be removed: remove "
-                  "it by hand.",
+        advise(t,
+               "Rotated, but %s (the previous, now dead token) could not be removed: remove "
+               "it by hand.",
                t->tf_old);
         fail(t, "cannot remove %s: %s", t->tf_old, strerror(errno));
         return;
@@ -1071,8 +1075,8 @@ static void prove_failed(struct tokrot *t, const char *what, const struct lb_err
     {
         char why[2048];
 
-        snprintf(why, sizeof(why), "the new token does not work through %s: %s: %s",
-                 t->token_file, what, err ? err->msg : "?");
+        snprintf(why, sizeof(why), "the new token does not work through %s: %s: %s", t->token_file,
+                 what, err ? err->msg : "?");
         undo_new_token(t, why);
     }
 }
@@ -1234,8 +1238,8 @@ struct tokrot *tokrot_new(struct loop *loop, const struct config *cfg, struct st
             lb_err_set(err, LB_EUSAGE, "no [%s NAME] section in %s", kind,
                        cfg->path ? cfg->path : "the config");
         else if (!opts->name)
-            lb_err_set(err, LB_EUSAGE, "%zu [%s] sections in %s: name the one to rotate",
-                       secs->len, kind, cfg->path ? cfg->path : "the config");
+            lb_err_set(err, LB_EUSAGE, "%zu [%s] sections in %s: name the one to rotate", secs->len,
+                       kind, cfg->path ? cfg->path : "the config");
         else
             lb_err_set(err, LB_EUSAGE, "no [%s %s] section in %s", kind, opts->name,
                        cfg->path ? cfg->path : "the config");

@@ -50,14 +50,14 @@ struct tokrot_opts {
 
 /* The summary the plan found (borrowed from the tokrot, valid until free). */
 struct tokrot_plan {
-    const char *section;    /* "pve main" */
+    const char *section; /* "pve main" */
     const char *token_file;
-    const char *token_id;   /* "lifeboat@pve!console" */
-    const char *version;    /* what /version reported */
-    bool regenerate;        /* a) else b) */
-    const char *new_id;     /* b): the new token's id */
-    size_t nacl;            /* ACL entries naming the old token */
-    const char *acl_text;   /* "/vms PVEVMAdmin, / PVEAuditor" (may be cut) */
+    const char *token_id; /* "lifeboat@pve!console" */
+    const char *version;  /* what /version reported */
+    bool regenerate;      /* a) else b) */
+    const char *new_id;   /* b): the new token's id */
+    size_t nacl;          /* ACL entries naming the old token */
+    const char *acl_text; /* "/vms PVEVMAdmin, / PVEAuditor" (may be cut) */
 };
 
 struct tokrot *tokrot_new(struct loop *loop, const struct config *cfg, struct store *st,

@@ -353,8 +353,7 @@ static int rotate_token(struct cli *cli, int argc, char **argv)
         } else if (got && !o.name)
             o.name = argv[i];
         else
-            return cli_usage("keys", "keys rotate-token pve|pbs [NAME] ('%s' unexpected)",
-                             argv[i]);
+            return cli_usage("keys", "keys rotate-token pve|pbs [NAME] ('%s' unexpected)", argv[i]);
     }
     if (!got)
         return cli_usage("keys", "keys rotate-token needs pve or pbs");

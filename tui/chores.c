@@ -534,8 +534,9 @@ static void keys_choose(struct chores *c)
     const struct config *cfg = c->app->cfg;
 
     wizard_step(w, 1,
-                cfg->pves.len || cfg->pbss.len ? "Rotate the key of which repo? (or which API token)"
-                                               : "Rotate the key of which repo?");
+                cfg->pves.len || cfg->pbss.len
+                    ? "Rotate the key of which repo? (or which API token)"
+                    : "Rotate the key of which repo?");
     w->back_ok = false;
     for (size_t i = 0; i < cfg->repos.len && i < WIZARD_CHOICES; i++) {
         const struct repo_cfg *r = cfg->repos.items[i];
@@ -703,8 +704,7 @@ bool chores_open(struct chores *c, enum chores_kind kind, time_t now, char *why,
 static bool running(const struct chores *c)
 {
     return (c->drill && !drill_pmx_done(c->drill)) ||
-           (c->kr && !keyrot_done(c->kr) && !keyrot_waiting(c->kr)) ||
-           chores_token_running(c->tok);
+           (c->kr && !keyrot_done(c->kr) && !keyrot_waiting(c->kr)) || chores_token_running(c->tok);
 }
 
 static bool cancel(struct chores *c)

@@ -89,8 +89,7 @@ static void show_summary(struct chores_token *c)
                              : "create a new token, copy ACLs, delete the old");
     if (!p->regenerate)
         wizard_row(w, "New token", EL_NORMAL, "%s", p->new_id);
-    wizard_row(w, "ACL entries", EL_NORMAL, "%zu%s%s", p->nacl, p->nacl ? ": " : "",
-               p->acl_text);
+    wizard_row(w, "ACL entries", EL_NORMAL, "%zu%s%s", p->nacl, p->nacl ? ": " : "", p->acl_text);
     if (p->regenerate)
         wizard_note(w, EL_NORMAL,
                     "The old secret stops working at once; the new one is written to the "
