@@ -250,6 +250,41 @@ check "pve read-only dir: the token in the file still works" \
     test "$(api pve "$PVE_TF" /cluster/backup)" = 200
 check "pve read-only dir: the file is unchanged" cmp -s "$PVE_TF" "$T_TMP/pve.before-ro"
 
+# ---- regenerate, then the disk is full: the old secret is dead, the new one must
+# not be lost. The token file on a full tmpfs (its own mount namespace): the
+# empty TOKEN_FILE.new is made, the secret cannot be written into it; it goes
+# to a 0600 file in the state directory and the message says where.
+if unshare -rm true 2>/dev/null; then
+    mkdir -p "$T_TMP/full"
+    sed "s#^token_file = $PVE_TF#token_file = $T_TMP/full/pve.token#" "$C" >"$T_TMP/full.conf"
+    chmod 600 "$T_TMP/full.conf"
+    cp "$PVE_TF" "$T_TMP/pve.before-full"
+    run unshare -rm sh -c '
+        mount -t tmpfs -o size=16k tmpfs "$1/full" || exit 90
+        cp "$2" "$1/full/pve.token" && chmod 600 "$1/full/pve.token"
+        dd if=/dev/zero of="$1/full/filler" bs=1k count=64 2>/dev/null
+        "$3" -c "$1/full.conf" keys rotate-token pve --yes; rc=$?
+        cp "$1/full/pve.token" "$1/full-after.token"
+        ls -a "$1/full" >"$1/full-ls"
+        exit $rc' sh "$T_TMP" "$PVE_TF" "$LIFEBOAT"
+    printf '%s\n' "$T_OUT" >>"$T_TMP/all-out"
+    expect_rc "pve regenerate, disk full: exit 2" 2
+    expect_out "it says the old secret no longer works" "the old secret no longer works"
+    rescued=$XDG_STATE_HOME/lifeboat/pve-lab.token.rescued
+    expect_out "it names the file holding the new secret" "$rescued"
+    check "the rescued file is 0600" test "$(mode "$rescued")" = 600
+    secrets_add "$rescued"
+    check "the rescued secret authenticates" test "$(api pve "$rescued" /cluster/backup)" = 200
+    check "the token file is unchanged (its secret now refused)" \
+        test "$(api pve "$T_TMP/full-after.token" /version)" = 401
+    check "no empty .new left on the full disk" sh -c "! grep -q 'pve.token.new' '$T_TMP/full-ls'"
+    mv "$rescued" "$PVE_TF" # the operator moves it over the token file
+    check "after moving it over the token file, lifeboat works again" \
+        test "$(api pve "$PVE_TF" /cluster/backup)" = 200
+else
+    skip "regenerate on a full disk: no mount namespace here"
+fi
+
 # ---- a .old left by an earlier rotation is refused
 cp "$PVE_TF" "$PVE_TF.old"
 rot pve --yes
