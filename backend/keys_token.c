@@ -1277,6 +1277,22 @@ struct tokrot *tokrot_new(struct loop *loop, const struct config *cfg, struct st
             return NULL;
         }
     }
+    {
+        const char *dir = path_state_dir(false);
+        char *rescued = dir ? xasprintf("%s/%s-%s.token.rescued", dir, kind, name) : NULL;
+        bool left = rescued && access(rescued, F_OK) == 0;
+
+        if (left)
+            lb_err_set(err, LB_EFAIL,
+                       "%s holds the secret of a regenerated token that could not be written "
+                       "to %s: move it over that file (mv %s %s), then rotate again",
+                       rescued, tf, rescued, tf);
+        free(rescued);
+        if (left) {
+            tokrot_free(t);
+            return NULL;
+        }
+    }
     t->http = http_new(loop);
     co.product = t->product;
     co.name = name;

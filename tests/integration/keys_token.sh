@@ -278,6 +278,9 @@ if unshare -rm true 2>/dev/null; then
     check "the token file is unchanged (its secret now refused)" \
         test "$(api pve "$T_TMP/full-after.token" /version)" = 401
     check "no empty .new left on the full disk" sh -c "! grep -q 'pve.token.new' '$T_TMP/full-ls'"
+    rot pve --yes
+    expect_rc "a rescued secret left in the state directory: the next rotation refuses" 2
+    expect_out "it says to move the rescued secret first" "move it over that file"
     mv "$rescued" "$PVE_TF" # the operator moves it over the token file
     check "after moving it over the token file, lifeboat works again" \
         test "$(api pve "$PVE_TF" /cluster/backup)" = 200
