@@ -529,6 +529,16 @@ static struct pmx_client *client_for(struct app *app, enum pmx_product product, 
     return *slot;
 }
 
+void app_pmx_token_changed(struct app *app, enum pmx_product product)
+{
+    struct app_pmx_priv *pv = app->pmx ? app->pmx->priv : NULL;
+    struct pmx_client *c = pv ? (product == PMX_PVE ? pv->pve : pv->pbs) : NULL;
+    struct lb_err err = { 0 };
+
+    if (c && pmx_client_reload_token(c, &err) < 0)
+        log_msg(LOG_WARN, "%s", err.msg);
+}
+
 /* Move every record of a result into dst. */
 static void take_all(struct vec *dst, struct vec *out)
 {

@@ -166,6 +166,8 @@ void app_pmx_init(struct app *app);
 void app_pmx_refresh(struct app *app);
 void app_pmx_cancel(struct app *app);
 void app_pmx_release(struct app *app);
+/* The token file of product was rewritten (a token rotation): later calls read it again. */
+void app_pmx_token_changed(struct app *app, enum pmx_product product);
 void app_pmx_problems(const struct app *app, time_t now, struct app_problem *out, size_t max,
                       size_t *n);
 /*

@@ -995,6 +995,36 @@ static void secret_file(struct vec *out, time_t now, const char *what, const cha
     vec_push(out, s);
 }
 
+/* An API token's last rotation (backend/keys_token.c records it as "pve NAME"). */
+static void token_rotation(struct keys_secret *s, struct store *st, const char *kind,
+                           const char *name, time_t now)
+{
+    struct vec rots = VEC_INIT(free);
+    struct lb_err e = { 0 };
+    char sec[96];
+
+    snprintf(sec, sizeof(sec), "%s %s", kind, name);
+    if (st && store_keyrots_recent(st, sec, 20, &rots, &e) == 0)
+        for (size_t j = 0; j < rots.len; j++) {
+            const struct store_keyrot *r = rots.items[j];
+
+            if (strcmp(r->outcome, "ok") != 0)
+                continue;
+            if (r->ended >= s->changed) {
+                s->changed = r->ended;
+                str_copy(s->how, sizeof(s->how), "rotation");
+                s->overdue = now - s->changed > KEYS_CADENCE_S;
+                if (!strcmp(r->old_key, r->new_key))
+                    snprintf(s->note, sizeof(s->note), "token %.100s (regenerated)", r->new_key);
+                else
+                    snprintf(s->note, sizeof(s->note), "token %.70s (was %.70s)", r->new_key,
+                             r->old_key);
+            }
+            break;
+        }
+    vec_release(&rots);
+}
+
 void keys_status(const struct config *cfg, struct store *st, time_t now, struct vec *out)
 {
     char what[96];
@@ -1042,12 +1072,14 @@ void keys_status(const struct config *cfg, struct store *st, time_t now, struct 
 
         snprintf(what, sizeof(what), "pve %s token_file", p->name);
         secret_file(out, now, what, p->token_file);
+        token_rotation(out->items[out->len - 1], st, "pve", p->name, now);
     }
     for (size_t i = 0; i < cfg->pbss.len; i++) {
         const struct pbs_cfg *p = cfg->pbss.items[i];
 
         snprintf(what, sizeof(what), "pbs %s token_file", p->name);
         secret_file(out, now, what, p->token_file);
+        token_rotation(out->items[out->len - 1], st, "pbs", p->name, now);
     }
     secret_file(out, now, "alerts gotify.token_file", cfg->alerts.gotify_token_file);
     secret_file(out, now, "alerts smtp.auth_file", cfg->alerts.smtp_auth_file);

@@ -331,6 +331,29 @@ void pmx_client_free(struct pmx_client *c)
     free(c);
 }
 
+int pmx_client_reload_token(struct pmx_client *c, struct lb_err *err)
+{
+    char *auth = c->auth, *id = c->token_id;
+    int rc;
+
+    c->auth = NULL;
+    c->token_id = NULL;
+    rc = read_token(c, c->token_file, err);
+    if (rc < 0) {
+        free(c->auth);
+        free(c->token_id);
+        c->auth = auth;
+        c->token_id = id;
+        lb_err_prefix(err, "%s '%s'", label(c), c->name);
+        return rc;
+    }
+    if (auth)
+        explicit_bzero(auth, strlen(auth));
+    free(auth);
+    free(id);
+    return 0;
+}
+
 enum pmx_product pmx_client_product(const struct pmx_client *c)
 {
     return c->product;

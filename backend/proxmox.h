@@ -49,6 +49,11 @@ struct pmx_client *pmx_client_new(struct loop *loop, struct http *http,
  * (new calls started from them are refused). Cancel follows first.
  */
 void pmx_client_free(struct pmx_client *c);
+/*
+ * Read token_file again (after a token rotation): later calls use it; calls
+ * in flight keep the token they started with. On failure the old one stays.
+ */
+int pmx_client_reload_token(struct pmx_client *c, struct lb_err *err);
 enum pmx_product pmx_client_product(const struct pmx_client *c);
 const char *pmx_client_name(const struct pmx_client *c); /* borrowed */
 const char *pmx_client_url(const struct pmx_client *c);  /* borrowed, as configured */

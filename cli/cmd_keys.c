@@ -1,6 +1,8 @@
 /*
- * `lifeboat keys rotate REPO [--yes] [--new-password-file F] [--json]` and
- * `lifeboat keys status [--json]` (backend/keys.h has the rotation's steps).
+ * `lifeboat keys rotate REPO [--yes] [--new-password-file F] [--json]`,
+ * `lifeboat keys rotate-token pve|pbs [NAME] [--yes] [--json]` and
+ * `lifeboat keys status [--json]` (backend/keys.h and keys_token.h have the
+ * rotations' steps).
  * rotate exits 0 when the old key is gone and the new one opens the repo
  * through its source, 2 otherwise (the old key is then still there), 64 on
  * usage. status exits 1 when a secret is older than the monthly cadence.
@@ -16,12 +18,14 @@
 #include "backend/base/str.h"
 #include "backend/config.h"
 #include "backend/keys.h"
+#include "backend/keys_token.h"
 #include "backend/loop.h"
 #include "backend/store.h"
 #include "cli/cli.h"
 
 static const char ROTATE_HELP[] =
     "usage: lifeboat keys rotate REPO [--yes] [--new-password-file FILE] [--json]\n"
+    "       lifeboat keys rotate-token pve|pbs [NAME] [--yes] [--json]\n"
     "       lifeboat keys status [--json]\n"
     "\n"
     "rotate replaces the key of a restic repo. The old key is removed only after\n"
@@ -42,6 +46,19 @@ static const char ROTATE_HELP[] =
     "--yes skips the confirmation (a password_file repo then runs without any\n"
     "question). Without a terminal, a password_command repo needs\n"
     "--new-password-file and a line on stdin once the vault holds it.\n"
+    "\n"
+    "rotate-token replaces the API token of the [pve NAME] or [pbs NAME] section\n"
+    "(NAME may be left out when there is one). Where the server has token\n"
+    "regenerate (PVE 9.1, PBS 3.4) the secret is regenerated in place, its ACL\n"
+    "entries kept; else a new token OLD-YYYYMMDD is created with the old one's\n"
+    "comment, expiry and ACL entries. TOKEN_FILE.new (0600, same directory) is\n"
+    "renamed over the token file, the previous one kept as TOKEN_FILE.old until\n"
+    "the new token has answered GET /version and a call lifeboat needs through\n"
+    "the file; only then is the old token deleted (it must then get 401) and\n"
+    "TOKEN_FILE.old removed. A failure leaves a working token in the token file\n"
+    "and says where it stopped. The token must be allowed to manage its user's\n"
+    "tokens and ACL entries. --yes is needed without a terminal (the old token\n"
+    "stops working).\n"
     "\n"
     "status lists every secret (password, token, env and auth files, recorded\n"
     "rotations) with its age against the monthly cadence; exit 1 when one is due.\n";
@@ -238,6 +255,190 @@ static int rotate(struct cli *cli, int argc, char **argv)
     return 0;
 }
 
+
+/* ---- rotate-token ---- */
+
+struct tcli {
+    struct loop *loop;
+    struct tokrot *t;
+    bool json;
+    char shown[200];
+};
+
+static void tok_update(struct tokrot *t, void *arg)
+{
+    struct tcli *c = arg;
+
+    if (tokrot_done(t) || tokrot_planned(t))
+        loop_stop(c->loop);
+    if (!c->json && !tokrot_done(t) && strcmp(c->shown, tokrot_step(t)) != 0) {
+        str_copy(c->shown, sizeof(c->shown), tokrot_step(t));
+        fprintf(stderr, "lifeboat: keys: %s\n", c->shown);
+    }
+}
+
+static void tok_signal(struct loop *loop, int signo, void *arg)
+{
+    struct tcli *c = arg;
+
+    (void)loop;
+    (void)signo;
+    tokrot_cancel(c->t);
+}
+
+static void tok_summary(const struct tokrot_plan *p)
+{
+    fprintf(stderr, "\n  %s token %s (in %s), server version %s\n", p->section, p->token_id,
+            p->token_file, p->version);
+    if (p->regenerate)
+        fprintf(stderr,
+                "  regenerate its secret in place (its %zu ACL entries stay); the old secret "
+                "stops working at once\n",
+                p->nacl);
+    else
+        fprintf(stderr,
+                "  create the token %s, copy the %zu ACL entries (%s), prove it through the "
+                "file, then delete %s\n",
+                p->new_id, p->nacl, p->nacl ? p->acl_text : "none", p->token_id);
+}
+
+static bool tok_confirm(const char *token)
+{
+    char line[256];
+
+    fprintf(stderr, "\nType the token id (%s) to go on: ", token);
+    if (!fgets(line, sizeof(line), stdin))
+        return false;
+    line[strcspn(line, "\r\n")] = '\0';
+    return !strcmp(line, token);
+}
+
+static void tok_offer_secret(struct tcli *c)
+{
+    const char *s = tokrot_unsaved_secret(c->t);
+    char line[16];
+
+    if (!s || !isatty(STDIN_FILENO) || !isatty(STDERR_FILENO))
+        return;
+    fprintf(stderr, "lifeboat: the new secret is only in memory. Show it once now to store it "
+                    "by hand? [y/N] ");
+    if (fgets(line, sizeof(line), stdin) && (line[0] == 'y' || line[0] == 'Y'))
+        fprintf(stderr, "\n    %s\n\n", s);
+}
+
+static int rotate_token(struct cli *cli, int argc, char **argv)
+{
+    struct tokrot_opts o = { 0 };
+    bool yes = false, json = cli->json, got = false;
+    struct config *cfg;
+    struct store *st = NULL;
+    struct lb_err err = { 0 };
+    struct tcli c = { 0 };
+    static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+    struct store_keyrot rec;
+    struct tokrot_plan plan;
+    char advice[1024], version[32], acl[200];
+    int rc = 0;
+
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "--yes"))
+            yes = true;
+        else if (!strcmp(argv[i], "--json"))
+            json = true;
+        else if (argv[i][0] == '-')
+            return cli_usage("keys", "unknown option '%s'", argv[i]);
+        else if (!got && (!strcmp(argv[i], "pve") || !strcmp(argv[i], "pbs"))) {
+            o.product = !strcmp(argv[i], "pve") ? PMX_PVE : PMX_PBS;
+            got = true;
+        } else if (got && !o.name)
+            o.name = argv[i];
+        else
+            return cli_usage("keys", "keys rotate-token pve|pbs [NAME] ('%s' unexpected)", argv[i]);
+    }
+    if (!got)
+        return cli_usage("keys", "keys rotate-token needs pve or pbs");
+    if (!yes && (!isatty(STDIN_FILENO) || !isatty(STDERR_FILENO)))
+        return cli_usage("keys", "token rotation ends the old token: add --yes to run it "
+                                 "headless");
+    if (!(cfg = cli_load_config(cli, true)))
+        return EXIT_CONFIG;
+    if (!(st = store_open(NULL, &err))) {
+        cli_error("%s", err.msg);
+        config_free(cfg);
+        return EXIT_FAIL;
+    }
+    c.json = json;
+    c.loop = loop_new();
+    c.t = tokrot_new(c.loop, cfg, st, &o, tok_update, &c, &err);
+    if (!c.t) {
+        cli_error("%s", err.msg);
+        loop_free(c.loop);
+        store_close(st);
+        config_free(cfg);
+        return err.code == LB_EUSAGE ? EXIT_USAGE : EXIT_FAIL;
+    }
+    for (size_t i = 0; i < 3; i++)
+        loop_watch_signal(c.loop, sigs[i], tok_signal, &c);
+    if (tokrot_plan_start(c.t, &err) == 0) {
+        while (!tokrot_done(c.t) && !tokrot_planned(c.t))
+            loop_run(c.loop);
+        if (tokrot_planned(c.t)) {
+            if (!json || !yes)
+                tok_summary(tokrot_plan(c.t));
+            if (!yes && !tok_confirm(tokrot_plan(c.t)->token_id))
+                tokrot_cancel(c.t);
+            else if (tokrot_go(c.t, &err) == 0)
+                while (!tokrot_done(c.t))
+                    loop_run(c.loop);
+        }
+    }
+    tok_offer_secret(&c);
+    rec = *tokrot_record(c.t);
+    plan = *tokrot_plan(c.t);
+    str_copy(version, sizeof(version), plan.version);
+    str_copy(acl, sizeof(acl), plan.acl_text);
+    str_copy(advice, sizeof(advice), tokrot_advice(c.t));
+    for (size_t i = 0; i < 3; i++)
+        loop_unwatch_signal(c.loop, sigs[i], tok_signal, &c);
+    tokrot_free(c.t);
+    loop_free(c.loop);
+    store_close(st);
+    config_free(cfg);
+    if (!rec.outcome[0] || !strcmp(rec.outcome, "running"))
+        str_copy(rec.outcome, sizeof(rec.outcome), "failed");
+    if (json) {
+        json_t *j = rec_json(&rec, advice);
+        char *s;
+
+        json_object_set_new(j, "method", json_string(rec.source[0] ? rec.source : "none"));
+        json_object_set_new(j, "server_version", json_string(version));
+        json_object_set_new(j, "acl_entries", json_integer((json_int_t)plan.nacl));
+        s = json_dumps(j, JSON_INDENT(2));
+        printf("%s\n", s);
+        free(s);
+        json_decref(j);
+    } else if (!strcmp(rec.outcome, "ok")) {
+        if (!strcmp(rec.source, "token regenerate"))
+            printf("%s: token %s regenerated; the new secret is in its token file and works, "
+                   "the old secret is refused\n",
+                   rec.repo, rec.old_key);
+        else
+            printf("%s: token %s replaced by %s (%zu ACL entries copied: %s); it works through "
+                   "the token file, the old token is deleted\n",
+                   rec.repo, rec.old_key, rec.new_key, plan.nacl, plan.nacl ? acl : "none");
+    }
+    if (strcmp(rec.outcome, "ok") != 0) {
+        if (!json) {
+            cli_error("token rotation of [%s] %s at step '%s': %s", rec.repo, rec.outcome,
+                      rec.stage, rec.error[0] ? rec.error : "not confirmed");
+            if (advice[0])
+                fprintf(stderr, "lifeboat: %s\n", advice);
+        }
+        rc = EXIT_FAIL;
+    }
+    return rc;
+}
+
 static int status(struct cli *cli, int argc, char **argv)
 {
     bool json = cli->json || cli_has_flag(argc, argv, "--json");
@@ -316,7 +517,9 @@ int cmd_keys(struct cli *cli, int argc, char **argv)
         }
     if (!strcmp(argv[1], "rotate"))
         return rotate(cli, argc, argv);
+    if (!strcmp(argv[1], "rotate-token"))
+        return rotate_token(cli, argc, argv);
     if (!strcmp(argv[1], "status"))
         return status(cli, argc, argv);
-    return cli_usage("keys", "unknown subcommand '%s' (rotate or status)", argv[1]);
+    return cli_usage("keys", "unknown subcommand '%s' (rotate, rotate-token or status)", argv[1]);
 }

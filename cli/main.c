@@ -65,9 +65,13 @@ static const struct cli_command commands[] = {
       "the runbook's checklist with the evidence lifeboat finds (job runs, SMART, drills, key "
       "ages); items only you can answer are left to confirm in the console; --report: Markdown",
       cmd_checklist },
-    { "keys", "rotate REPO [--yes] [--new-password-file F] [--json] | status [--json]",
+    { "keys",
+      "rotate REPO [--yes] [--new-password-file F] [--json] | rotate-token pve|pbs [NAME] [--yes] "
+      "[--json] | status [--json]",
       "rotate: replace a restic repo's key, the old one removed only once the new password opens "
-      "the repo through its source; status: every secret's age against the monthly cadence",
+      "the repo through its source; rotate-token: a new PVE/PBS API token secret (regenerated, "
+      "or a new token with the old one's ACL entries), proven through the token file before the "
+      "old one goes; status: every secret's age against the monthly cadence",
       cmd_keys },
     { "drill", "rollback|pbs|cloud [--yes] [--json] [--guest VMID] [--start] [--repo R] [--snapshot ID] [--path P]",
       "run a restore drill headless into scratch targets, measure RTO/RPO and print its record",

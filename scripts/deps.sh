@@ -9,7 +9,7 @@ set -eu
 PKGS="gcc make pkg-config libncurses-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev
 libnotify-dev libinih-dev libssl-dev libcmocka-dev
 restic rclone smartmontools openssl ca-certificates
-tmux python3 systemd dbus-daemon dunst xvfb libnotify-bin procps util-linux"
+tmux python3 systemd dbus-daemon dunst xvfb libnotify-bin procps util-linux pass gnupg"
 case "${1:-}" in
 shots) PKGS="$PKGS chromium fonts-dejavu-core" ;;
 fuzz) PKGS="$PKGS clang libclang-rt-14-dev" ;;

@@ -21,6 +21,7 @@
 #include "backend/keys.h"
 #include "backend/store.h"
 #include "tui/action.h"
+#include "tui/chores_token.h"
 #include "tui/glyph.h"
 #include "tui/prompt.h"
 #include "tui/wizard.h"
@@ -45,6 +46,7 @@ struct chores {
     /* keys */
     struct keyrot *kr;
     int repo_sel;
+    struct chores_token *tok; /* an API token's rotation (chores_token.c) */
 };
 
 static void busy(struct chores *c, bool on)
@@ -79,6 +81,8 @@ static void close_all(struct chores *c)
     c->drill = NULL;
     keyrot_free(c->kr);
     c->kr = NULL;
+    chores_token_free(c->tok);
+    c->tok = NULL;
     vec_clear(&c->run.items);
     free(c->manual);
     c->manual = NULL;
@@ -527,14 +531,51 @@ static void keys_choose(struct chores *c)
 {
     struct wizard *w = &c->wz;
 
-    wizard_step(w, 1, "Rotate the key of which repo?");
+    const struct config *cfg = c->app->cfg;
+
+    wizard_step(w, 1,
+                cfg->pves.len || cfg->pbss.len
+                    ? "Rotate the key of which repo? (or which API token)"
+                    : "Rotate the key of which repo?");
     w->back_ok = false;
-    for (size_t i = 0; i < c->app->cfg->repos.len && i < WIZARD_CHOICES; i++) {
-        const struct repo_cfg *r = c->app->cfg->repos.items[i];
+    for (size_t i = 0; i < cfg->repos.len && i < WIZARD_CHOICES; i++) {
+        const struct repo_cfg *r = cfg->repos.items[i];
 
         wizard_choice(w, "%s  (%s)", r->name,
                       r->password_file ? "password_file" : "password_command");
     }
+    /* then the API tokens (chores_token.c) */
+    for (size_t i = 0; i < cfg->pves.len && (size_t)w->nchoices < WIZARD_CHOICES; i++)
+        wizard_choice(w, "PVE token of [pve %s]",
+                      ((const struct pve_cfg *)cfg->pves.items[i])->name);
+    for (size_t i = 0; i < cfg->pbss.len && (size_t)w->nchoices < WIZARD_CHOICES; i++)
+        wizard_choice(w, "PBS token of [pbs %s]",
+                      ((const struct pbs_cfg *)cfg->pbss.items[i])->name);
+}
+
+static void token_changed(void *arg, bool on)
+{
+    struct chores *c = arg;
+
+    busy(c, on);
+    if (chores_token_done(c->tok))
+        c->finished = true;
+    kick(c);
+}
+
+/* Choice sel past the repos: the token of that [pve]/[pbs] section. */
+static bool keys_token_open(struct chores *c, int sel)
+{
+    const struct config *cfg = c->app->cfg;
+    size_t i = (size_t)sel - cfg->repos.len;
+    bool pve = i < cfg->pves.len;
+    const char *name = pve ? ((const struct pve_cfg *)cfg->pves.items[i])->name
+                           : ((const struct pbs_cfg *)cfg->pbss.items[i - cfg->pves.len])->name;
+
+    busy(c, true);
+    c->tok = chores_token_new(c->app, &c->wz, pve ? PMX_PVE : PMX_PBS, name, token_changed, c);
+    busy(c, chores_token_running(c->tok));
+    return true;
 }
 
 static bool keys_next(struct chores *c)
@@ -547,6 +588,10 @@ static bool keys_next(struct chores *c)
         close_all(c);
         return true;
     }
+    if (c->tok)
+        return chores_token_next(c->tok);
+    if (w->step == 1 && (size_t)w->sel >= c->app->cfg->repos.len)
+        return keys_token_open(c, w->sel);
     if (w->step == 1) {
         c->repo_sel = w->sel;
         r = c->app->cfg->repos.items[c->repo_sel];
@@ -643,8 +688,8 @@ bool chores_open(struct chores *c, enum chores_kind kind, time_t now, char *why,
         cl_choose(c);
         break;
     case CHORE_KEYS:
-        if (!cfg->repos.len) {
-            snprintf(why, n, "no [repo NAME] configured");
+        if (!cfg->repos.len && !cfg->pves.len && !cfg->pbss.len) {
+            snprintf(why, n, "no [repo NAME], [pve NAME] or [pbs NAME] configured");
             return false;
         }
         str_copy(c->wz.title, sizeof(c->wz.title), "Key rotation");
@@ -659,7 +704,7 @@ bool chores_open(struct chores *c, enum chores_kind kind, time_t now, char *why,
 static bool running(const struct chores *c)
 {
     return (c->drill && !drill_pmx_done(c->drill)) ||
-           (c->kr && !keyrot_done(c->kr) && !keyrot_waiting(c->kr));
+           (c->kr && !keyrot_done(c->kr) && !keyrot_waiting(c->kr)) || chores_token_running(c->tok);
 }
 
 static bool cancel(struct chores *c)
@@ -670,6 +715,10 @@ static bool cancel(struct chores *c)
     }
     if (c->kr && !keyrot_done(c->kr)) {
         keyrot_cancel(c->kr);
+        return true;
+    }
+    if (c->tok && !chores_token_done(c->tok)) {
+        chores_token_cancel(c->tok);
         return true;
     }
     close_all(c);
@@ -729,6 +778,8 @@ bool chores_key(struct chores *c, int key, time_t now)
                     "OSC 52).");
         return true;
     }
+    if (c->kind == CHORE_KEYS && chores_token_key(c->tok, key))
+        return true;
     if (running(c)) {
         /* only Cancel works while something runs */
         if (key == KEY_ESC || key == 'c' || key == 'x')
@@ -746,6 +797,9 @@ bool chores_key(struct chores *c, int key, time_t now)
         if (c->kind == CHORE_CHECKLIST)
             return cl_back(c);
         if (c->kind == CHORE_KEYS && w->step == 2) {
+            chores_token_free(c->tok);
+            c->tok = NULL;
+            busy(c, false);
             keys_choose(c);
             return true;
         }

@@ -374,6 +374,61 @@ def prune_marks(snaps, keep):
     return marks
 
 
+# ---------------------------------------------------------------- API tokens and ACLs
+
+PVE_SEED_ACL = [("/", "PVEAuditor"), ("/vms", "PVEVMAdmin"), ("/storage/" + PBS_STORAGE, "PVEDatastoreAdmin")]
+PBS_SEED_ACL = [("/datastore/" + STORE, "DatastoreAdmin"), ("/system", "Audit")]
+PVE_REGENERATE = (9, 1)  # libpve-access-control 9.1.0 (reference 3.13, 7)
+PBS_REGENERATE = (3, 4)  # API types of April 2025 (reference 4.13)
+
+
+def version_tuple(v):
+    return tuple(int(x) for x in re.findall(r"\d+", v)[:2])
+
+
+class Access:
+    """Tokens {userid: {name: {secret, comment, expire, enable, privsep}}} and
+    ACL entries [{path, ugid, roleid, propagate}] of one product."""
+
+    def __init__(self, product, version):
+        self.product = product
+        self.version = version
+        self.users = {}
+        self.acl = []
+        self.regenerate = None  # None: from the version; True/False: forced (/_sim/version)
+
+    def seed(self, token, paths):
+        tid, secret = token
+        user, _, name = tid.partition("!")
+        self.users.setdefault(user, {})[name] = {"secret": secret, "comment": "lifeboat",
+                                                 "expire": 0, "enable": True, "privsep": 1}
+        for path, role in paths:
+            self.acl.append({"path": path, "ugid": tid, "roleid": role, "propagate": 1})
+
+    def regenerate_ok(self):
+        if self.regenerate is not None:
+            return self.regenerate
+        want = PVE_REGENERATE if self.product == "pve" else PBS_REGENERATE
+        return version_tuple(self.version) >= want
+
+    def check(self, tid, secret):
+        """None: unknown or wrong secret (401); else the token's record."""
+        user, _, name = tid.partition("!")
+        t = self.users.get(user, {}).get(name)
+        if not t or t["secret"] != secret or not t["enable"]:
+            return None
+        if t["expire"] and t["expire"] <= time.time():
+            return None
+        return t
+
+    def has_acl(self, tid):
+        user, _, name = tid.partition("!")
+        t = self.users.get(user, {}).get(name)
+        if t and self.product == "pve" and not t["privsep"]:
+            return True  # privsep=0: the user's privileges
+        return any(e["ugid"] == tid for e in self.acl)
+
+
 # ---------------------------------------------------------------- HTTP
 
 
@@ -398,6 +453,11 @@ class Sim:
         self.pve_token = read_token(args.pve_token_file, "=")
         self.pbs_token = read_token(args.pbs_token_file, ":")
         self.fingerprint = cert_fingerprint(args.cert)
+        # API tokens and ACLs of both products (reference 3.13, 4.13): the token of
+        # the token file is there from the start with the ACL entries lifeboat needs
+        self.lab.access = {"pve": Access("pve", args.pve_version), "pbs": Access("pbs", args.pbs_version)}
+        self.lab.access["pve"].seed(self.pve_token, PVE_SEED_ACL)
+        self.lab.access["pbs"].seed(self.pbs_token, PBS_SEED_ACL)
 
     def fault_for(self, server, path):
         for srv, prefix, mode, delay in reversed(self.faults):
@@ -524,12 +584,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if prod == "pve":
             i = val.rfind("=")
             tid, secret = val[:i], val[i + 1:]
-            want = self.sim.pve_token
         else:
             i = val.find(":")
             tid, secret = val[:i], urllib.parse.unquote(val[i + 1:])
-            want = self.sim.pbs_token
-        return i > 0 and (tid, secret) == want
+        if i <= 0:
+            return False
+        with LOCK:
+            if not self.sim.lab.access[prod].check(tid, secret):
+                return False
+        self.token_id = tid
+        return True
 
     def deny_auth(self):
         time.sleep(self.sim.args.auth_delay)
@@ -577,6 +641,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.deny_auth()
         if mode == "403":
             return self.deny_perm(method, api)
+        with LOCK:
+            bare = not sim.lab.access[self.server.product].has_acl(self.token_id)
+        if bare and api != "/version" and not api.startswith("/access/"):
+            # a new token has no privileges of its own until ACL entries name it
+            return self.deny_perm(method, api)
         if mode == "500":
             if self.server.product == "pve":
                 return self.pve_error(500, "simulated failure: got timeout")
@@ -592,6 +661,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                         continue
                     mm = re.fullmatch(rx, api)
                     if mm:
+                        if api.startswith("/access/"):
+                            q["_auth"] = self.token_id
                         result = fn(sim.lab, q, *mm.groups())
                         break
                 else:
@@ -618,6 +689,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 else:
                     sim.faults.append((q.get("server") or None, q.get("path", ""), mode,
                                        float(q.get("delay", "0") or 0)))
+                return self.send(200, "ok\n", "text/plain")
+            if path == "/_sim/version" and method == "POST":
+                srv = q.get("server", "")
+                if srv not in ("pve", "pbs") or not re.fullmatch(r"\d+\.\d+(\.\d+)?", q.get("version", "")):
+                    return self.send(400, "need server=pve|pbs and version=X.Y[.Z]\n", "text/plain")
+                sim.lab.access[srv].version = q["version"]
+                # regenerate=0: a 9.1 whose access-control package predates it (reference 3.13)
+                sim.lab.access[srv].regenerate = (None if q.get("regenerate", "") == ""
+                                                  else q["regenerate"] == "1")
                 return self.send(200, "ok\n", "text/plain")
             if path == "/_sim/prune-flip" and method == "POST":
                 if q.get("group"):
@@ -654,7 +734,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return self.send(200, json.dumps({
                     "guests": sorted(lab.guests), "tasks": len(lab.tasks),
                     "running": sum(1 for t in lab.tasks if not t.done),
-                    "faults": [list(f) for f in sim.faults]}))
+                    "faults": [list(f) for f in sim.faults],
+                    "versions": {p: a.version for p, a in lab.access.items()},
+                    "tokens": {p: sorted("%s!%s" % (u, n) for u, ts in a.users.items() for n in ts)
+                               for p, a in lab.access.items()},
+                    "acl": {p: a.acl for p, a in lab.access.items()}}))
         return self.send(404, "no such control path\n", "text/plain")
 
     def do_GET(self):
@@ -687,7 +771,9 @@ def check_node(node):
 
 
 def pve_version(lab, q):
-    return {"version": "8.1.4", "release": "8.1", "repoid": "ec5affc9e41f1d79", "console": "xtermjs"}
+    v = lab.access["pve"].version
+    return {"version": v, "release": ".".join(v.split(".")[:2]), "repoid": "ec5affc9e41f1d79",
+            "console": "xtermjs"}
 
 
 def pve_nodes(lab, q):
@@ -1286,7 +1372,9 @@ def store_or_400(store):
 
 
 def pbs_version(lab, q):
-    return {"version": "3.2", "release": "4", "repoid": "9a8b1c4c3b6a7e2f"}
+    v = lab.access["pbs"].version.split(".")
+    return {"version": ".".join(v[:2]), "release": v[2] if len(v) > 2 else "0",
+            "repoid": "9a8b1c4c3b6a7e2f"}
 
 
 def pbs_datastores(lab, q):
@@ -1647,6 +1735,170 @@ PBS_ROUTES = [
 ]
 
 
+# ---------------------------------------------------------------- tokens and ACLs (both products)
+
+
+def token_self(lab, prod, q, userid):
+    """A token may manage the tokens of its own user (the sim's stand-in for
+    User.Modify / Permissions.Modify); anything else is 403."""
+    if q.get("_auth", "").partition("!")[0] != userid:
+        raise ApiError(403, "Permission check failed (/access/users/%s, User.Modify)" % userid
+                       if prod == "pve" else "permission check failed")
+    return lab.access[prod].users.setdefault(userid, {})
+
+
+def bool_param(v, default):
+    if v is None or v == "":
+        return default
+    return v.lower() in ("1", "true", "yes", "on")
+
+
+def token_routes(prod):
+    pve = prod == "pve"
+
+    def info(t):
+        e = {"comment": t["comment"], "expire": t["expire"]}
+        if pve:
+            e["privsep"] = t["privsep"]
+        else:
+            e["enable"] = t["enable"]
+        return e
+
+    def get(lab, q, userid, name):
+        toks = token_self(lab, prod, q, userid)
+        if name not in toks:
+            raise ApiError(500 if pve else 404, "no such token '%s' for user '%s'" % (name, userid))
+        e = info(toks[name])
+        if not pve:
+            e["tokenid"] = "%s!%s" % (userid, name)
+        return e
+
+    def lst(lab, q, userid):
+        toks = token_self(lab, prod, q, userid)
+        out = []
+        for name in sorted(toks, key=lambda _: random.random()):
+            e = info(toks[name])
+            if pve:
+                e["tokenid"] = name
+            else:
+                e["tokenid"] = "%s!%s" % (userid, name)
+                e["token-name"] = name
+            out.append(e)
+        return out
+
+    def create(lab, q, userid, name):
+        toks = token_self(lab, prod, q, userid)
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9.\-_]+" if pve else r"[A-Za-z0-9_][A-Za-z0-9._\-]*", name):
+            raise ApiError(400, "invalid token name '%s'" % name)
+        if name in toks:
+            if pve:
+                raise ApiError(500, "Token already exists.")
+            raise ApiError(400, "token '%s' for user '%s' already exists." % (name, userid))
+        t = toks[name] = {"secret": str(uuid.uuid4()), "comment": q.get("comment", ""),
+                          "expire": int(q.get("expire") or 0),
+                          "enable": bool_param(q.get("enable"), True),
+                          "privsep": int(bool_param(q.get("privsep"), True))}
+        full = "%s!%s" % (userid, name)
+        if pve:
+            return {"full-tokenid": full, "info": info(t), "value": t["secret"]}
+        return {"tokenid": full, "value": t["secret"]}
+
+    def update(lab, q, userid, name):
+        toks = token_self(lab, prod, q, userid)
+        acc = lab.access[prod]
+        if "regenerate" in q and not acc.regenerate_ok():
+            msg = "property is not defined in schema and the schema does not allow additional properties"
+            if pve:
+                raise ApiError(400, "Parameter verification failed.", {"regenerate": msg})
+            raise ApiError(400, "parameter verification errors\n\nparameter 'regenerate': "
+                           "schema does not allow additional properties.")
+        if name not in toks:
+            raise ApiError(500 if pve else 404, "no such token '%s' for user '%s'" % (name, userid))
+        t = toks[name]
+        if "comment" in q:
+            t["comment"] = q["comment"]
+        if "expire" in q:
+            t["expire"] = int(q["expire"] or 0)
+        if pve and "privsep" in q:
+            t["privsep"] = int(bool_param(q["privsep"], True))
+        if not pve and "enable" in q:
+            t["enable"] = bool_param(q["enable"], True)
+        full = "%s!%s" % (userid, name)
+        if bool_param(q.get("regenerate"), False):
+            t["secret"] = str(uuid.uuid4())  # the old secret stops working at once, ACLs kept
+            if pve:
+                return {"full-tokenid": full, "info": info(t), "value": t["secret"]}
+            return {"tokenid": full, "value": t["secret"]}
+        return info(t) if pve else None
+
+    def delete(lab, q, userid, name):
+        toks = token_self(lab, prod, q, userid)
+        if name not in toks:
+            raise ApiError(500 if pve else 404, "no such token '%s' for user '%s'" % (name, userid))
+        del toks[name]
+        full = "%s!%s" % (userid, name)
+        acc = lab.access[prod]
+        acc.acl = [e for e in acc.acl if e["ugid"] != full]  # its ACL entries go with it
+        return None
+
+    def acl_get(lab, q):
+        out = []
+        for e in lab.access[prod].acl:
+            if not pve and q.get("path") and (e["path"] != q["path"] if bool_param(q.get("exact"), False)
+                                              else not e["path"].startswith(q["path"])):
+                continue
+            if pve:
+                out.append({"path": e["path"], "type": "token" if "!" in e["ugid"] else "user",
+                            "ugid": e["ugid"], "roleid": e["roleid"], "propagate": e["propagate"]})
+            else:
+                out.append({"path": e["path"], "ugid": e["ugid"], "ugid_type": "user",
+                            "roleid": e["roleid"], "propagate": bool(e["propagate"])})
+        return out
+
+    def acl_put(lab, q):
+        acc = lab.access[prod]
+        path = q.get("path", "")
+        if not path.startswith("/"):
+            raise ApiError(400, "invalid ACL path '%s'" % path)
+        if pve:
+            roles = [r for r in q.get("roles", "").split(",") if r]
+            ugids = [u for u in q.get("tokens", "").split(",") + q.get("users", "").split(",") if u]
+        else:
+            roles = [q["role"]] if q.get("role") else []
+            ugids = [q["auth-id"]] if q.get("auth-id") else []
+        if not roles or not ugids:
+            raise ApiError(400, "missing role or user/token")
+        for u in ugids:
+            if "!" in u:
+                user, _, name = u.partition("!")
+                if name not in acc.users.get(user, {}):
+                    raise ApiError(400 if pve else 400, "no such token '%s'" % u)
+        prop = int(bool_param(q.get("propagate"), True))
+        for u in ugids:
+            for r in roles:
+                acc.acl = [e for e in acc.acl if not (e["path"] == path and e["ugid"] == u
+                                                      and e["roleid"] == r)]
+                if not bool_param(q.get("delete"), False):
+                    acc.acl.append({"path": path, "ugid": u, "roleid": r, "propagate": prop})
+        return None
+
+    U = r"([^/]+)"
+    T = r"([A-Za-z0-9_][A-Za-z0-9._\-]*)"
+    return [
+        ("GET", r"/access/users/%s/token" % U, lst),
+        ("GET", r"/access/users/%s/token/%s" % (U, T), get),
+        ("POST", r"/access/users/%s/token/%s" % (U, T), create),
+        ("PUT", r"/access/users/%s/token/%s" % (U, T), update),
+        ("DELETE", r"/access/users/%s/token/%s" % (U, T), delete),
+        ("GET", r"/access/acl", acl_get),
+        ("PUT", r"/access/acl", acl_put),
+    ]
+
+
+PVE_ROUTES += token_routes("pve")
+PBS_ROUTES += token_routes("pbs")
+
+
 # ---------------------------------------------------------------- servers
 
 
@@ -1698,6 +1950,8 @@ def main():
     ap.add_argument("--auth-delay", type=float, default=3.0)
     ap.add_argument("--task-seconds", type=float, default=2.0)
     ap.add_argument("--pve-old-errors", action="store_true")
+    ap.add_argument("--pve-version", default="8.1.4")  # token regenerate from 9.1
+    ap.add_argument("--pbs-version", default="3.2.4")  # token regenerate from 3.4
     args = ap.parse_args()
 
     d = os.path.abspath(args.state_dir)
