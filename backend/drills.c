@@ -246,17 +246,24 @@ int drills_recover(const struct config *cfg, struct store *st, int *recovered, s
 {
     struct vec list = VEC_INIT(free);
     struct store_drill *dr;
+    struct runlock *lock = NULL;
+    struct lb_err e2 = { 0 };
     size_t i;
-    int rc;
+    int rc, holder = 0;
 
     *recovered = 0;
     if (!st)
         return 0;
+    /* a drill running in another process holds the lock: its record is live */
+    if (runlock_try(NULL, "drill", &lock, &holder, &e2) < 0 && holder != getpid())
+        return e2.code == LB_EBUSY ? lb_err_set(err, LB_EBUSY, "%s", e2.msg) : 0;
     if ((rc = store_drills_recent(st, NULL, 50, &list, err)) < 0)
         goto out;
     vec_foreach(&list, i, dr)
     {
-        if (strcmp(dr->outcome, "running") != 0 || dr->pid == getpid())
+        /* restores (backend/restore.c) are recovered under their own lock */
+        if (strcmp(dr->outcome, "running") != 0 || dr->pid == getpid() ||
+            !strcmp(dr->kind, "restore"))
             continue;
         str_copy(dr->outcome, sizeof(dr->outcome), "interrupted");
         if (!dr->ended)
@@ -278,6 +285,7 @@ int drills_recover(const struct config *cfg, struct store *st, int *recovered, s
             (*recovered)++;
     }
 out:
+    runlock_release(lock);
     vec_release(&list);
     return rc;
 }
