@@ -76,6 +76,9 @@
       "delete the selected snapshot (asks first)", 'D')                                           \
     X(DRILL_CLOUD, "drill-cloud", "drills", "cloud drill",                                        \
       "start the cloud restore drill wizard (restores into scratch, measures RTO/RPO)", 's')      \
+    X(RESTORE_FILES, "restore-files", "drills", "restore",                                        \
+      "restore files wizard: browse a snapshot, mark paths, restore to scratch, a folder or the " \
+      "original place (preview first)", 'f')                                                      \
     X(DRILL_ROLLBACK, "drill-rollback", "drills", "rollback",                                     \
       "rollback drill wizard on [drill] rollback_vmid (asks first, measures RTO)", 'R')           \
     X(DRILL_PBS, "drill-pbs", "drills", "pbs drill",                                              \

@@ -20,6 +20,7 @@
 #include "tui/chores.h"
 #include "tui/glyph.h"
 #include "tui/layout.h"
+#include "tui/restore_wizard.h"
 #include "tui/screen.h"
 #include "tui/theme.h"
 #include "tui/wizard.h"
@@ -50,6 +51,7 @@ struct drills_st {
     struct chores *ch;  /* rollback/PBS drills, checklists, key rotation (tui/chores.c) */
     char chore[2][200]; /* the checklist and key rotation lines of the cadence panel */
     enum theme_el chore_el[2];
+    struct restore_wizard *rf; /* restore files (tui/restore_wizard.c) */
 };
 
 /* The monthly checklist's last run and the secrets due, for the cadence panel. */
@@ -117,6 +119,7 @@ static void *drills_create(struct app *app)
     ds->wz.nsteps = WS_NSTEPS;
     str_copy(ds->wz.title, sizeof(ds->wz.title), "Cloud restore drill");
     ds->ch = chores_new(app);
+    ds->rf = restore_wizard_new(app);
     load_list(ds);
     return ds;
 }
@@ -145,6 +148,7 @@ static void drills_destroy(void *st)
 
     close_drill(ds); /* a running drill ends interrupted, its scratch removed */
     chores_free(ds->ch);
+    restore_wizard_free(ds->rf);
     vec_release(&ds->list);
     vec_release(&ds->paths);
     free(ds);
@@ -522,6 +526,14 @@ static unsigned drills_key(void *st, int key, const struct screen_ctx *ctx)
 {
     struct drills_st *ds = st;
 
+    if (restore_wizard_active(ds->rf)) {
+        if (key == KEYF(KEY_RESIZE))
+            return REACT_NONE;
+        restore_wizard_key(ds->rf, key);
+        if (restore_wizard_take_finished(ds->rf))
+            load_list(ds);
+        return REACT_HANDLED | REACT_REDRAW; /* the wizard owns the keyboard */
+    }
     if (chores_active(ds->ch)) {
         if (key == KEYF(KEY_RESIZE))
             return REACT_NONE;
@@ -748,8 +760,15 @@ static void drills_draw(void *st, struct rect area, const struct screen_ctx *ctx
     int min[2] = { 6, 5 }, want[2] = { 8, -1 }, h[2];
 
     ds->spin++;
-    if (chores_take_finished(ds->ch))
+    if (chores_take_finished(ds->ch) | restore_wizard_take_finished(ds->rf))
         load_list(ds);
+    if (restore_wizard_active(ds->rf)) {
+        int ww = area.w > 100 ? 100 : area.w, wh = area.h > 22 ? 22 : area.h;
+        struct rect r = { area.y + (area.h - wh) / 2, area.x + (area.w - ww) / 2, wh, ww };
+
+        restore_wizard_draw(ds->rf, r, ds->spin);
+        return;
+    }
     if (chores_active(ds->ch)) {
         int ww = area.w > 100 ? 100 : area.w, wh = area.h > 22 ? 22 : area.h;
         struct rect r = { area.y + (area.h - wh) / 2, area.x + (area.w - ww) / 2, wh, ww };
@@ -783,6 +802,10 @@ static unsigned drills_action(void *st, enum action a, const struct screen_ctx *
         wiz_open(ds, ctx->now);
         return REACT_HANDLED;
     }
+    case ACTION_RESTORE_FILES:
+        if (!ds->wiz && !chores_active(ds->ch))
+            restore_wizard_open(ds->rf, ds->load_error, sizeof(ds->load_error));
+        return REACT_HANDLED; /* when it cannot open, the record panel says why */
     case ACTION_DRILL_ROLLBACK:
     case ACTION_DRILL_PBS:
     case ACTION_CHECKLIST:
