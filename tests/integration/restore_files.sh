@@ -10,7 +10,7 @@
 #   overwrites exactly the chosen files and leaves the others;
 # - clear errors: a path not in the snapshot, an unknown snapshot, an unknown
 #   repo, a wrong password (never printed), a target that is a file or inside
-#   the repo;
+#   the repo, a target without room or read-only (when a tmpfs can be mounted);
 # - every restore is recorded (drills --json, kind restore), and a restore
 #   killed mid-way is recorded interrupted at the next start.
 . "$(dirname "$0")/../lib.sh"
@@ -148,6 +148,25 @@ expect_rc "--target with --original is a usage error" 64
 run LB restore files usb --path relative/path
 expect_rc "a relative --path is a usage error" 64
 
+# a full disk and a read-only target (tmpfs in a private mount namespace: gone with it)
+mkdir -p "$T_TMP/small" "$T_TMP/ro"
+if unshare -m sh -c 'mount -t tmpfs -o size=128k tmpfs "$1"' sh "$T_TMP/small" 2>/dev/null; then
+    unshare -m sh -c 'mount -t tmpfs -o size=128k tmpfs "$1" && exec "$2" -c "$3" restore files usb --target "$1" --path "$4"' \
+        sh "$T_TMP/small" "$LIFEBOAT" "$C" "$SRC/data/big.bin" >"$T_TMP/full.out" 2>&1
+    T_RC=$?
+    T_OUT=$(cat "$T_TMP/full.out")
+    expect_rc "a target without room exits 2" 2
+    expect_out "it says how much is free and needed" "128 KiB free and the restore writes 293 KiB"
+    unshare -m sh -c 'mount -t tmpfs -o ro tmpfs "$1" && exec "$2" -c "$3" restore files usb --target "$1" --path "$4"' \
+        sh "$T_TMP/ro" "$LIFEBOAT" "$C" "$SRC/etc/app.conf" >"$T_TMP/ro.out" 2>&1
+    T_RC=$?
+    T_OUT=$(cat "$T_TMP/ro.out")
+    expect_rc "a read-only target exits 2" 2
+    expect_out "it says the target is not writable" "target $T_TMP/ro is not writable"
+else
+    skip "full and read-only targets: cannot mount a tmpfs here"
+fi
+
 secret_file "$T_TMP/wrong.pass" "not-the-password-$$"
 sed "s|^password_file = .*|password_file = $T_TMP/wrong.pass|" "$C" >"$T_TMP/wrong.conf"
 chmod 600 "$T_TMP/wrong.conf"
@@ -166,6 +185,7 @@ d = [x for x in json.load(open(sys.argv[1])) if x["kind"] == "restore"]
 outs = [x["outcome"] for x in d]
 assert outs.count("ok") == 4, outs
 assert "cancelled" in outs and "failed" in outs, outs
+assert all(x["outcome"] != "running" for x in d), outs
 orig = [x for x in d if x["target"] == "/" and x["outcome"] == "ok"][0]
 assert orig["files"] == 2 and orig["bytes"] == 300000 + 26, orig
 assert orig["rto_seconds"] is not None and orig["rto_seconds"] >= 0, orig
