@@ -36,6 +36,7 @@
 #define MAX_PATHS            1000  /* marked paths (each an --include) */
 #define MEASURE_MAX          20000 /* files stat'ed each progress tick */
 #define ERR_TEXT_MAX         4000
+#define LS_OUTPUT_MAX        ((size_t)4 << 30) /* past the tree's node limit anyway */
 
 struct restore {
     struct loop *loop;
@@ -218,7 +219,7 @@ static int run_restic(struct restore *r, const char *const *args, size_t nargs, 
     o.kill_grace_ms = KILL_GRACE_MS;
     o.capture = capture;
     o.capture_max = capture ? SNAPSHOTS_MAX : 0;
-    o.max_output = capture ? SNAPSHOTS_MAX + 1 : 0;
+    o.max_output = capture ? SNAPSHOTS_MAX + 1 : LS_OUTPUT_MAX; /* ls of a big snapshot is long */
     o.on_line = on_line;
     o.on_exit = on_exit_cb;
     o.arg = r;
@@ -399,6 +400,10 @@ static void list_done(struct restore *r, const struct spawn_result *res)
     if (!res->exited || res->status != 0) {
         restic_error(r, res, &e);
         step_failed(r, e.code, e.msg);
+        return;
+    }
+    if (res->output_capped) {
+        step_failed(r, LB_ETOOBIG, "the snapshot's file list is too long to browse");
         return;
     }
     if (!t->snapshot_seen) {
