@@ -496,9 +496,11 @@ static int check_folder(struct restore *r, const char *folder, struct lb_err *er
     struct stat sb;
     char c[PATH_MAX];
 
-    if (!folder || folder[0] != '/')
+    if (!folder || !*folder)
+        return lb_err_set(err, LB_EUSAGE, "type the target folder's absolute path first");
+    if (folder[0] != '/')
         return lb_err_set(err, LB_EUSAGE, "the target folder must be an absolute path ('%s')",
-                          folder ? folder : "");
+                          folder);
     canon(folder, c, sizeof(c));
     if (!strcmp(c, "/"))
         return lb_err_set(err, LB_EUSAGE,

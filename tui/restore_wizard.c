@@ -670,8 +670,7 @@ bool restore_wizard_open(struct restore_wizard *rw, char *why, size_t n)
     memset(&rw->wz, 0, sizeof(rw->wz));
     str_copy(rw->wz.title, sizeof(rw->wz.title), "Restore files");
     rw->wz.nsteps = RS_NSTEPS;
-    rw->target_sel = 0;
-    prompt_close(&rw->folder);
+    rw->target_sel = 0; /* the folder typed last time stays offered */
     rw->finished = false;
     rw->active = true;
     step_repo(rw);

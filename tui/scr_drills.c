@@ -16,6 +16,7 @@
 #include "backend/drills.h"
 #include "backend/keys.h"
 #include "backend/restic.h"
+#include "backend/restore.h"
 #include "backend/store.h"
 #include "tui/chores.h"
 #include "tui/glyph.h"
@@ -100,8 +101,10 @@ static void load_list(struct drills_st *ds)
         str_copy(ds->load_error, sizeof(ds->load_error), "no state database: nothing recorded");
         return;
     }
-    if (ds->app->cfg)
+    if (ds->app->cfg) {
         drills_recover(ds->app->cfg, ds->app->store, &n, &err);
+        restore_recover(ds->app->cfg, ds->app->store, &n, &err);
+    }
     if (store_drills_recent(ds->app->store, NULL, 100, &ds->list, &err) < 0)
         str_copy(ds->load_error, sizeof(ds->load_error), err.msg);
     if (ds->sel >= (int)ds->list.len)
