@@ -5,6 +5,8 @@
 # a control character in a name shown harmless, Backspace up), the scratch
 # target, the summary (nothing written yet), the restore, the record; the
 # restored file equals the source and `lifeboat drills --json` lists it.
+# Then over the original location: the summary names the overwritten file,
+# Enter alone writes nothing, typing "original" restores exactly that file.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/tmux.sh"
 
@@ -15,6 +17,7 @@ SAN=$T_TMP/san
 SRC=$T_TMP/src
 mkdir -p "$SRC/data" "$SRC/etc"
 head -c 300000 /dev/urandom >"$SRC/data/big.bin"
+cp "$SRC/data/big.bin" "$T_TMP/orig-big.bin"
 printf 'notes\n' >"$SRC/data/notes.txt"
 printf 'evil\n' >"$SRC/data/e$(printf '\033')[31mvil.txt"
 printf 'x = 1\n' >"$SRC/etc/app.conf"
@@ -90,15 +93,48 @@ check "only the marked file was restored" test ! -e "$restored$SRC/data/notes.tx
 check "no password on the screen" sh -c '! tmux -S "$1" -f /dev/null capture-pane -p -t app | grep -qF "$2"' sh "$TMUX_SOCK" "$PW"
 keys app Enter
 check "Done closes the wizard: the record lists the restore" wait_for "restore   ok"
+
+# --- over the original: the preview names the file, nothing is written until "original" is typed ---
+printf 'notes, edited since the backup\n' >"$SRC/data/notes.txt"
+cp "$SRC/data/notes.txt" "$T_TMP/notes.edited"
+keys app f
+check "f opens the wizard again" wait_for "step 1 of 7"
+keys app Enter
+wait_for "Which snapshot? (newest first)" >/dev/null
+keys app Enter
+wait_for "Mark what to restore" >/dev/null
+keys app Down
+keys app Enter
+wait_for "In         $SRC/data" >/dev/null
+keys app Down Down Down Space
+check "notes.txt marked" wait_for "[x] notes.txt"
+keys app n
+wait_for "Restore where?" >/dev/null
+keys app Down Down Enter
+check "the summary over the original counts the overwrite" wait_for "1 to overwrite, 0 identical, 0 to create"
+check "the summary names the file it overwrites" wait_for "Overwrites: $SRC/data/notes.txt"
+check "a typed confirmation naming the target is asked" wait_for "type original to confirm"
+keys app Enter
+check "Enter without the word restores nothing" cmp "$T_TMP/notes.edited" "$SRC/data/notes.txt"
+check "the wizard still waits at the summary" wait_for "type original to confirm"
+keys app -l original
+keys app Enter
+check "typed: the restore over the original finishes" wait_for "Outcome    ✓ ok" app 60
+check "the file is back as it was backed up" grep -qx notes "$SRC/data/notes.txt"
+check "the file not marked is untouched" cmp "$T_TMP/orig-big.bin" "$SRC/data/big.bin"
+keys app Enter
+check "the record lists both restores" wait_for "restore   ok"
 keys app q
 check "q quits the console" wait_for "EXIT=0"
 sanitizer_check "no sanitizer report" "$SAN"
 
 run "$LIFEBOAT" -c "$C" drills --json
 printf '%s\n' "$T_OUT" >"$T_TMP/list.json"
-check "drills --json lists the console's restore" python3 -c '
+check "drills --json lists the console's restores" python3 -c '
 import json, sys
-d = json.load(open(sys.argv[1]))[0]
+o = json.load(open(sys.argv[1]))
+assert o[0]["target"] == "/" and o[0]["outcome"] == "ok" and o[0]["files"] == 1, o[0]
+d = o[1]
 assert d["kind"] == "restore" and d["outcome"] == "ok", d
 assert d["files"] == 1 and d["bytes"] == 300000, d
 assert d["scope"] == sys.argv[2] + "/data/big.bin", d
