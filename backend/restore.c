@@ -685,6 +685,10 @@ int restore_plan(struct restore *r, const struct vec *paths, enum restore_target
         strftime(stamp, sizeof(stamp), "%Y-%m-%d-%H%M%S", &tm);
         snprintf(r->v.rec.target, sizeof(r->v.rec.target), "%s/%s-restore-%d",
                  r->cfg->drill.scratch, stamp, (int)getpid());
+        /* a second restore within the same second gets its own directory too */
+        for (int nth = 2; nth < 100 && access(r->v.rec.target, F_OK) == 0; nth++)
+            snprintf(r->v.rec.target, sizeof(r->v.rec.target), "%s/%s-restore-%d-%d",
+                     r->cfg->drill.scratch, stamp, (int)getpid(), nth);
         break;
     }
     case RESTORE_FOLDER:
