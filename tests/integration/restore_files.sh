@@ -124,6 +124,14 @@ check "the chosen file is overwritten with the backup" cmp "$T_TMP/orig/etc/app.
 check "the lost file is back" cmp "$T_TMP/orig/data/big.bin" "$SRC/data/big.bin"
 check "a file not chosen keeps its newer content" grep -q 'notes v2 (newer)' "$SRC/data/notes.txt"
 
+# nested marks count once; a file with the same size but another mtime is not "identical"
+touch -d '2001-02-03 04:05:06' "$SRC/etc/other.conf"
+run LB restore files usb --original --path "$SRC/etc" --path "$SRC/etc/other.conf"
+expect_rc "a preview without --yes exits 2" 2
+expect_out "a path inside a marked directory counts once" "files    2 ("
+check "the scope names the directory only" sh -c 'printf "%s\n" "$1" | grep -qxF "  paths    $2/etc"' sh "$T_OUT" "$SRC"
+expect_out "same size, other mtime is an overwrite" "overwrite  $SRC/etc/other.conf  (same size, other mtime)"
+
 # --- clear errors ---
 run LB restore files usb --path "$SRC/nope.txt"
 expect_rc "a path not in the snapshot exits 2" 2
