@@ -320,6 +320,26 @@ static void step_browse(struct restore_wizard *rw)
     rw->btn_focus = false;
 }
 
+/* name cut (at a character) and padded to w display columns, into out. */
+static void fit(const char *name, int w, char *out, size_t n)
+{
+    size_t len;
+    int dw;
+
+    str_copy(out, n, name);
+    len = strlen(out);
+    while (len && draw_width(out) > w) {
+        do
+            len--;
+        while (len && ((unsigned char)out[len] & 0xC0) == 0x80);
+        out[len] = '\0';
+    }
+    for (dw = draw_width(out); dw < w && len + 1 < n; dw++) {
+        out[len++] = ' ';
+        out[len] = '\0';
+    }
+}
+
 static void browse_rows(struct restore_wizard *rw)
 {
     struct wizard *w = &rw->wz;
@@ -338,7 +358,7 @@ static void browse_rows(struct restore_wizard *rw)
     for (int i = rw->top; i < n && w->nchoices < rw->visible; i++) {
         struct rtree_node *c = row_node(rw, i);
         bool inh, m;
-        char name[600];
+        char name[600], cell[600];
 
         if (!c) {
             wizard_choice(w, "    ../  (up)");
@@ -351,8 +371,12 @@ static void browse_rows(struct restore_wizard *rw)
             clock_fmt_local(c->mtime, tm, sizeof(tm));
             tm[10] = '\0';
         }
-        wizard_choice(w, "%s %-*.*s %9s  %s", !m ? "[ ]" : inh ? "[+]" : "[x]", namew, namew, name,
-                      str_fmt_bytes(c->size, b, sizeof(b)), tm);
+        fit(name, namew, cell, sizeof(cell));
+        wizard_choice(w, "%s %s %9s  %s", !m ? "[ ]" : inh ? "[+]" : "[x]", cell,
+                      c->type == RT_SYMLINK ? "symlink"
+                      : c->type == RT_OTHER ? "-"
+                                            : str_fmt_bytes(c->size, b, sizeof(b)),
+                      tm);
     }
     if (!n)
         wizard_choice(w, "    (empty directory)");
