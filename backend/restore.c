@@ -159,8 +159,7 @@ static int recover_locked(struct store *st, int *recovered, struct lb_err *err)
         return 0;
     if ((rc = store_drills_recent(st, "restore", 50, &list, err)) < 0)
         goto out;
-    vec_foreach(&list, i, dr)
-    {
+    vec_foreach(&list, i, dr) {
         if (strcmp(dr->outcome, "running") != 0 || dr->pid == getpid())
             continue;
         str_copy(dr->outcome, sizeof(dr->outcome), "interrupted");
@@ -180,8 +179,7 @@ out:
     return rc;
 }
 
-int restore_recover(const struct config *cfg, struct store *st, int *recovered,
-                    struct lb_err *err)
+int restore_recover(const struct config *cfg, struct store *st, int *recovered, struct lb_err *err)
 {
     struct runlock *lock = NULL;
     int holder = 0, rc;
@@ -307,14 +305,6 @@ static void restic_error(struct restore *r, const struct spawn_result *res, stru
 
 /* ---- snapshots ---- */
 
-static int cmp_newest(const void *a, const void *b)
-{
-    const struct restic_snapshot *x = *(const struct restic_snapshot *const *)a;
-    const struct restic_snapshot *y = *(const struct restic_snapshot *const *)b;
-
-    return x->time < y->time ? 1 : x->time > y->time ? -1 : 0;
-}
-
 int restore_snapshots(struct restore *r, struct lb_err *err)
 {
     const char *args[] = { "snapshots", "--json" };
@@ -342,12 +332,20 @@ static void snapshots_done(struct restore *r, struct spawn *sp, const struct spa
         return;
     }
     vec_clear(&r->v.snapshots);
-    if (restic_parse_snapshots(out ? out->data : "", out ? out->len : 0, &r->v.snapshots, &e) <
-        0) {
+    if (restic_parse_snapshots(out ? out->data : "", out ? out->len : 0, &r->v.snapshots, &e) < 0) {
         step_failed(r, LB_EPARSE, e.msg);
         return;
     }
-    vec_sort(&r->v.snapshots, cmp_newest);
+    /*
+     * restic prints them oldest first, ordered by their full (nanosecond) time:
+     * reversed, the newest comes first even when two share a second
+     */
+    for (size_t i = 0, j = r->v.snapshots.len; i + 1 < j; i++, j--) {
+        void *t = r->v.snapshots.items[i];
+
+        r->v.snapshots.items[i] = r->v.snapshots.items[j - 1];
+        r->v.snapshots.items[j - 1] = t;
+    }
     set_phase(r, RESTORE_IDLE, "");
     notify(r);
 }
@@ -520,8 +518,7 @@ static int check_repos(struct restore *r, struct lb_err *err)
     char rp[PATH_MAX], dest[PATH_MAX * 2], t[PATH_MAX];
 
     canon(r->v.rec.target, t, sizeof(t));
-    vec_foreach(&r->cfg->repos, i, repo)
-    {
+    vec_foreach(&r->cfg->repos, i, repo) {
         const char *lp = config_repo_local_path(repo);
 
         if (!lp)
@@ -531,10 +528,9 @@ static int check_repos(struct restore *r, struct lb_err *err)
             return lb_err_set(err, LB_EUSAGE,
                               "target %s is inside repo '%s' (%s): restore somewhere else",
                               r->v.rec.target, repo->name, lp);
-        vec_foreach(&r->v.items, k, it)
-        {
-            snprintf(dest, sizeof(dest), "%s%s",
-                     r->v.target_kind == RESTORE_ORIGINAL ? "" : t, it->node->path);
+        vec_foreach(&r->v.items, k, it) {
+            snprintf(dest, sizeof(dest), "%s%s", r->v.target_kind == RESTORE_ORIGINAL ? "" : t,
+                     it->node->path);
             if (path_within(dest, rp)) {
                 char *shown = xstrdup(it->node->path);
 
@@ -585,8 +581,7 @@ static void scope_text(struct restore *r)
         str_copy(r->v.rec.scope, sizeof(r->v.rec.scope), "everything");
         return;
     }
-    vec_foreach(&r->includes, i, p)
-    {
+    vec_foreach(&r->includes, i, p) {
         if (b.len + strlen(p) + 2 > sizeof(r->v.rec.scope) - 24) {
             buf_printf(&b, " (+%zu more)", r->includes.len - i);
             break;
@@ -631,8 +626,7 @@ int restore_plan(struct restore *r, const struct vec *paths, enum restore_target
         return plan_fail(r, err);
     }
     /* the selected nodes, without those inside another selected one */
-    vec_foreach(paths, i, p)
-    {
+    vec_foreach(paths, i, p) {
         n = rtree_find(r->v.tree, p);
         if (!n) {
             char *shown = xstrdup(p);
@@ -654,8 +648,9 @@ int restore_plan(struct restore *r, const struct vec *paths, enum restore_target
         bool inside = false;
 
         n = tops.items[i];
-        vec_foreach(&tops, k, o) if (k != i && (rtree_within(n, o) && (n != o || k < i)))
-            inside = true;
+        vec_foreach(&tops, k, o)
+            if (k != i && (rtree_within(n, o) && (n != o || k < i)))
+                inside = true;
         if (inside)
             continue;
         if (n == r->v.tree->root)
@@ -710,8 +705,7 @@ int restore_plan(struct restore *r, const struct vec *paths, enum restore_target
     }
 
     /* the preview */
-    vec_foreach(&files, i, n)
-    {
+    vec_foreach(&files, i, n) {
         struct restore_item *it = xcalloc(1, sizeof(*it));
 
         it->node = n;
@@ -770,8 +764,7 @@ static void measure(struct restore *r)
 
     if (r->v.items.len > MEASURE_MAX)
         return;
-    vec_foreach(&r->v.items, i, it)
-    {
+    vec_foreach(&r->v.items, i, it) {
         dest_of(r, it->node->path, dest, sizeof(dest));
         if (lstat(dest, &sb) < 0)
             continue;
@@ -846,8 +839,7 @@ int restore_go(struct restore *r, struct lb_err *err)
     args[n++] = r->v.rec.snapshot_id;
     args[n++] = "--target";
     args[n++] = r->v.rec.target;
-    vec_foreach(&r->includes, i, p)
-    {
+    vec_foreach(&r->includes, i, p) {
         char *pat = restore_include_pattern(p);
 
         vec_push(&pats, pat);
@@ -903,8 +895,7 @@ static void restore_done(struct restore *r, const struct spawn_result *res)
     }
     r->v.rec.files = 0;
     r->v.rec.bytes = 0;
-    vec_foreach(&r->v.items, i, it)
-    {
+    vec_foreach(&r->v.items, i, it) {
         dest_of(r, it->node->path, dest, sizeof(dest));
         if (lstat(dest, &sb) < 0) {
             missing++;
@@ -950,6 +941,8 @@ static void on_exit_cb(struct spawn *sp, const struct spawn_result *res, void *a
         restore_free(r);
         return;
     }
+    if (ph == RESTORE_DONE)
+        return; /* closed already (restore_free_sync) */
     if ((r->cancelled || res->cancelled) && !r->tree_err.code) {
         r->cancelled = false;
         if (ph == RESTORE_RUNNING) {
@@ -1022,7 +1015,8 @@ struct restore *restore_new(struct loop *loop, const struct config *cfg, struct 
         size_t i;
         struct repo_cfg *rc;
 
-        vec_foreach(&cfg->repos, i, rc) buf_printf(&names, "%s%s", i ? ", " : "", rc->name);
+        vec_foreach(&cfg->repos, i, rc)
+            buf_printf(&names, "%s%s", i ? ", " : "", rc->name);
         lb_err_set(err, LB_ENOTFOUND, "no repo '%s' in %s (repos: %s)", repo_name ? repo_name : "",
                    cfg->path ? cfg->path : "the config", names.len ? buf_cstr(&names) : "none");
         buf_release(&names);
@@ -1047,8 +1041,7 @@ struct restore *restore_new(struct loop *loop, const struct config *cfg, struct 
     if (runlock_try(NULL, "restore", &r->lock, &holder, err) < 0) {
         if (err->code == LB_EBUSY)
             lb_err_set(err, LB_EBUSY,
-                       "another restore is running (pid %d): wait for it or stop it first",
-                       holder);
+                       "another restore is running (pid %d): wait for it or stop it first", holder);
         restore_free(r);
         return NULL;
     }
@@ -1103,6 +1096,30 @@ void restore_free(struct restore *r)
     buf_release(&r->err_text);
     buf_release(&r->phases);
     free(r);
+}
+
+void restore_free_sync(struct restore *r)
+{
+    if (r && r->sp) {
+        r->on_update = NULL;
+        if (r->v.phase == RESTORE_RUNNING) {
+            char msg[1200];
+
+            snprintf(msg, sizeof(msg),
+                     "the console closed while the restore ran; %s may hold part of the files",
+                     r->v.rec.target);
+            r->v.rec.rto_ms = loop_now_ms(r->loop) - r->v.started_ms;
+            finish(r, "interrupted", msg);
+        } else if (r->v.rec.id) {
+            finish(r, "interrupted", "the console closed while the snapshot was read");
+        }
+        r->v.phase = RESTORE_DONE;
+        spawn_signal(r->sp, SIGINT); /* restic removes its lock and exits */
+        spawn_cancel(r->sp);         /* SIGTERM, then SIGKILL after the grace period */
+        while (r->sp)
+            loop_run_once(r->loop, 100);
+    }
+    restore_free(r);
 }
 
 const struct restore_view *restore_view(const struct restore *r)

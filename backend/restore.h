@@ -48,11 +48,11 @@ struct restore;
 enum restore_target { RESTORE_SCRATCH, RESTORE_FOLDER, RESTORE_ORIGINAL };
 
 enum restore_phase {
-    RESTORE_IDLE,     /* nothing running; see what the view holds */
+    RESTORE_IDLE,      /* nothing running; see what the view holds */
     RESTORE_SNAPSHOTS, /* restic snapshots */
-    RESTORE_LISTING,  /* restic ls */
-    RESTORE_RUNNING,  /* restic restore */
-    RESTORE_DONE,     /* the record is final */
+    RESTORE_LISTING,   /* restic ls */
+    RESTORE_RUNNING,   /* restic restore */
+    RESTORE_DONE,      /* the record is final */
 };
 
 /* What a restored file is to its target path, from the preview. */
@@ -70,24 +70,24 @@ struct restore_opts {
 
 struct restore_view {
     enum restore_phase phase;
-    struct store_drill rec;  /* kind "restore"; rec.id 0 until written */
-    struct vec snapshots;    /* struct restic_snapshot *, newest first (restore_snapshots) */
-    struct rtree *tree;      /* after restore_list (NULL before) */
-    char snapshot_arg[65];   /* as asked ("latest" or an id prefix) */
+    struct store_drill rec; /* kind "restore"; rec.id 0 until written */
+    struct vec snapshots;   /* struct restic_snapshot *, newest first (restore_snapshots) */
+    struct rtree *tree;     /* after restore_list (NULL before) */
+    char snapshot_arg[65];  /* as asked ("latest" or an id prefix) */
     /* the plan */
     enum restore_target target_kind;
-    struct vec items;        /* struct restore_item *, every non-directory in scope */
+    struct vec items; /* struct restore_item *, every non-directory in scope */
     uint64_t scope_bytes, scope_files;
     size_t n_create, n_overwrite, n_identical;
-    uint64_t free_bytes;     /* free at the target (0 unknown) */
+    uint64_t free_bytes; /* free at the target (0 unknown) */
     bool planned;
     /* progress */
     uint64_t bytes_done;
-    double rate;             /* bytes/s */
-    int64_t eta_s;           /* -1 unknown */
-    int64_t started_ms;      /* loop time restic restore started */
+    double rate;        /* bytes/s */
+    int64_t eta_s;      /* -1 unknown */
+    int64_t started_ms; /* loop time restic restore started */
     char step_text[160];
-    struct lb_err error;     /* the last failure of a step (listing, snapshots) */
+    struct lb_err error; /* the last failure of a step (listing, snapshots) */
 };
 
 /*
@@ -100,14 +100,20 @@ struct restore *restore_new(struct loop *loop, const struct config *cfg, struct 
                             const char *repo_name, const struct restore_opts *opts,
                             void (*on_update)(struct restore *r, void *arg), void *arg,
                             struct lb_err *err);
-/* Free. A restore still running is stopped and recorded interrupted (files it wrote stay). */
+/*
+ * Free. A restore still running is stopped and recorded interrupted (files
+ * it wrote stay); its child ends later from the loop, which frees the rest.
+ */
 void restore_free(struct restore *r);
+/* The same, but turns the loop until the child is gone (shutdown: nothing outlives the loop). */
+void restore_free_sync(struct restore *r);
 const struct restore_view *restore_view(const struct restore *r);
 const struct repo_cfg *restore_repo(const struct restore *r);
 
 /* Read the repo's snapshots (async; view.snapshots; view.error on failure). */
 int restore_snapshots(struct restore *r, struct lb_err *err);
-/* List snapshot ("latest", NULL = latest, or an id) into view.tree (async; view.error on failure). */
+/* List snapshot ("latest", NULL = latest, or an id) into view.tree (async; view.error on failure).
+ */
 int restore_list(struct restore *r, const char *snapshot, struct lb_err *err);
 /*
  * Plan a restore of paths (absolute paths of the listed snapshot, char *)
@@ -134,8 +140,7 @@ bool restore_busy(const struct restore *r);
  * (takes the restore lock for the moment; a restore running now is left).
  * *recovered: how many. Never removes files.
  */
-int restore_recover(const struct config *cfg, struct store *st, int *recovered,
-                    struct lb_err *err);
+int restore_recover(const struct config *cfg, struct store *st, int *recovered, struct lb_err *err);
 
 /* Escape restic's --include glob characters (* ? [ \) in path (new string). */
 char *restore_include_pattern(const char *path);

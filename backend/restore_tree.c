@@ -160,7 +160,8 @@ static bool normalise(const char *in, char *out, size_t n, size_t *outlen)
     return true;
 }
 
-/* The directory at path (normalised), made up with its missing parents. NULL: a file is in the way. */
+/* The directory at path (normalised), made up with its missing parents. NULL: a file is in the way.
+ */
 static struct rtree_node *ensure_dir(struct rtree *t, const char *path, size_t len)
 {
     struct rtree_node *n = lookup(t, path, len), *parent;
@@ -238,8 +239,7 @@ static void snapshot_line(struct rtree *t, json_t *j)
         str_copy(t->hostname, sizeof(t->hostname), host);
         str_sanitize(t->hostname);
     }
-    json_array_foreach(paths, i, p)
-    {
+    json_array_foreach(paths, i, p) {
         if (json_is_string(p) && t->paths.len < 1024) {
             char *s = xstrdup(json_string_value(p));
 
@@ -346,8 +346,7 @@ static void finish_node(struct rtree_node *n)
     n->size = 0;
     n->files = 0;
     vec_sort(&n->children, cmp_nodes);
-    vec_foreach(&n->children, i, c)
-    {
+    vec_foreach(&n->children, i, c) {
         finish_node(c);
         n->size += c->size;
         n->files += c->files;
@@ -409,5 +408,6 @@ void rtree_collect(struct rtree_node *node, struct vec *out)
         vec_push(out, node);
         return;
     }
-    vec_foreach(&node->children, i, c) rtree_collect(c, out);
+    vec_foreach(&node->children, i, c)
+        rtree_collect(c, out);
 }

@@ -26,16 +26,16 @@
 enum rtree_type { RT_DIR, RT_FILE, RT_SYMLINK, RT_OTHER };
 
 struct rtree_node {
-    char *path;   /* absolute path in the snapshot, as restic printed it ("/" for the root) */
-    char *name;   /* last component, as printed ("" for the root) */
-    char *shown;  /* name with control characters replaced, for the screen */
+    char *path;  /* absolute path in the snapshot, as restic printed it ("/" for the root) */
+    char *name;  /* last component, as printed ("" for the root) */
+    char *shown; /* name with control characters replaced, for the screen */
     enum rtree_type type;
     uint64_t size;  /* a file's size; a directory: the sum of every file below (rtree_finish) */
     uint64_t files; /* a directory: how many files below (rtree_finish); a file: 1 */
     time_t mtime;   /* 0 unknown */
     long mtime_ns;
-    unsigned perm;  /* permission bits (mode & 07777) */
-    bool listed;    /* its own line was seen (false: made up as a parent) */
+    unsigned perm; /* permission bits (mode & 07777) */
+    bool listed;   /* its own line was seen (false: made up as a parent) */
     struct rtree_node *parent;
     struct vec children; /* struct rtree_node * (owned through the tree), sorted by rtree_finish */
 };

@@ -184,16 +184,16 @@ static int print_level(const struct restore_view *v, const char *path, bool json
         json_object_set_new(sn, "hostname", json_string(t->hostname));
         json_object_set_new(o, "snapshot", sn);
         json_object_set_new(o, "path", json_string(n->path));
-        vec_foreach(list, i, c)
-        {
+        vec_foreach(list, i, c) {
             json_t *e = json_object();
 
             json_object_set_new(e, "name", json_string(c->shown));
             json_object_set_new(e, "path", json_string(c->path));
-            json_object_set_new(e, "type", json_string(c->type == RT_DIR       ? "dir"
-                                                       : c->type == RT_FILE    ? "file"
-                                                       : c->type == RT_SYMLINK ? "symlink"
-                                                                               : "other"));
+            json_object_set_new(e, "type",
+                                json_string(c->type == RT_DIR       ? "dir"
+                                            : c->type == RT_FILE    ? "file"
+                                            : c->type == RT_SYMLINK ? "symlink"
+                                                                    : "other"));
             json_object_set_new(e, "size", json_integer((json_int_t)c->size));
             if (c->type == RT_DIR)
                 json_object_set_new(e, "files", json_integer((json_int_t)c->files));
@@ -219,8 +219,7 @@ static int print_level(const struct restore_view *v, const char *path, bool json
                n->shown);
         return 0;
     }
-    vec_foreach(&n->children, i, c)
-    {
+    vec_foreach(&n->children, i, c) {
         tb[0] = '\0';
         if (c->mtime) {
             clock_fmt_local(c->mtime, tb, sizeof(tb));
@@ -261,8 +260,7 @@ static void print_preview(FILE *f, const struct restore *r)
         size_t shown = 0, total = 0, i;
         struct restore_item *it;
 
-        vec_foreach(&v->items, i, it)
-        {
+        vec_foreach(&v->items, i, it) {
             char *p;
 
             if (it->effect != order[k])
@@ -415,8 +413,10 @@ int cmd_restore_files(struct cli *cli, int argc, char **argv)
         rc = print_level(restore_view(c.r), paths.len ? paths.items[0] : "/", json);
         goto out_sig;
     }
-    if (restore_plan(c.r, &paths, original ? RESTORE_ORIGINAL : target ? RESTORE_FOLDER
-                                                                       : RESTORE_SCRATCH,
+    if (restore_plan(c.r, &paths,
+                     original ? RESTORE_ORIGINAL
+                     : target ? RESTORE_FOLDER
+                              : RESTORE_SCRATCH,
                      target, &err) < 0) {
         cli_error("%s", err.msg);
         rc = finish_cli(&c, EXIT_FAIL);

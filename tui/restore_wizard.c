@@ -100,6 +100,8 @@ void restore_wizard_free(struct restore_wizard *rw)
 {
     if (!rw)
         return;
+    restore_free_sync(rw->r); /* the console ends: wait for restic to stop */
+    rw->r = NULL;
     close_restore(rw);
     vec_release(&rw->marks);
     free(rw);
@@ -132,8 +134,7 @@ static void step_repo(struct restore_wizard *rw)
     struct repo_cfg *repo;
 
     wizard_step(w, RS_REPO, "Restore files from which repository?");
-    vec_foreach(&rw->app->cfg->repos, i, repo)
-    {
+    vec_foreach(&rw->app->cfg->repos, i, repo) {
         const char *lp = config_repo_local_path(repo);
 
         wizard_choice(w, "%-16s %s", repo->name,
@@ -170,8 +171,9 @@ static void repo_next(struct restore_wizard *rw)
     busy(rw, true);
     w->busy = true;
     w->next_ok = false;
-    wizard_note(w, EL_DIM, "restic reads the repo's snapshots with its password from the "
-                           "configured source...");
+    wizard_note(w, EL_DIM,
+                "restic reads the repo's snapshots with its password from the "
+                "configured source...");
 }
 
 /* ---- step 2: the snapshot ---- */
@@ -244,8 +246,7 @@ static bool is_marked(const struct restore_wizard *rw, const struct rtree_node *
     const struct rtree_node *m;
 
     *inherited = false;
-    vec_foreach(&rw->marks, i, m)
-    {
+    vec_foreach(&rw->marks, i, m) {
         if (m == n)
             return true;
         if (rtree_within(n, m))
@@ -277,12 +278,13 @@ static void marks_text(const struct restore_wizard *rw, char *out, size_t n)
     const struct rtree_node *m, *o;
     char b[32];
 
-    vec_foreach(&rw->marks, i, m)
-    {
+    vec_foreach(&rw->marks, i, m) {
         bool inside = false;
         size_t k;
 
-        vec_foreach(&rw->marks, k, o) if (o != m && rtree_within(m, o)) inside = true;
+        vec_foreach(&rw->marks, k, o)
+            if (o != m && rtree_within(m, o))
+                inside = true;
         if (!inside) {
             bytes += m->size;
             files += m->files;
@@ -315,8 +317,7 @@ static void step_browse(struct restore_wizard *rw)
     wizard_row(w, "In", EL_TITLE, "%s", rw->cwd->path);
     wizard_row(w, "Marked", rw->marks.len ? EL_STATUS_OK : EL_DIM, "%s", "");
     marks_text(rw, w->rows[2].value, sizeof(w->rows[2].value));
-    wizard_note(w, EL_DIM,
-                "Enter: open dir  Backspace: up  Space: mark  n: next  Tab: buttons");
+    wizard_note(w, EL_DIM, "Enter: open dir  Backspace: up  Space: mark  n: next  Tab: buttons");
     rw->btn_focus = false;
 }
 
@@ -372,7 +373,11 @@ static void browse_rows(struct restore_wizard *rw)
             tm[10] = '\0';
         }
         fit(name, namew, cell, sizeof(cell));
-        wizard_choice(w, "%s %s %9s  %s", !m ? "[ ]" : inh ? "[+]" : "[x]", cell,
+        wizard_choice(w, "%s %s %9s  %s",
+                      !m    ? "[ ]"
+                      : inh ? "[+]"
+                            : "[x]",
+                      cell,
                       c->type == RT_SYMLINK ? "symlink"
                       : c->type == RT_OTHER ? "-"
                                             : str_fmt_bytes(c->size, b, sizeof(b)),
@@ -518,7 +523,8 @@ static void target_next(struct restore_wizard *rw)
     int rc;
 
     rw->target_sel = w->sel;
-    vec_foreach(&rw->marks, i, m) vec_push(&paths, m->path);
+    vec_foreach(&rw->marks, i, m)
+        vec_push(&paths, m->path);
     rc = restore_plan(rw->r, &paths, t, t == RESTORE_FOLDER ? str_trim(rw->folder.text) : NULL,
                       &err);
     vec_release(&paths);
@@ -549,13 +555,12 @@ static void target_next(struct restore_wizard *rw)
         wizard_row(w, "Files", EL_NORMAL, "%llu (%s)", (unsigned long long)v->scope_files,
                    str_fmt_bytes(v->scope_bytes, b1, sizeof(b1)));
         wizard_row(w, "Preview", v->n_overwrite ? EL_STATUS_WARN : EL_STATUS_OK,
-                   "%zu to overwrite, %zu identical, %zu to create", v->n_overwrite,
-                   v->n_identical, v->n_create);
+                   "%zu to overwrite, %zu identical, %zu to create", v->n_overwrite, v->n_identical,
+                   v->n_create);
         if (v->free_bytes)
             wizard_row(w, "Free there", EL_NORMAL, "%s",
                        str_fmt_bytes(v->free_bytes, b2, sizeof(b2)));
-        vec_foreach(&v->items, i, it)
-        {
+        vec_foreach(&v->items, i, it) {
             if (it->effect != RFX_OVERWRITE)
                 continue;
             if (shown < 4)

@@ -7,6 +7,8 @@
 # restored file equals the source and `lifeboat drills --json` lists it.
 # Then over the original location: the summary names the overwritten file,
 # Enter alone writes nothing, typing "original" restores exactly that file.
+# Last, the terminal closes while restic restores: the record says
+# interrupted and the console leaves no leak behind.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/tmux.sh"
 
@@ -56,8 +58,8 @@ check "f opens the restore wizard" wait_for "step 1 of 7"
 check "step 1 offers the repo" wait_for "usb              local"
 keys app Enter
 check "step 2 lists the snapshots" wait_for "Which snapshot? (newest first)"
-check "the newest snapshot comes first, with its host" sh -c '
-    tmux -S "$1" -f /dev/null capture-pane -p -t app | grep "▸" | grep -q newhost' sh "$TMUX_SOCK"
+newest_first() { screen app | grep "▸" | grep -q newhost; }
+check "the newest snapshot comes first, with its host" wait_until newest_first
 check "the older one is listed too" wait_for "oldhost"
 keys app Enter
 check "step 3 shows the snapshot's tree" wait_for "Mark what to restore"
@@ -128,11 +130,48 @@ keys app q
 check "q quits the console" wait_for "EXIT=0"
 sanitizer_check "no sanitizer report" "$SAN"
 
+# --- the terminal closes while restic restores: the record says interrupted ---
+cat >"$T_TMP/pwcmd.sh" <<EOF
+#!/bin/sh
+if [ -e "$T_TMP/slow" ]; then rm -f "$T_TMP/slow"; echo \$\$ >"$T_TMP/sleep.pid"; exec sleep 60; fi
+cat "$T_TMP/repo.pass"
+EOF
+sed "s|^password_file = .*|password_command = sh $T_TMP/pwcmd.sh|" "$C" >"$T_TMP/slow.conf"
+chmod 600 "$T_TMP/slow.conf"
+SAN2=$T_TMP/san2
+# shellcheck disable=SC2046
+tmux_start app2 80 24 "$LIFEBOAT -c $T_TMP/slow.conf" HOME="$HOME" XDG_STATE_HOME="$XDG_STATE_HOME" \
+    XDG_CONFIG_HOME="$XDG_CONFIG_HOME" XDG_CACHE_HOME="$XDG_CACHE_HOME" \
+    RESTIC_CACHE_DIR="$RESTIC_CACHE_DIR" $(sanitizer_env "$SAN2")
+wait_for "1 Overview" app2 >/dev/null
+keys app2 7 f Enter
+wait_for "Which snapshot? (newest first)" app2 >/dev/null
+keys app2 Enter
+wait_for "Mark what to restore" app2 >/dev/null
+keys app2 Down Down Space n
+wait_for "Restore where?" app2 >/dev/null
+keys app2 Enter
+wait_for "Summary: nothing has been restored yet" app2 >/dev/null
+: >"$T_TMP/slow" # the next password asked for is restic restore's: it hangs
+keys app2 Enter
+check "the restore runs" wait_for "Restoring" app2
+PANE=app2 wait_until test -s "$T_TMP/sleep.pid"
+tm kill-session -t app2 # the terminal goes away (SIGHUP)
+wait_until sh -c '! kill -0 "$1" 2>/dev/null' sh "$(cat "$T_TMP/sleep.pid")"
+run "$LIFEBOAT" -c "$C" drills --json
+printf '%s\n' "$T_OUT" >"$T_TMP/after.json"
+check "the restore cut short is recorded interrupted" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))[0]
+assert d["kind"] == "restore" and d["outcome"] == "interrupted", d
+assert "may hold part of the files" in d["error"], d' "$T_TMP/after.json"
+sanitizer_check "no sanitizer report after the terminal closed" "$SAN2"
+
 run "$LIFEBOAT" -c "$C" drills --json
 printf '%s\n' "$T_OUT" >"$T_TMP/list.json"
 check "drills --json lists the console's restores" python3 -c '
 import json, sys
-o = json.load(open(sys.argv[1]))
+o = json.load(open(sys.argv[1]))[1:]
 assert o[0]["target"] == "/" and o[0]["outcome"] == "ok" and o[0]["files"] == 1, o[0]
 d = o[1]
 assert d["kind"] == "restore" and d["outcome"] == "ok", d

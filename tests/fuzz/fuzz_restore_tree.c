@@ -30,8 +30,7 @@ static void check_node(const struct rtree *t, const struct rtree_node *n)
     for (const unsigned char *p = (const unsigned char *)n->shown; *p; p++)
         if (*p < 0x20 || *p == 0x7f)
             abort();
-    vec_foreach(&n->children, i, c)
-    {
+    vec_foreach(&n->children, i, c) {
         if (c->parent != n || n->type != RT_DIR)
             abort();
         check_node(t, c);

@@ -2,7 +2,8 @@
  * Unit tests for backend/restore_tree.c: the tree built from real
  * `restic ls --json` output of restic 0.14 (tests/fixtures/restic/ls-0.14.json),
  * lines in another order, repeats and garbage, names sanitized for display
- * while paths stay exact, the node limit, and restic --include escaping.
+ * while paths stay exact, the node limit, restic --include escaping, and the
+ * order of snapshots made within one second (the wizard lists newest first).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +18,7 @@
 #include "backend/base/buf.h"
 #include "backend/base/vec.h"
 #include "backend/base/xalloc.h"
+#include "backend/restic.h"
 #include "backend/restore.h"
 #include "backend/restore_tree.h"
 
@@ -56,8 +58,14 @@ static void test_fixture_tree(void **state)
     struct rtree *t = NULL;
     struct lb_err err = { 0 };
     struct rtree_node *data, *n;
-    static const char *const order[] = { "empty", "sub", "a.txt", "e\033[31mvil.txt", "link",
-                                         "\xc3\xbc" "n\xc3\xaf" "code.txt" };
+    static const char *const order[] = { "empty",
+                                         "sub",
+                                         "a.txt",
+                                         "e\033[31mvil.txt",
+                                         "link",
+                                         "\xc3\xbc"
+                                         "n\xc3\xaf"
+                                         "code.txt" };
 
     (void)state;
     assert_int_equal(rtree_parse(text, len, &t, &err), 0);
@@ -98,7 +106,9 @@ static void test_fixture_tree(void **state)
     assert_null(strchr(n->shown, '\033'));
     assert_string_equal(n->shown, "e?[31mvil.txt");
     /* UTF-8 names are shown as they are */
-    n = rtree_find(t, "/tmp/fx/data/\xc3\xbc" "n\xc3\xaf" "code.txt");
+    n = rtree_find(t, "/tmp/fx/data/\xc3\xbc"
+                      "n\xc3\xaf"
+                      "code.txt");
     assert_non_null(n);
     assert_string_equal(n->shown, n->name);
 
@@ -242,12 +252,43 @@ static void test_include_pattern(void **state)
     free(p);
 }
 
+/* restore files lists snapshots newest first: two made within one second keep their order */
+static void test_snapshots_same_second(void **state)
+{
+    static const char json[] =
+        "[{\"time\":\"2026-11-27T00:07:06.9Z\",\"tree\":\"t\",\"paths\":[\"/a\"],"
+        "\"hostname\":\"newer\",\"id\":"
+        "\"1111111111111111111111111111111111111111111111111111111111111111\"},"
+        "{\"time\":\"2026-11-27T00:07:06.123456789Z\",\"tree\":\"t\",\"paths\":[\"/a\"],"
+        "\"hostname\":\"older\",\"id\":"
+        "\"ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff\"}]";
+    struct vec v = VEC_INIT(restic_snapshot_free);
+    struct lb_err err = { 0 };
+    const struct restic_snapshot *a, *b;
+
+    (void)state;
+    assert_int_equal(restic_parse_snapshots(json, strlen(json), &v, &err), 0);
+    assert_int_equal(v.len, 2);
+    a = v.items[0];
+    b = v.items[1];
+    assert_string_equal(a->hostname, "older"); /* oldest first, by the full time */
+    assert_string_equal(b->hostname, "newer");
+    assert_int_equal(a->time, b->time);
+    assert_int_equal(a->time_ns, 123456789);
+    assert_int_equal(b->time_ns, 900000000);
+    vec_release(&v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fixture_tree),  cmocka_unit_test(test_collect),
-        cmocka_unit_test(test_out_of_order_and_garbage), cmocka_unit_test(test_limit),
-        cmocka_unit_test(test_many_in_one_dir), cmocka_unit_test(test_include_pattern),
+        cmocka_unit_test(test_fixture_tree),
+        cmocka_unit_test(test_collect),
+        cmocka_unit_test(test_out_of_order_and_garbage),
+        cmocka_unit_test(test_limit),
+        cmocka_unit_test(test_many_in_one_dir),
+        cmocka_unit_test(test_include_pattern),
+        cmocka_unit_test(test_snapshots_same_second),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
