@@ -28,6 +28,7 @@
 #include "backend/config.h"
 #include "backend/loop.h"
 #include "backend/restic.h"
+#include "backend/restore_tree.h"
 #include "backend/runlock.h"
 #include "backend/spawn.h"
 
@@ -68,8 +69,8 @@ struct drill {
 
     struct drill_view v;
     struct vec files; /* struct drill_file * in scope */
-    uint64_t all_bytes;
-    bool snapshot_seen;
+    struct rtree *tree; /* the restore point's listing while it is read (restore_tree.c) */
+    struct lb_err tree_err;
 
     struct spawn *sp;
     struct buf err_text; /* restic's stderr, bounded */
@@ -246,17 +247,24 @@ int drills_recover(const struct config *cfg, struct store *st, int *recovered, s
 {
     struct vec list = VEC_INIT(free);
     struct store_drill *dr;
+    struct runlock *lock = NULL;
+    struct lb_err e2 = { 0 };
     size_t i;
-    int rc;
+    int rc, holder = 0;
 
     *recovered = 0;
     if (!st)
         return 0;
+    /* a drill running in another process holds the lock: its record is live */
+    if (runlock_try(NULL, "drill", &lock, &holder, &e2) < 0 && holder != getpid())
+        return e2.code == LB_EBUSY ? lb_err_set(err, LB_EBUSY, "%s", e2.msg) : 0;
     if ((rc = store_drills_recent(st, NULL, 50, &list, err)) < 0)
         goto out;
     vec_foreach(&list, i, dr)
     {
-        if (strcmp(dr->outcome, "running") != 0 || dr->pid == getpid())
+        /* restores (backend/restore.c) are recovered under their own lock */
+        if (strcmp(dr->outcome, "running") != 0 || dr->pid == getpid() ||
+            !strcmp(dr->kind, "restore"))
             continue;
         str_copy(dr->outcome, sizeof(dr->outcome), "interrupted");
         if (!dr->ended)
@@ -278,6 +286,7 @@ int drills_recover(const struct config *cfg, struct store *st, int *recovered, s
             (*recovered)++;
     }
 out:
+    runlock_release(lock);
     vec_release(&list);
     return rc;
 }
@@ -310,7 +319,7 @@ static int run_restic(struct drill *d, const char *const *args, int64_t timeout_
     o.kill_grace_ms = KILL_GRACE_MS;
     o.capture = capture;
     o.capture_max = capture_max;
-    o.max_output = capture ? capture_max + 1 : 0;
+    o.max_output = capture ? capture_max + 1 : (size_t)4 << 30; /* ls of a big snapshot */
     o.on_line = capture ? NULL : on_line;
     o.on_exit = on_exit_cb;
     o.arg = d;
@@ -429,6 +438,7 @@ int drill_inspect(struct drill *d, struct lb_err *err)
     d->started_ms = loop_now_ms(d->loop);
     record(d); /* from here on a record exists, whatever happens */
     set_phase(d, DRILL_INSPECT, "reading the restore point and its file list");
+    d->tree = rtree_new();
     if ((rc = run_restic(d, args, LS_TIMEOUT_MS, false, 0, err)) < 0) {
         finish(d, "failed", err->msg);
         return rc;
@@ -437,56 +447,48 @@ int drill_inspect(struct drill *d, struct lb_err *err)
     return 0;
 }
 
-/* One line of `restic ls --json`: the snapshot first, then nodes. */
-static void ls_line(struct drill *d, const char *line, size_t len)
+/* One line of `restic ls --json` into the tree (the parser restore files uses too). */
+static void ls_line(struct drill *d, struct spawn *sp, const char *line, size_t len)
 {
-    json_t *j = json_loadb(line, len, 0, NULL);
-    const char *st, *type, *path;
-
-    if (!j)
+    if (!d->tree || d->tree_err.code)
         return;
-    st = json_string_value(json_object_get(j, "struct_type"));
-    if (st && !strcmp(st, "snapshot")) {
-        const char *id = json_string_value(json_object_get(j, "id"));
-        const char *t = json_string_value(json_object_get(j, "time"));
-        json_t *paths = json_object_get(j, "paths"), *p;
-        size_t i;
-        time_t tt;
-        int off;
-
-        if (id)
-            str_copy(d->v.rec.snapshot_id, sizeof(d->v.rec.snapshot_id), id);
-        if (t && clock_parse_rfc3339(t, &tt, &off) == 0)
-            d->v.rec.snapshot_time = tt;
-        json_array_foreach(paths, i, p)
-        {
-            if (json_is_string(p)) {
-                char *s = xstrdup(json_string_value(p));
-
-                str_sanitize(s);
-                vec_push(&d->v.snapshot_paths, s);
-            }
-        }
-        d->snapshot_seen = true;
-    } else if (st && !strcmp(st, "node")) {
-        type = json_string_value(json_object_get(j, "type"));
-        path = json_string_value(json_object_get(j, "path"));
-        if (type && path && !strcmp(type, "file")) {
-            uint64_t size = (uint64_t)json_integer_value(json_object_get(j, "size"));
-
-            d->all_bytes += size;
-            if (!d->include || path_within(path, d->include)) {
-                struct drill_file *f = xcalloc(1, sizeof(*f));
-
-                f->path = xstrdup(path);
-                f->size = size;
-                vec_push(&d->files, f);
-                d->v.scope_bytes += size;
-                d->v.scope_files++;
-            }
-        }
+    if (rtree_feed(d->tree, line, len, &d->tree_err) < 0) {
+        spawn_signal(sp, SIGINT);
+        spawn_cancel(sp);
     }
-    json_decref(j);
+}
+
+/* The listing read: the restore point, its size, the files in scope (regular files only). */
+static void take_listing(struct drill *d)
+{
+    struct rtree *t = d->tree;
+    struct rtree_node *top, *n;
+    struct vec all = VEC_INIT(NULL);
+    size_t i;
+    const char *p;
+
+    rtree_finish(t);
+    str_copy(d->v.rec.snapshot_id, sizeof(d->v.rec.snapshot_id), t->snapshot_id);
+    d->v.rec.snapshot_time = t->snapshot_time;
+    vec_foreach(&t->paths, i, p) vec_push(&d->v.snapshot_paths, xstrdup(p));
+    d->v.rec.full_bytes = t->root->size;
+    top = d->include ? rtree_find(t, d->include) : t->root;
+    if (top)
+        rtree_collect(top, &all);
+    vec_foreach(&all, i, n)
+    {
+        struct drill_file *f;
+
+        if (n->type != RT_FILE)
+            continue;
+        f = xcalloc(1, sizeof(*f));
+        f->path = xstrdup(n->path);
+        f->size = n->size;
+        vec_push(&d->files, f);
+        d->v.scope_bytes += n->size;
+        d->v.scope_files++;
+    }
+    vec_release(&all);
 }
 
 static void on_line(struct spawn *sp, enum spawn_stream stream, const char *line, size_t len,
@@ -495,7 +497,6 @@ static void on_line(struct spawn *sp, enum spawn_stream stream, const char *line
     struct drill *d = arg;
     unsigned long long n;
 
-    (void)sp;
     if (stream == SPAWN_STDERR) {
         if (d->err_text.len < 4000) {
             buf_append(&d->err_text, line, len);
@@ -506,7 +507,7 @@ static void on_line(struct spawn *sp, enum spawn_stream stream, const char *line
     if (cut)
         return;
     if (d->v.phase == DRILL_INSPECT) {
-        ls_line(d, line, len);
+        ls_line(d, sp, line, len);
     } else if (d->v.phase == DRILL_RESTORE) {
         const char *p = strstr(line, "finished verifying ");
         char *end;
@@ -589,17 +590,28 @@ static void inspect_done(struct drill *d, const struct spawn_result *res)
     struct statvfs sv;
     char b1[32], msg[1200];
 
+    if (d->tree_err.code) {
+        snprintf(msg, sizeof(msg), "cannot read the restore point: %s", d->tree_err.msg);
+        finish(d, "failed", msg);
+        return;
+    }
     if (!res->exited || res->status != 0) {
         restic_failed(d, res, "cannot read the restore point");
         return;
     }
-    if (!d->snapshot_seen) {
+    if (res->output_capped) {
+        finish(d, "failed", "cannot read the restore point: its file list is too long");
+        return;
+    }
+    if (!d->tree->snapshot_seen) {
         snprintf(msg, sizeof(msg), "repo '%s' has no snapshot '%s' to restore", d->repo->name,
                  d->snapshot);
         finish(d, "failed", msg);
         return;
     }
-    d->v.rec.full_bytes = d->all_bytes;
+    take_listing(d);
+    rtree_free(d->tree); /* the files in scope are kept; the tree is not needed any more */
+    d->tree = NULL;
     d->v.rec.rpo_seconds = d->v.rec.snapshot_time ? d->v.rec.started - d->v.rec.snapshot_time : -1;
     if (d->include && !d->v.scope_files) {
         snprintf(msg, sizeof(msg), "snapshot %.8s holds no file below %s", d->v.rec.snapshot_id,
@@ -843,7 +855,7 @@ static void on_exit_cb(struct spawn *sp, const struct spawn_result *res, void *a
         drill_free(d);
         return;
     }
-    if (d->cancelled || res->cancelled) {
+    if ((d->cancelled || res->cancelled) && !d->tree_err.code) {
         finish(d, "cancelled", "cancelled by the operator");
         return;
     }
@@ -953,6 +965,7 @@ void drill_free(struct drill *d)
     if (d->progress_timer)
         loop_cancel_timer(d->loop, d->progress_timer);
     runlock_release(d->lock);
+    rtree_free(d->tree);
     free(d->snapshot);
     free(d->include);
     vec_release(&d->env);

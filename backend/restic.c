@@ -171,6 +171,20 @@ static int parse_one_snapshot(json_t *o, size_t idx, struct restic_snapshot **ou
         why = "no valid \"time\"";
         goto bad;
     }
+    {
+        /* the fraction of "...T03:00:12.123456789+01:00" as nanoseconds */
+        const char *p = strchr(json_string_value(v), 'T');
+        int digits = 0;
+
+        p = p ? strchr(p, '.') : NULL;
+        if (p) {
+            for (p++; *p >= '0' && *p <= '9'; p++)
+                if (digits++ < 9)
+                    s->time_ns = s->time_ns * 10 + (*p - '0');
+            for (; digits < 9; digits++)
+                s->time_ns *= 10;
+        }
+    }
     if (get_str(o, "hostname", &s->hostname) < 0 || get_str(o, "username", &s->username) < 0 ||
         get_str(o, "tree", &s->tree) < 0) {
         why = "a field that is not a string";
@@ -202,6 +216,8 @@ static int snapshot_cmp(const void *a, const void *b)
 
     if (x->time != y->time)
         return x->time < y->time ? -1 : 1;
+    if (x->time_ns != y->time_ns)
+        return x->time_ns < y->time_ns ? -1 : 1;
     return strcmp(x->id, y->id);
 }
 

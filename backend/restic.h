@@ -33,6 +33,7 @@ struct restic_snapshot {
     char *parent;   /* NULL when none */
     struct vec paths; /* char * */
     struct vec tags;  /* char * */
+    long time_ns;     /* the nanoseconds of time: orders snapshots made within one second */
 };
 
 struct restic_stats {

@@ -17,6 +17,7 @@
 #include "backend/drill_pmx.h"
 #include "backend/drills.h"
 #include "backend/loop.h"
+#include "backend/restore.h"
 #include "backend/store.h"
 #include "cli/cli.h"
 
@@ -384,6 +385,7 @@ int cmd_drills(struct cli *cli, int argc, char **argv)
         return EXIT_FAIL;
     }
     drills_recover(cfg, st, &recovered, &err); /* busy: a drill runs now, leave it */
+    restore_recover(cfg, st, &recovered, &err); /* restore files: the same for restores */
     if (store_drills_recent(st, NULL, 200, &list, &err) < 0) {
         cli_error("%s", err.msg);
         rc = EXIT_FAIL;
@@ -426,7 +428,7 @@ int cmd_drills(struct cli *cli, int argc, char **argv)
         printf("\nno drill recorded yet: lifeboat drill cloud\n");
         goto out;
     }
-    printf("\n%-5s %-16s %-8s %-11s %-10s %-22s %-18s %s\n", "id", "started", "kind", "outcome",
+    printf("\n%-5s %-16s %-13s %-11s %-10s %-22s %-18s %s\n", "id", "started", "kind", "outcome",
            "point", "RTO (target)", "RPO (target)", "verified");
     vec_foreach(&list, i, d)
     {
@@ -450,7 +452,13 @@ int cmd_drills(struct cli *cli, int argc, char **argv)
                      drill_rpo_within(d) == 0 ? " !" : "");
         else
             snprintf(rpo, sizeof(rpo), "-");
-        printf("%-5lld %-16s %-8s %-11s %-10.8s %-22s %-18s %s\n", (long long)d->id, t, d->kind,
+        if (!strcmp(d->kind, "restore")) {
+            /* a real restore (lifeboat restore files): how long it took, no targets */
+            if (d->rto_ms >= 0)
+                snprintf(rto, sizeof(rto), "%.1fs", (double)d->rto_ms / 1000.0);
+            snprintf(rpo, sizeof(rpo), "-");
+        }
+        printf("%-5lld %-16s %-13s %-11s %-10.8s %-22s %-18s %s\n", (long long)d->id, t, d->kind,
                d->outcome, d->snapshot_id[0] ? d->snapshot_id : "-", rto, rpo,
                d->verified == 1 ? "yes" : d->verified == 0 ? "NO" : "-");
         if (d->error[0])

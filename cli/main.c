@@ -76,9 +76,13 @@ static const struct cli_command commands[] = {
     { "drill", "rollback|pbs|cloud [--yes] [--json] [--guest VMID] [--start] [--repo R] [--snapshot ID] [--path P]",
       "run a restore drill headless into scratch targets, measure RTO/RPO and print its record",
       cmd_drill },
-    { "restore", "files REPO [SNAPSHOT] [--path P]... [--target DIR | --original] [--yes] [--json] | guest VMID [--backup TIME] [--vmid N | --original] [--start] [--yes] [--json]",
+    { "restore",
+      "files REPO [SNAPSHOT] [--path P]... [--target DIR | --original] [--yes] [--json] [--list] | "
+      "guest VMID [--backup TIME|newest] [--vmid N | --original] [--storage S] [--start] "
+      "[--shutdown] [--yes --confirm VMID-NAME] [--json]",
       "real restores: files from a restic snapshot (scratch by default; over the originals only "
-      "after a preview and --yes), or a guest from PBS to a new VMID or over the original",
+      "after a preview and --yes; --list: a directory of the snapshot), or a guest from PBS to a "
+      "new VMID, or over the original only with --yes --confirm VMID-NAME",
       cmd_restore },
     { "tasks", "[--json] [--limit N] | log UPID",
       "recent Proxmox VE and PBS tasks, whoever started them, with their status; log: a task's log",

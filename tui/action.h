@@ -80,13 +80,16 @@
       "rollback drill wizard on [drill] rollback_vmid (asks first, measures RTO)", 'R')           \
     X(DRILL_PBS, "drill-pbs", "drills", "pbs drill",                                              \
       "PBS restore drill wizard into a free VMID of restore_vmid_range (asks first)", 'p')        \
-    X(RESTORE_GUEST, "restore-guest", "drills", "restore",                                        \
-      "restore a guest from PBS: to a new VMID, or over the original (loss shown, typed)", 'P')  \
     X(CHECKLIST, "checklist", "drills", "checklist",                                              \
       "checklist wizard: lifeboat's evidence, then confirm the manual items with a note", 'c')    \
     X(KEY_ROTATE, "key-rotate", "drills", "keys",                                                 \
       "key rotation wizard for a restic repo (old key removed only after the new one works)",    \
-      'K')
+      'K')                                                                                        \
+    X(RESTORE_FILES, "restore-files", "drills", "restore",                                        \
+      "restore files wizard: browse a snapshot, mark paths, restore to scratch, a folder or the " \
+      "original place (preview first)", 'f')                                                      \
+    X(RESTORE_GUEST, "restore-guest", "drills", "VM restore",                                     \
+      "restore a guest from PBS: to a new VMID, or over the original (loss shown, typed)", 'P')
 
 enum action {
     ACTION_NONE = 0,

@@ -16,11 +16,13 @@
 #include "backend/drills.h"
 #include "backend/keys.h"
 #include "backend/restic.h"
+#include "backend/restore.h"
 #include "backend/store.h"
 #include "tui/chores.h"
 #include "tui/glyph.h"
 #include "tui/layout.h"
 #include "tui/restore_guest_wizard.h"
+#include "tui/restore_wizard.h"
 #include "tui/screen.h"
 #include "tui/theme.h"
 #include "tui/wizard.h"
@@ -52,6 +54,7 @@ struct drills_st {
     char chore[2][200]; /* the checklist and key rotation lines of the cadence panel */
     enum theme_el chore_el[2];
     struct rg_wizard *rgw; /* "Restore a guest from PBS" (tui/restore_guest_wizard.c) */
+    struct restore_wizard *rf; /* restore files (tui/restore_wizard.c) */
 };
 
 /* The monthly checklist's last run and the secrets due, for the cadence panel. */
@@ -100,8 +103,10 @@ static void load_list(struct drills_st *ds)
         str_copy(ds->load_error, sizeof(ds->load_error), "no state database: nothing recorded");
         return;
     }
-    if (ds->app->cfg)
+    if (ds->app->cfg) {
         drills_recover(ds->app->cfg, ds->app->store, &n, &err);
+        restore_recover(ds->app->cfg, ds->app->store, &n, &err);
+    }
     if (store_drills_recent(ds->app->store, NULL, 100, &ds->list, &err) < 0)
         str_copy(ds->load_error, sizeof(ds->load_error), err.msg);
     if (ds->sel >= (int)ds->list.len)
@@ -120,6 +125,7 @@ static void *drills_create(struct app *app)
     str_copy(ds->wz.title, sizeof(ds->wz.title), "Cloud restore drill");
     ds->ch = chores_new(app);
     ds->rgw = rg_wizard_new(app);
+    ds->rf = restore_wizard_new(app);
     load_list(ds);
     return ds;
 }
@@ -149,6 +155,7 @@ static void drills_destroy(void *st)
     close_drill(ds); /* a running drill ends interrupted, its scratch removed */
     chores_free(ds->ch);
     rg_wizard_free(ds->rgw);
+    restore_wizard_free(ds->rf);
     vec_release(&ds->list);
     vec_release(&ds->paths);
     free(ds);
@@ -534,6 +541,14 @@ static unsigned drills_key(void *st, int key, const struct screen_ctx *ctx)
             load_list(ds);
         return REACT_HANDLED | REACT_REDRAW; /* the wizard owns the keyboard */
     }
+    if (restore_wizard_active(ds->rf)) {
+        if (key == KEYF(KEY_RESIZE))
+            return REACT_NONE;
+        restore_wizard_key(ds->rf, key);
+        if (restore_wizard_take_finished(ds->rf))
+            load_list(ds);
+        return REACT_HANDLED | REACT_REDRAW; /* the wizard owns the keyboard */
+    }
     if (chores_active(ds->ch)) {
         if (key == KEYF(KEY_RESIZE))
             return REACT_NONE;
@@ -663,7 +678,7 @@ static void draw_history(struct drills_st *ds, struct rect r)
 {
     int y = r.y + 1, x = r.x + 2, rows = r.h - 3, first = 0;
     static const struct col_spec cols[] = {
-        { "started", 16, 16, 0, false }, { "kind", 8, 8, 1, false },
+        { "started", 16, 16, 0, false }, { "kind", 8, 13, 1, false },
         { "outcome", 11, 11, 0, false }, { "point", 8, 8, 3, false },
         { "restored", 9, 10, 2, true },  { "RTO", 8, 10, 1, true },
         { "RPO", 8, 10, 4, true },       { "verified", 8, 9, 2, false },
@@ -760,13 +775,17 @@ static void drills_draw(void *st, struct rect area, const struct screen_ctx *ctx
     int min[2] = { 6, 5 }, want[2] = { 8, -1 }, h[2];
 
     ds->spin++;
-    if (chores_take_finished(ds->ch) || rg_wizard_take_finished(ds->rgw))
+    if (chores_take_finished(ds->ch) | rg_wizard_take_finished(ds->rgw) |
+        restore_wizard_take_finished(ds->rf))
         load_list(ds);
-    if (rg_wizard_active(ds->rgw)) {
+    if (rg_wizard_active(ds->rgw) || restore_wizard_active(ds->rf)) {
         int ww = area.w > 100 ? 100 : area.w, wh = area.h > 22 ? 22 : area.h;
         struct rect r = { area.y + (area.h - wh) / 2, area.x + (area.w - ww) / 2, wh, ww };
 
-        rg_wizard_draw(ds->rgw, r, ds->spin);
+        if (rg_wizard_active(ds->rgw))
+            rg_wizard_draw(ds->rgw, r, ds->spin);
+        else
+            restore_wizard_draw(ds->rf, r, ds->spin);
         return;
     }
     if (chores_active(ds->ch)) {
@@ -803,9 +822,13 @@ static unsigned drills_action(void *st, enum action a, const struct screen_ctx *
         return REACT_HANDLED;
     }
     case ACTION_RESTORE_GUEST:
-        if (!ds->wiz && !chores_active(ds->ch))
+        if (!ds->wiz && !chores_active(ds->ch) && !restore_wizard_active(ds->rf))
             rg_wizard_open(ds->rgw, ds->load_error, sizeof(ds->load_error));
         return REACT_HANDLED; /* the record panel says why when it cannot open */
+    case ACTION_RESTORE_FILES:
+        if (!ds->wiz && !chores_active(ds->ch) && !rg_wizard_active(ds->rgw))
+            restore_wizard_open(ds->rf, ds->load_error, sizeof(ds->load_error));
+        return REACT_HANDLED; /* when it cannot open, the record panel says why */
     case ACTION_DRILL_ROLLBACK:
     case ACTION_DRILL_PBS:
     case ACTION_CHECKLIST:
