@@ -7,7 +7,8 @@
 # read to its end page by page; t goes back to the jobs; the Disks screen
 # shows the PBS host's disks as PBS reports them, the USB disk's unknown
 # SMART status explained and tied to our [disk] by serial. q quits, no
-# sanitizer report.
+# sanitizer report. With the simulator gone a new console draws both from
+# the cache at once.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/tmux.sh"
 
@@ -80,5 +81,18 @@ check "unknown explained" wait_for "sdb: PBS cannot read SMART through this USB 
 
 keys app q
 check "q quits, status 0" wait_for "EXIT=0" app 10
+
+# --- the servers gone (the demo stopped its simulator): the cached list draws at once ---
+# shellcheck disable=SC2046
+tmux_start app2 80 24 "\"$LIFEBOAT\" -c \"$LAB/lifeboat.conf\"; echo EXIT=\$?; exec sleep 120" \
+    $(sanitizer_env "$SAN")
+check "the console opens with the simulator gone" wait_for "Overview" app2 60
+keys app2 3 t
+check "the task list comes from the cache" wait_for "from the cache (not read yet)" app2
+check "with last night's vzdump and the failed verify" wait_for "✗ verification failed" app2
+keys app2 4
+check "the PBS disks come from the cache too" wait_for "disks · as PBS reports them (cached)" app2
+keys app2 q
+check "q quits, status 0" wait_for "EXIT=0" app2 10
 sanitizer_check "no sanitizer report" "$SAN"
 done_testing
