@@ -139,11 +139,11 @@ struct app_pmx {
     struct vec pbs_jobs;      /* struct pbs_job *: verify, prune, sync and the GC (kind "gc") */
     char pbs_jobs_error[256]; /* a job list could not be read in the last round ("": none) */
     /* recent tasks of both products, whoever started them (the Runs screen; app_pmx_recent.c) */
-    bool recent_known;        /* read live or from the cache */
-    bool recent_from_cache;   /* not yet read live */
-    time_t recent_at;         /* the last live read of either task list (0: never) */
-    struct vec recent;        /* struct pmx_recent * (backend/pmx_recent.h), newest first */
-    char recent_error[2][256]; /* per product (enum pmx_product): its task list not read in the last round ("": none) */
+    bool recent_known;         /* read live or from the cache */
+    bool recent_from_cache;    /* not yet read live */
+    time_t recent_at;          /* the last live read of either task list (0: never) */
+    struct vec recent;         /* struct pmx_recent * (backend/pmx_recent.h), newest first */
+    char recent_error[2][256]; /* per enum pmx_product: its list not read last round ("") */
     /* the disks of the PBS host as PBS reports them (the Disks screen) */
     bool pbs_disks_known;
     bool pbs_disks_from_cache;
@@ -250,7 +250,10 @@ void app_pmx_log_close(struct app *app);
 /* ---- recent tasks and PBS disks (app_pmx_recent.c; app_proxmox.c calls these) ---- */
 
 void app_pmx_recent_init(struct app *app);
-/* A round read tasks of product (PVE: struct pmx_task_status *, PBS: struct pbs_task *); NULL: failed with error. */
+/*
+ * A round read the tasks of product (PVE: struct pmx_task_status *, PBS:
+ * struct pbs_task *); tasks NULL: the list failed with error.
+ */
 void app_pmx_recent_take(struct app *app, enum pmx_product product, const struct vec *tasks,
                          const char *error);
 /* The PBS round's disk list (struct pbs_disk *, moved out), NULL: failed with error. */

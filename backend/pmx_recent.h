@@ -20,14 +20,14 @@
 
 struct pmx_recent {
     enum pmx_product product;
-    char *node;    /* PBS: the real name from the UPID, not "localhost" */
-    char *type;    /* "vzdump", "verificationjob", ... */
-    char *id;      /* vmid, "usb-ssd:v-3f2a..."; "" when none */
-    char *user;    /* the full auth id, token included: "lifeboat@pve!console" */
+    char *node; /* PBS: the real name from the UPID, not "localhost" */
+    char *type; /* "vzdump", "verificationjob", ... */
+    char *id;   /* vmid, "usb-ssd:v-3f2a..."; "" when none */
+    char *user; /* the full auth id, token included: "lifeboat@pve!console" */
     char *upid;
-    char *status;  /* NULL while running; "OK", "WARNINGS: N", the error text */
+    char *status; /* NULL while running; "OK", "WARNINGS: N", the error text */
     time_t started;
-    time_t ended;  /* 0 while running */
+    time_t ended; /* 0 while running */
 };
 void pmx_recent_free(void *p);
 

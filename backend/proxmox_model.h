@@ -241,13 +241,15 @@ struct pbs_task { /* 4.11 */
 };
 void pbs_task_free(void *p);
 
-struct pbs_disk { /* /nodes/localhost/disks/list (4.12) */
+/* /nodes/localhost/disks/list (4.12) */
+struct pbs_disk {
     char *name;      /* "sda", "nvme0n1" */
     char *used;      /* "unused", "mounted", "filesystem", ... */
     char *disk_type; /* "hdd", "ssd", "usb", "unknown" */
     char *status;    /* SMART: "passed", "failed", "unknown" */
     int wearout;     /* percent life left; -1: null (not known) */
-    char *vendor, *model, *serial, *devpath; /* NULL when null */
+    char *vendor;    /* NULL when null; vendor, model, serial, devpath alike */
+    char *model, *serial, *devpath;
     uint64_t size;
 };
 void pbs_disk_free(void *p);

@@ -207,7 +207,7 @@ static int pbs_disks(const struct config *cfg, bool json)
                                  .timeout_ms = 20000 };
     struct pbs_fetch f = { 0 };
     struct pmx_client *c;
-    const char **ours = NULL; /* per PBS disk: the [disk] with its serial, NULL */
+    const char **ours = NULL;    /* per PBS disk: the [disk] with its serial, NULL */
     const char **verdict = NULL; /* and lifeboat's own verdict on it */
     struct store *st = NULL;
     bool tried_store = false;
@@ -260,10 +260,10 @@ static int pbs_disks(const struct config *cfg, bool json)
             json_object_set_new(e, "used", str_or_null(d->used));
             json_object_set_new(e, "size", json_integer((json_int_t)d->size));
             json_object_set_new(e, "status", json_string(d->status));
-            json_object_set_new(e, "wearout", d->wearout >= 0 ? json_integer(d->wearout)
-                                                               : json_null());
-            json_object_set_new(e, "note", *pbs_disk_note(d) ? json_string(pbs_disk_note(d))
-                                                              : json_null());
+            json_object_set_new(e, "wearout",
+                                d->wearout >= 0 ? json_integer(d->wearout) : json_null());
+            json_object_set_new(e, "note",
+                                *pbs_disk_note(d) ? json_string(pbs_disk_note(d)) : json_null());
             json_object_set_new(e, "disk", str_or_null(ours[i]));
             json_object_set_new(e, "disk_smart", str_or_null(verdict[i]));
             json_array_append_new(arr, e);
@@ -274,8 +274,8 @@ static int pbs_disks(const struct config *cfg, bool json)
         json_decref(arr);
     } else {
         printf("disks of PBS '%s' as PBS reports them\n", pc->name);
-        printf("%-9s %-24s %-16s %-5s %-11s %9s %-8s %-8s %s\n", "NAME", "MODEL", "SERIAL",
-               "TYPE", "USED", "SIZE", "SMART", "LIFE", "OURS");
+        printf("%-9s %-24s %-16s %-5s %-11s %9s %-8s %-8s %s\n", "NAME", "MODEL", "SERIAL", "TYPE",
+               "USED", "SIZE", "SMART", "LIFE", "OURS");
         vec_foreach(&f.disks, i, d) {
             char model[128], size[32], life[16], our[96];
 

@@ -332,9 +332,7 @@ static int task_log(const struct config *cfg, const char *upid, int64_t timeout)
                   pmx_product_name(product), label, st.err.msg);
         rc = EXIT_FAIL;
     } else {
-        rc = st.outcome == PMX_OK        ? EXIT_OK_
-             : st.outcome == PMX_WARNINGS ? EXIT_WARN
-                                          : EXIT_FAIL;
+        rc = st.outcome == PMX_OK ? EXIT_OK_ : st.outcome == PMX_WARNINGS ? EXIT_WARN : EXIT_FAIL;
     }
     pmx_client_free(c);
     http_free(http);
@@ -360,8 +358,7 @@ int cmd_tasks(struct cli *cli, int argc, char **argv)
                                  LIMIT_MAX, argv[i]);
         } else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
             if (str_to_duration(argv[++i], &timeout) < 0 || timeout < 1)
-                return cli_usage("tasks", "--timeout wants a duration like 20s, not '%s'",
-                                 argv[i]);
+                return cli_usage("tasks", "--timeout wants a duration like 20s, not '%s'", argv[i]);
         } else if (i == 1 && !strcmp(argv[i], "log")) {
             log = true;
         } else if (log && !upid && argv[i][0] != '-') {

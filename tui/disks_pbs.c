@@ -16,14 +16,24 @@
 
 #define NOTE_LINES 4 /* wrapped lines of one disk's note at most */
 
-enum pcol { PC_NAME, PC_STATUS, PC_LIFE, PC_MODEL, PC_SERIAL, PC_OURS, PC_SIZE, PC_TYPE,
-            PC_USED, PC_COUNT };
+enum pcol {
+    PC_NAME,
+    PC_STATUS,
+    PC_LIFE,
+    PC_MODEL,
+    PC_SERIAL,
+    PC_OURS,
+    PC_SIZE,
+    PC_TYPE,
+    PC_USED,
+    PC_COUNT
+};
 
 static const struct col_spec pbs_cols[PC_COUNT] = {
-    [PC_NAME] = { "disk", 7, 9, 0, false },       [PC_STATUS] = { "SMART", 9, 9, 0, false },
-    [PC_LIFE] = { "life", 4, 5, 1, true },        [PC_MODEL] = { "model", 8, 26, 3, false },
+    [PC_NAME] = { "disk", 7, 9, 0, false },      [PC_STATUS] = { "SMART", 9, 9, 0, false },
+    [PC_LIFE] = { "life", 4, 5, 1, true },       [PC_MODEL] = { "model", 8, 26, 3, false },
     [PC_SERIAL] = { "serial", 9, 18, 2, false }, [PC_OURS] = { "our [disk]", 10, 24, 1, false },
-    [PC_SIZE] = { "size", 8, 9, 4, true },        [PC_TYPE] = { "type", 4, 4, 5, false },
+    [PC_SIZE] = { "size", 8, 9, 4, true },       [PC_TYPE] = { "type", 4, 4, 5, false },
     [PC_USED] = { "used", 6, 11, 6, false },
 };
 
@@ -212,7 +222,6 @@ void disks_pbs_draw(const struct app *app, struct rect r, const struct screen_ct
         note_of(d, r.w - 6, &wr);
         for (int k = 0; k < wr.n && y < end; k++)
             draw_text(y++, r.x + 4, r.w - 6,
-                      theme_attr(pbs_disk_level(d) == 2 ? EL_STATUS_CRIT : EL_DIM),
-                      wr.lines[k]);
+                      theme_attr(pbs_disk_level(d) == 2 ? EL_STATUS_CRIT : EL_DIM), wr.lines[k]);
     }
 }

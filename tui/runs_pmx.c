@@ -71,9 +71,9 @@ static enum theme_el status_text(const struct pmx_recent *r, char *out, size_t n
 enum tcol { TC_PROD, TC_STARTED, TC_WHAT, TC_STATUS, TC_TOOK, TC_USER, TC_NODE, TC_COUNT };
 
 static const struct col_spec task_cols[TC_COUNT] = {
-    [TC_PROD] = { "", 3, 3, 0, false },          [TC_STARTED] = { "started", 12, 12, 0, false },
-    [TC_WHAT] = { "task", 20, 40, 1, false },    [TC_STATUS] = { "status", 22, 60, 0, false },
-    [TC_TOOK] = { "took", 5, 8, 2, true },       [TC_USER] = { "user", 18, 24, 3, false },
+    [TC_PROD] = { "", 3, 3, 0, false },       [TC_STARTED] = { "started", 12, 12, 0, false },
+    [TC_WHAT] = { "task", 20, 40, 1, false }, [TC_STATUS] = { "status", 22, 60, 0, false },
+    [TC_TOOK] = { "took", 5, 8, 2, true },    [TC_USER] = { "user", 18, 24, 3, false },
     [TC_NODE] = { "node", 6, 12, 4, false },
 };
 
@@ -159,8 +159,8 @@ static void draw_list(struct runs_pmx *v, struct rect r, const struct screen_ctx
         return;
     }
     source_line(p, ctx, buf, sizeof(buf));
-    draw_text(r.y, r.x + r.w - 2 - draw_width(buf) - 1, draw_width(buf) + 1,
-              theme_attr(EL_DIM), buf);
+    draw_text(r.y, r.x + r.w - 2 - draw_width(buf) - 1, draw_width(buf) + 1, theme_attr(EL_DIM),
+              buf);
     y = r.y + 1;
     for (int k = 0; k < 2; k++) {
         if (!p->recent_error[k][0] || y >= r.y + r.h - 2)
@@ -260,8 +260,7 @@ static void draw_log(struct runs_pmx *v, struct rect r, const struct screen_ctx 
         const char *line = lv->lines.items[v->log_scroll + i];
         enum theme_el le = EL_NORMAL;
 
-        if (str_starts_with(line, "TASK ERROR") || strstr(line, "ERROR:") ||
-            strstr(line, "failed"))
+        if (str_starts_with(line, "TASK ERROR") || strstr(line, "ERROR:") || strstr(line, "failed"))
             le = EL_STATUS_CRIT;
         else if (str_starts_with(line, "WARN") || str_starts_with(line, "TASK WARNINGS"))
             le = EL_STATUS_WARN;
@@ -270,8 +269,8 @@ static void draw_log(struct runs_pmx *v, struct rect r, const struct screen_ctx 
     if (!n && !lv->loading)
         draw_text(y, r.x + 2, r.w - 4, theme_attr(EL_DIM), "the log is empty");
     snprintf(buf, sizeof(buf), " %d-%d of %d%s %s Esc back ", n ? v->log_scroll + 1 : 0,
-             v->log_scroll + body < n ? v->log_scroll + body : n, n,
-             lv->truncated ? " (cut)" : "", glyph(G_SEP));
+             v->log_scroll + body < n ? v->log_scroll + body : n, n, lv->truncated ? " (cut)" : "",
+             glyph(G_SEP));
     draw_text(r.y + r.h - 1, r.x + r.w - 2 - draw_width(buf), draw_width(buf),
               theme_attr(EL_BORDER), buf);
 }

@@ -878,8 +878,9 @@ static void disks_draw(void *st, struct rect area, const struct screen_ctx *ctx)
         draw_text(r.y + 2, r.x + 2, r.w - 4, theme_attr(EL_DIM),
                   "(device = /dev/disk/by-id/usb-..., mount = /mnt/usb-ssd)");
         if (ph && area.h > r.h + 3)
-            disks_pbs_draw(ds->app, (struct rect){ area.y + r.h, area.x,
-                                                   ph < area.h - r.h ? ph : area.h - r.h, area.w },
+            disks_pbs_draw(ds->app,
+                           (struct rect){ area.y + r.h, area.x,
+                                          ph < area.h - r.h ? ph : area.h - r.h, area.w },
                            ctx);
         return;
     }

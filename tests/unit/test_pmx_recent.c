@@ -18,27 +18,27 @@
 #include "backend/pmx_recent.h"
 #include "backend/pve.h"
 
-#define PVE_LIST                                                                               \
-    "{\"data\":["                                                                              \
-    "{\"upid\":\"UPID:pve:00001A7A:1598E4A4:6B0792A0:vzdump::root@pam:\",\"node\":\"pve\","    \
-    "\"pid\":6778,\"pstart\":362341540,\"starttime\":1795658400,\"type\":\"vzdump\","          \
-    "\"id\":\"\",\"user\":\"root@pam\",\"endtime\":1795658781,\"status\":\"WARNINGS: 1\"},"    \
-    "{\"upid\":\"UPID:pve:00001A7B:1598E4A4:6B079900:qmsnapshot:100:lifeboat@pve!console:\","  \
-    "\"node\":\"pve\",\"pid\":6779,\"pstart\":362341540,\"starttime\":1795660032,"             \
+#define PVE_LIST                                                                                \
+    "{\"data\":["                                                                               \
+    "{\"upid\":\"UPID:pve:00001A7A:1598E4A4:6B0792A0:vzdump::root@pam:\",\"node\":\"pve\","     \
+    "\"pid\":6778,\"pstart\":362341540,\"starttime\":1795658400,\"type\":\"vzdump\","           \
+    "\"id\":\"\",\"user\":\"root@pam\",\"endtime\":1795658781,\"status\":\"WARNINGS: 1\"},"     \
+    "{\"upid\":\"UPID:pve:00001A7B:1598E4A4:6B079900:qmsnapshot:100:lifeboat@pve!console:\","   \
+    "\"node\":\"pve\",\"pid\":6779,\"pstart\":362341540,\"starttime\":1795660032,"              \
     "\"type\":\"qmsnapshot\",\"id\":\"100\",\"user\":\"lifeboat@pve\",\"tokenid\":\"console\"}" \
     "]}"
 
-#define PBS_LIST                                                                               \
-    "{\"data\":["                                                                              \
-    "{\"upid\":\"UPID:pbs:000002C0:000007BA:00000001:6B079480:verificationjob:"                \
-    "usb\\\\x2dssd\\\\x3av\\\\x2d3f2a:root@pam:\",\"node\":\"localhost\",\"pid\":704,"         \
-    "\"pstart\":1978,\"starttime\":1795659904,\"worker_type\":\"verificationjob\","            \
-    "\"worker_id\":\"usb-ssd:v-3f2a\",\"user\":\"root@pam\",\"endtime\":1795659999,"           \
-    "\"status\":\"verification failed - please check the log for details\"},"                  \
+#define PBS_LIST                                                                                   \
+    "{\"data\":["                                                                                  \
+    "{\"upid\":\"UPID:pbs:000002C0:000007BA:00000001:6B079480:verificationjob:"                    \
+    "usb\\\\x2dssd\\\\x3av\\\\x2d3f2a:root@pam:\",\"node\":\"localhost\",\"pid\":704,"             \
+    "\"pstart\":1978,\"starttime\":1795659904,\"worker_type\":\"verificationjob\","                \
+    "\"worker_id\":\"usb-ssd:v-3f2a\",\"user\":\"root@pam\",\"endtime\":1795659999,"               \
+    "\"status\":\"verification failed - please check the log for details\"},"                      \
     "{\"upid\":\"UPID:pbs:000002C0:000007BA:00000002:6B077680:prunejob:usb\\\\x2dssd:root@pam:\"," \
-    "\"node\":\"localhost\",\"pid\":704,\"pstart\":1978,\"starttime\":1795651200,"             \
-    "\"worker_type\":\"prunejob\",\"worker_id\":\"usb-ssd\",\"user\":\"root@pam\","            \
-    "\"endtime\":1795651203,\"status\":\"OK\"}"                                                \
+    "\"node\":\"localhost\",\"pid\":704,\"pstart\":1978,\"starttime\":1795651200,"                 \
+    "\"worker_type\":\"prunejob\",\"worker_id\":\"usb-ssd\",\"user\":\"root@pam\","                \
+    "\"endtime\":1795651203,\"status\":\"OK\"}"                                                    \
     "]}"
 
 static void load(struct vec *rows)
@@ -129,9 +129,8 @@ static void test_exit(void **state)
     assert_int_equal(pmx_recent_exit(&rows), 2);
     vec_release(&rows);
 
-    assert_int_equal(pmx_recent_product("UPID:pve:00001A7A:1598E4A4:6B0792A0:vzdump::root@pam:",
-                                        &p, &err),
-                     0);
+    assert_int_equal(
+        pmx_recent_product("UPID:pve:00001A7A:1598E4A4:6B0792A0:vzdump::root@pam:", &p, &err), 0);
     assert_int_equal(p, PMX_PVE);
     assert_int_equal(
         pmx_recent_product("UPID:pbs:000002C0:000007BA:00000002:6B077680:prunejob:x:root@pam:", &p,
@@ -141,16 +140,16 @@ static void test_exit(void **state)
     assert_true(pmx_recent_product("vzdump", &p, &err) < 0);
 }
 
-#define DISKS                                                                                  \
-    "{\"data\":["                                                                              \
-    "{\"name\":\"sda\",\"used\":\"filesystem\",\"disk-type\":\"ssd\",\"status\":\"passed\","   \
+#define DISKS                                                                                     \
+    "{\"data\":["                                                                                 \
+    "{\"name\":\"sda\",\"used\":\"filesystem\",\"disk-type\":\"ssd\",\"status\":\"passed\","      \
     "\"wearout\":99,\"vendor\":\"Samsung \",\"model\":\"PSSD T7\",\"serial\":\"S5SXNG0R123456\"," \
-    "\"wwn\":null,\"devpath\":\"/dev/sda\",\"rpm\":null,\"size\":1000204886016,\"gpt\":true},"  \
-    "{\"name\":\"sdb\",\"used\":\"filesystem\",\"disk-type\":\"usb\",\"status\":\"unknown\","  \
-    "\"wearout\":null,\"vendor\":null,\"model\":\"pSSD\",\"serial\":\"06c9f4c44\","            \
-    "\"wwn\":null,\"devpath\":\"/dev/sdb\",\"rpm\":null,\"size\":1000204886016,\"gpt\":true}," \
-    "{\"name\":\"sdc\",\"used\":\"unused\",\"disk-type\":\"hdd\",\"status\":\"failed\","       \
-    "\"wearout\":null,\"serial\":\"WD-1\",\"size\":4000787030016,\"gpt\":false}"               \
+    "\"wwn\":null,\"devpath\":\"/dev/sda\",\"rpm\":null,\"size\":1000204886016,\"gpt\":true},"    \
+    "{\"name\":\"sdb\",\"used\":\"filesystem\",\"disk-type\":\"usb\",\"status\":\"unknown\","     \
+    "\"wearout\":null,\"vendor\":null,\"model\":\"pSSD\",\"serial\":\"06c9f4c44\","               \
+    "\"wwn\":null,\"devpath\":\"/dev/sdb\",\"rpm\":null,\"size\":1000204886016,\"gpt\":true},"    \
+    "{\"name\":\"sdc\",\"used\":\"unused\",\"disk-type\":\"hdd\",\"status\":\"failed\","          \
+    "\"wearout\":null,\"serial\":\"WD-1\",\"size\":4000787030016,\"gpt\":false}"                  \
     "]}"
 
 static void test_disks(void **state)

@@ -482,14 +482,10 @@ static void test_unread_proxmox_is_left_alone(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_snapshot_age),
-        cmocka_unit_test(test_unbacked),
-        cmocka_unit_test(test_verify),
-        cmocka_unit_test(test_tasks),
-        cmocka_unit_test(test_datastore),
-        cmocka_unit_test(test_pbs_disks),
-        cmocka_unit_test(test_covers),
-        cmocka_unit_test(test_unread_proxmox_is_left_alone),
+        cmocka_unit_test(test_snapshot_age), cmocka_unit_test(test_unbacked),
+        cmocka_unit_test(test_verify),       cmocka_unit_test(test_tasks),
+        cmocka_unit_test(test_datastore),    cmocka_unit_test(test_pbs_disks),
+        cmocka_unit_test(test_covers),       cmocka_unit_test(test_unread_proxmox_is_left_alone),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
