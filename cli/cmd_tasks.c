@@ -118,7 +118,7 @@ static void print_text(const struct vec *rows, time_t now)
         printf("no recent tasks\n");
         return;
     }
-    printf("%-4s %-10s %-18s %-26s %-22s %-16s %-10s %s\n", "", "NODE", "TYPE", "ID", "USER",
+    printf("%-4s %-10s %-18s %-26s %-22s %-16s %-10s %s\n", "PROD", "NODE", "TYPE", "ID", "USER",
            "STARTED", "TOOK", "STATUS  UPID");
     vec_foreach(rows, i, r) {
         char when[32], took[48], status[300];

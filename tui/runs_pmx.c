@@ -37,10 +37,7 @@ struct runs_pmx *runs_pmx_new(struct app *app)
 
 void runs_pmx_free(struct runs_pmx *v)
 {
-    if (!v)
-        return;
-    if (v->log && v->app->pmx)
-        app_pmx_log_close(v->app);
+    /* an open log is the engine's: app_pmx_cancel stops its reading */
     free(v);
 }
 

@@ -15,7 +15,7 @@
 struct runs_pmx;
 
 struct runs_pmx *runs_pmx_new(struct app *app);
-void runs_pmx_free(struct runs_pmx *v); /* closes an open log */
+void runs_pmx_free(struct runs_pmx *v);
 void runs_pmx_draw(struct runs_pmx *v, struct rect area, const struct screen_ctx *ctx);
 /* REACT_HANDLED when the view took the action. */
 unsigned runs_pmx_action(struct runs_pmx *v, enum action a);
