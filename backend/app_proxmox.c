@@ -21,6 +21,7 @@
 #include "backend/pbs.h"
 #include "backend/pmx_cache.h"
 #include "backend/pmx_jobs_cache.h"
+#include "backend/pmx_recent.h"
 #include "backend/proxmox.h"
 #include "backend/pve.h"
 #include "backend/rules.h"
@@ -41,6 +42,9 @@ struct pve_round {
     struct vec guests, jobs, unbacked;
     struct pve_snapshot_list **snaps;
     size_t next_snap;
+    struct vec tasks; /* struct pmx_task_status *: /cluster/tasks (the Runs screen) */
+    int tasks_rc;     /* the task list failed (kept apart: the round stands) */
+    struct lb_err tasks_err;
 };
 
 struct pbs_round {
@@ -55,6 +59,10 @@ struct pbs_round {
     int tasks_rc;       /* the task list failed (kept apart, like the job lists) */
     int jobs_rc;        /* a job list failed (the round does not: its error is kept apart) */
     struct lb_err jobs_err;
+    struct lb_err tasks_err;
+    struct vec disks; /* struct pbs_disk * (the Disks screen) */
+    int disks_rc;     /* the disk list failed (kept apart) */
+    struct lb_err disks_err;
 };
 
 struct app_pmx_priv {
@@ -437,6 +445,8 @@ bool app_pmx_rules_input(const struct app *app, struct rules_pmx *out)
             out->backups = &pv->backups;
         if (pv->have_tasks)
             out->tasks = &pv->tasks;
+        if (p->pbs_disks_known && !p->pbs_disks_from_cache && !p->pbs_disks_error[0])
+            out->disks = &p->pbs_disks;
         if (pv->have_usage && p->pbs->datastore) {
             vec_foreach(&pv->usage, i, u) {
                 if (u->store && !strcmp(u->store, p->pbs->datastore))
@@ -444,7 +454,7 @@ bool app_pmx_rules_input(const struct app *app, struct rules_pmx *out)
             }
         }
     }
-    return out->guests || out->backups || out->tasks || out->usage;
+    return out->guests || out->backups || out->tasks || out->usage || out->disks;
 }
 
 bool app_pmx_refreshing(const struct app *app)
@@ -539,6 +549,11 @@ void app_pmx_token_changed(struct app *app, enum pmx_product product)
         log_msg(LOG_WARN, "%s", err.msg);
 }
 
+struct pmx_client *app_pmx_client(struct app *app, enum pmx_product product, struct lb_err *err)
+{
+    return client_for(app, product, err);
+}
+
 /* Move every record of a result into dst. */
 static void take_all(struct vec *dst, struct vec *out)
 {
@@ -558,6 +573,7 @@ static void pve_round_free(struct pve_round *r)
     vec_release(&r->guests);
     vec_release(&r->jobs);
     vec_release(&r->unbacked);
+    vec_release(&r->tasks);
     free(r);
 }
 
@@ -647,6 +663,7 @@ static void pve_round_end(struct pve_round *r)
         p->priv->raw_unbacked = r->unbacked;
         vec_init(&r->unbacked, pve_unbacked_free);
         p->priv->have_pve_raw = true;
+        app_pmx_recent_take(app, PMX_PVE, r->tasks_rc ? NULL : &r->tasks, r->tasks_err.msg);
         src->fetched_at = clock_now();
         src->from_cache = false;
         src->failed = false;
@@ -757,6 +774,22 @@ static void on_unbacked(int rc, const struct lb_err *err, struct vec *out, void 
     on_pve_list(rc, err, out, arg, &((struct pve_round *)arg)->unbacked);
 }
 
+/* The recent tasks: their failure leaves the round standing (the Runs screen says so). */
+static void on_pve_tasks(int rc, const struct lb_err *err, struct vec *out, void *arg)
+{
+    struct pve_round *r = arg;
+
+    r->pending--;
+    if (rc) {
+        r->tasks_rc = rc;
+        if (err)
+            r->tasks_err = *err;
+    } else {
+        take_all(&r->tasks, out);
+    }
+    pve_round_step(r);
+}
+
 static void pve_start(struct app *app)
 {
     struct app_pmx *p = app->pmx;
@@ -782,6 +815,7 @@ static void pve_start(struct app *app)
     vec_init(&r->guests, pve_guest_free);
     vec_init(&r->jobs, pve_backup_job_free);
     vec_init(&r->unbacked, pve_unbacked_free);
+    vec_init(&r->tasks, pmx_task_status_free);
     p->priv->pve_round = r;
     p->pve_src.refreshing = true;
     p->pve_src.refresh_started_ms = loop_now_ms(app->loop);
@@ -798,6 +832,12 @@ static void pve_start(struct app *app)
         r->pending--;
         pve_round_fail(r, -(int)err.code, &err);
     }
+    r->pending++;
+    if (!pve_get_cluster_tasks(c, on_pve_tasks, r, &err)) {
+        r->pending--;
+        r->tasks_rc = -(int)err.code;
+        r->tasks_err = err;
+    }
     if (r->pending == 0)
         pve_round_end(r); /* nothing could start */
     else
@@ -812,6 +852,7 @@ static void pbs_round_free(struct pbs_round *r)
     vec_release(&r->usage);
     vec_release(&r->jobs);
     vec_release(&r->tasks);
+    vec_release(&r->disks);
     free(r);
 }
 
@@ -865,6 +906,8 @@ static void pbs_round_end(struct pbs_round *r)
         p->priv->usage = r->usage;
         vec_init(&r->usage, pbs_usage_free);
         p->priv->have_usage = true;
+        app_pmx_recent_take(app, PMX_PBS, r->tasks_rc ? NULL : &r->tasks, r->tasks_err.msg);
+        app_pmx_disks_take(app, r->disks_rc ? NULL : &r->disks, r->disks_err.msg);
         if (!r->tasks_rc) {
             vec_release(&p->priv->tasks);
             p->priv->tasks = r->tasks;
@@ -1001,8 +1044,30 @@ static void on_pbs_tasks(int rc, const struct lb_err *err, struct vec *out, void
             log_warn("PBS '%s': the task list not read: %s", r->app->pmx->pbs->name,
                      err && err->msg[0] ? err->msg : "failed");
         r->tasks_rc = rc;
+        if (err)
+            r->tasks_err = *err;
     } else {
         take_all(&r->tasks, out);
+    }
+    r->pending--;
+    if (r->pending == 0)
+        pbs_round_end(r);
+}
+
+/* The PBS host's disks: their failure (Sys.Audit on /system/disks) leaves the round standing. */
+static void on_pbs_disks(int rc, const struct lb_err *err, struct vec *out, void *arg)
+{
+    struct pbs_round *r = arg;
+
+    if (rc) {
+        if (rc != -LB_ECANCELLED)
+            log_warn("PBS '%s': the disk list not read: %s", r->app->pmx->pbs->name,
+                     err && err->msg[0] ? err->msg : "failed");
+        r->disks_rc = rc;
+        if (err)
+            r->disks_err = *err;
+    } else {
+        take_all(&r->disks, out);
     }
     r->pending--;
     if (r->pending == 0)
@@ -1031,6 +1096,7 @@ static void pbs_start(struct app *app)
     vec_init(&r->usage, pbs_usage_free);
     vec_init(&r->jobs, pbs_job_free);
     vec_init(&r->tasks, pbs_task_free);
+    vec_init(&r->disks, pbs_disk_free);
     p->priv->pbs_round = r;
     p->pbs_src.refreshing = true;
     p->pbs_src.refresh_started_ms = loop_now_ms(app->loop);
@@ -1053,6 +1119,13 @@ static void pbs_start(struct app *app)
     if (!pbs_get_tasks(c, TASKS_READ, on_pbs_tasks, r, &err)) {
         r->pending--;
         r->tasks_rc = -(int)err.code;
+        r->tasks_err = err;
+    }
+    r->pending++;
+    if (!pbs_get_disks(c, on_pbs_disks, r, &err)) {
+        r->pending--;
+        r->disks_rc = -(int)err.code;
+        r->disks_err = err;
     }
     r->pending++;
     if (!pbs_get_gc(c, p->pbs->datastore, on_pbs_gc, r, &err)) {
@@ -1105,6 +1178,7 @@ void app_pmx_init(struct app *app)
     p->pbs_src.configured = p->pbs != NULL;
     if (p->pbs)
         p->ds.name = xstrdup(p->pbs->datastore);
+    app_pmx_recent_init(app);
     if (!p->pve && !p->pbs)
         return;
     snprintf(p->priv->cache_key, sizeof(p->priv->cache_key), "proxmox %s %s %s",
@@ -1128,6 +1202,7 @@ void app_pmx_cancel(struct app *app)
         return;
     pv = p->priv;
     pv->closed = true;
+    app_pmx_recent_cancel(app);
     /* follows first (their callbacks free what they hold), then the clients' calls */
     for (size_t i = 0; i < p->tasks.len; i++) {
         struct pmx_task *t = p->tasks.items[i];
@@ -1159,6 +1234,7 @@ void app_pmx_release(struct app *app)
     vec_release(&p->priv->tasks);
     vec_release(&p->pve_jobs);
     vec_release(&p->pbs_jobs);
+    app_pmx_recent_release(app);
     free(p->priv);
     free(p);
     app->pmx = NULL;

@@ -104,6 +104,25 @@ struct pmx_datastore {
     time_t estimated_full; /* 0: not growing; in the past: shrinking */
 };
 
+/*
+ * The log of one task as the Runs screen shows it (app_pmx_log_open): paged
+ * through the API to its end through the loop, a running task followed.
+ */
+#define PMX_LOG_VIEW_MAX 20000 /* lines kept (the first ones; truncated says so) */
+struct pmx_log_view {
+    char upid[256];
+    enum pmx_product product;
+    bool open;
+    bool loading;   /* pages still coming (or the task still runs) */
+    bool truncated; /* more than PMX_LOG_VIEW_MAX lines */
+    int64_t started_ms;
+    struct vec lines;         /* char *, sanitized */
+    enum pmx_outcome outcome; /* when !loading and no error */
+    char exitstatus[256];
+    char error[600]; /* the log could not be read ("": none) */
+    void *follow;    /* private */
+};
+
 struct app_pmx {
     const struct pve_cfg *pve; /* borrowed from the config; NULL: no [pve] */
     const struct pbs_cfg *pbs; /* NULL: no [pbs] */
@@ -119,6 +138,18 @@ struct app_pmx {
     bool pbs_jobs_known;      /* the datastore's job lists were read */
     struct vec pbs_jobs;      /* struct pbs_job *: verify, prune, sync and the GC (kind "gc") */
     char pbs_jobs_error[256]; /* a job list could not be read in the last round ("": none) */
+    /* recent tasks of both products, whoever started them (the Runs screen; app_pmx_recent.c) */
+    bool recent_known;         /* read live or from the cache */
+    bool recent_from_cache;    /* not yet read live */
+    time_t recent_at;          /* the last live read of either task list (0: never) */
+    struct vec recent;         /* struct pmx_recent * (backend/pmx_recent.h), newest first */
+    char recent_error[2][256]; /* per enum pmx_product: its list not read last round ("") */
+    /* the disks of the PBS host as PBS reports them (the Disks screen) */
+    bool pbs_disks_known;
+    bool pbs_disks_from_cache;
+    struct vec pbs_disks;      /* struct pbs_disk * */
+    char pbs_disks_error[256]; /* not read in the last PBS round ("": none) */
+    struct pmx_log_view log;   /* the task log open on the Runs screen */
     /* private: the engine's state (app_proxmox.c) */
     struct app_pmx_priv *priv;
 };
@@ -208,5 +239,30 @@ int app_pmx_snapshot_rollback(struct app *app, int vmid, const char *name, struc
 int app_pmx_snapshot_delete(struct app *app, int vmid, const char *name, struct lb_err *err);
 /* The task running on vmid (borrowed), NULL. */
 const struct pmx_task *app_pmx_task_on(const struct app *app, int vmid);
+
+/*
+ * The log of a task of either product (the UPID says which) into
+ * app->pmx->log, read through the loop (APP_CHANGED_PROXMOX as pages come).
+ * Opening another closes the one before. 0, or negative with err (not a
+ * UPID, its product not configured).
+ */
+int app_pmx_log_open(struct app *app, const char *upid, struct lb_err *err);
+void app_pmx_log_close(struct app *app);
+
+/* ---- recent tasks and PBS disks (app_pmx_recent.c; app_proxmox.c calls these) ---- */
+
+void app_pmx_recent_init(struct app *app);
+/*
+ * A round read the tasks of product (PVE: struct pmx_task_status *, PBS:
+ * struct pbs_task *); tasks NULL: the list failed with error.
+ */
+void app_pmx_recent_take(struct app *app, enum pmx_product product, const struct vec *tasks,
+                         const char *error);
+/* The PBS round's disk list (struct pbs_disk *, moved out), NULL: failed with error. */
+void app_pmx_disks_take(struct app *app, struct vec *disks, const char *error);
+void app_pmx_recent_cancel(struct app *app);
+void app_pmx_recent_release(struct app *app);
+/* The client of product (made on first use), NULL with err (app_proxmox.c). */
+struct pmx_client *app_pmx_client(struct app *app, enum pmx_product product, struct lb_err *err);
 
 #endif

@@ -283,6 +283,50 @@ out:
     return rc;
 }
 
+int pbs_parse_disks(const char *body, size_t len, struct vec *out, struct lb_err *err)
+{
+    BEGIN_LIST("the disk list")
+    {
+        struct pbs_disk *k = xcalloc(1, sizeof(*k));
+        int64_t n;
+        json_t *w = json_object_get(e, "wearout");
+
+        k->name = pj_str(e, "name");
+        if (!k->name) {
+            pbs_disk_free(k);
+            rc = lb_err_set(err, LB_EPARSE, "disk %zu has no \"name\"", i + 1);
+            goto out;
+        }
+        k->used = pj_str(e, "used");
+        k->disk_type = pj_str(e, "disk-type");
+        k->status = pj_str(e, "status");
+        if (!k->status)
+            k->status = xstrdup("unknown");
+        k->wearout = -1;
+        if (json_is_number(w)) {
+            double v = json_number_value(w);
+
+            if (v >= 0 && v <= 100)
+                k->wearout = (int)(v + 0.5);
+        }
+        k->vendor = pj_str(e, "vendor");
+        if (k->vendor) { /* PBS passes udev's padding on ("Samsung ") */
+            char *t = str_trim(k->vendor);
+
+            memmove(k->vendor, t, strlen(t) + 1);
+        }
+        k->model = pj_str(e, "model");
+        k->serial = pj_str(e, "serial");
+        k->devpath = pj_str(e, "devpath");
+        if (pj_int(e, "size", &n) && n > 0)
+            k->size = (uint64_t)n;
+        vec_push(out, k);
+    }
+out:
+    json_decref(root);
+    return rc;
+}
+
 int pbs_parse_tasks(const char *body, size_t len, struct vec *out, struct lb_err *err)
 {
     BEGIN_LIST("the task list")
@@ -453,6 +497,13 @@ struct pmx_call *pbs_get_tasks(struct pmx_client *c, int limit, pmx_result_fn do
     snprintf(path, sizeof(path), "/nodes/localhost/tasks?limit=%d", limit > 0 ? limit : 50);
     return call(c, NULL, path, NULL, "Sys.Audit on /system/tasks", pbs_parse_tasks, pbs_task_free,
                 done, arg, err);
+}
+
+struct pmx_call *pbs_get_disks(struct pmx_client *c, pmx_result_fn done, void *arg,
+                               struct lb_err *err)
+{
+    return call(c, NULL, "/nodes/localhost/disks/list", NULL, "Sys.Audit on /system/disks",
+                pbs_parse_disks, pbs_disk_free, done, arg, err);
 }
 
 struct pmx_call *pbs_prune_dry_run(struct pmx_client *c, const char *store, const char *type,

@@ -28,6 +28,8 @@ int pbs_parse_gc(const char *body, size_t len, struct vec *out, struct lb_err *e
 /* /admin/{verify,prune,sync}: struct pbs_job (kind filled by the fetcher, "" here). */
 int pbs_parse_jobs(const char *body, size_t len, struct vec *out, struct lb_err *err);
 int pbs_parse_tasks(const char *body, size_t len, struct vec *out, struct lb_err *err);
+/* /nodes/localhost/disks/list: struct pbs_disk, as PBS sorts them (by name). */
+int pbs_parse_disks(const char *body, size_t len, struct vec *out, struct lb_err *err);
 /* prune answer: struct pbs_prune_item, oldest first as PBS sends it. */
 int pbs_parse_prune(const char *body, size_t len, struct vec *out, struct lb_err *err);
 
@@ -50,6 +52,9 @@ struct pmx_call *pbs_get_gc(struct pmx_client *c, const char *store, pmx_result_
 struct pmx_call *pbs_get_jobs(struct pmx_client *c, const char *kind, const char *store,
                               pmx_result_fn done, void *arg, struct lb_err *err);
 struct pmx_call *pbs_get_tasks(struct pmx_client *c, int limit, pmx_result_fn done, void *arg,
+                               struct lb_err *err);
+/* The disks of the PBS host with PBS's SMART status and wearout (4.12). */
+struct pmx_call *pbs_get_disks(struct pmx_client *c, pmx_result_fn done, void *arg,
                                struct lb_err *err);
 
 /* ---- actions ---- */

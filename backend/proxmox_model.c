@@ -196,6 +196,7 @@ void pmx_task_status_free(void *p)
     free(t->id);
     free(t->user);
     free(t->exitstatus);
+    free(t->tokenid);
     free(t);
 }
 
@@ -378,6 +379,23 @@ void pbs_job_free(void *p)
     free(j->last_state);
     free(j->last_upid);
     free(j);
+}
+
+void pbs_disk_free(void *p)
+{
+    struct pbs_disk *d = p;
+
+    if (!d)
+        return;
+    free(d->name);
+    free(d->used);
+    free(d->disk_type);
+    free(d->status);
+    free(d->vendor);
+    free(d->model);
+    free(d->serial);
+    free(d->devpath);
+    free(d);
 }
 
 void pbs_task_free(void *p)

@@ -60,6 +60,8 @@ struct pmx_task_status {
     time_t starttime;
     bool running;
     char *exitstatus; /* NULL while running */
+    time_t endtime;   /* task lists only; 0 while running or not given */
+    char *tokenid;    /* PVE/PBS token tasks: user is then the bare user; NULL */
 };
 void pmx_task_status_free(void *p);
 
@@ -238,6 +240,19 @@ struct pbs_task { /* 4.11 */
     char *status;   /* NULL while running */
 };
 void pbs_task_free(void *p);
+
+/* /nodes/localhost/disks/list (4.12) */
+struct pbs_disk {
+    char *name;      /* "sda", "nvme0n1" */
+    char *used;      /* "unused", "mounted", "filesystem", ... */
+    char *disk_type; /* "hdd", "ssd", "usb", "unknown" */
+    char *status;    /* SMART: "passed", "failed", "unknown" */
+    int wearout;     /* percent life left; -1: null (not known) */
+    char *vendor;    /* NULL when null; vendor, model, serial, devpath alike */
+    char *model, *serial, *devpath;
+    uint64_t size;
+};
+void pbs_disk_free(void *p);
 
 struct pbs_prune_item { /* 4.7 */
     char type[8];

@@ -390,9 +390,15 @@ int pve_parse_tasks(const char *body, size_t len, struct vec *out, struct lb_err
         t->user = pj_str(e, "user");
         if (pj_int(e, "starttime", &v))
             t->starttime = (time_t)v;
+        t->tokenid = pj_str(e, "tokenid");
         t->running = !json_object_get(e, "endtime");
-        if (!t->running)
+        if (!t->running) {
+            if (pj_int(e, "endtime", &v) && v > 0)
+                t->endtime = (time_t)v;
             t->exitstatus = pj_str(e, "status");
+            if (!t->exitstatus)
+                t->exitstatus = xstrdup("unknown");
+        }
         vec_push(out, t);
     }
 out:
@@ -529,6 +535,13 @@ struct pmx_call *pve_get_tasks(struct pmx_client *c, const char *node, int limit
                done, arg, err);
     buf_release(&b);
     return call;
+}
+
+struct pmx_call *pve_get_cluster_tasks(struct pmx_client *c, pmx_result_fn done, void *arg,
+                                       struct lb_err *err)
+{
+    return get(c, "/cluster/tasks", "Sys.Audit on /nodes/NODE (tasks of other users)",
+               pve_parse_tasks, pmx_task_status_free, done, arg, err);
 }
 
 /* ---- actions ---- */

@@ -35,7 +35,7 @@ int pve_parse_unbacked(const char *body, size_t len, struct vec *out, struct lb_
 int pve_parse_backups(const char *body, size_t len, struct vec *out, struct lb_err *err);
 /* /nodes/{node}/storage -> struct pve_storage. */
 int pve_parse_storages(const char *body, size_t len, struct vec *out, struct lb_err *err);
-/* /nodes/{node}/tasks -> struct pmx_task_status (running when no endtime). */
+/* /nodes/{node}/tasks, /cluster/tasks -> struct pmx_task_status (running when no endtime). */
 int pve_parse_tasks(const char *body, size_t len, struct vec *out, struct lb_err *err);
 
 /* ---- reads ---- */
@@ -56,6 +56,10 @@ struct pmx_call *pve_get_storages(struct pmx_client *c, const char *node, pmx_re
 /* Finished tasks (source=archive), newest first, at most limit. */
 struct pmx_call *pve_get_tasks(struct pmx_client *c, const char *node, int limit,
                                pmx_result_fn done, void *arg, struct lb_err *err);
+
+/* The recent tasks of every node (/cluster/tasks, running ones included), whoever started them. */
+struct pmx_call *pve_get_cluster_tasks(struct pmx_client *c, pmx_result_fn done, void *arg,
+                                       struct lb_err *err);
 
 /* ---- actions (each answers a UPID) ---- */
 

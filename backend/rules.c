@@ -574,6 +574,24 @@ static void rules_pmx_tasks(const struct rules_input *in, const struct rules_pmx
     }
 }
 
+static void rules_pmx_disks(const struct rules_pmx *p, struct vec *out)
+{
+    char subject[96];
+
+    for (size_t i = 0; p->disks && i < p->disks->len; i++) {
+        const struct pbs_disk *d = p->disks->items[i];
+
+        if (!d->status || strcmp(d->status, "failed"))
+            continue;
+        snprintf(subject, sizeof(subject), "pbs disk %s", d->name);
+        hit(out, "pbs-disk", subject, RULE_CRIT,
+            "PBS reports SMART failed for %s (%s, serial %s): the drive says it is failing; "
+            "copy what is on it now and replace it",
+            d->devpath ? d->devpath : d->name, d->model ? d->model : "model unknown",
+            d->serial ? d->serial : "unknown");
+    }
+}
+
 static void rules_pmx_datastore(const struct rules_input *in, const struct rules_pmx *p,
                                 struct vec *out)
 {
@@ -615,6 +633,7 @@ static void rules_proxmox(const struct rules_input *in, struct vec *out)
     rules_pmx_verify(in, in->pmx, out);
     rules_pmx_tasks(in, in->pmx, out);
     rules_pmx_datastore(in, in->pmx, out);
+    rules_pmx_disks(in->pmx, out);
 }
 
 bool rules_covers(const struct rules_input *in, const char *rule)
@@ -636,6 +655,8 @@ bool rules_covers(const struct rules_input *in, const char *rule)
         return p->backups != NULL;
     if (!strcmp(rule, "pbs-task"))
         return p->tasks != NULL;
+    if (!strcmp(rule, "pbs-disk"))
+        return p->disks != NULL;
     if (!strcmp(rule, "pbs-fill") || !strcmp(rule, "pbs-full-soon"))
         return p->usage != NULL;
     return false;

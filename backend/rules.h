@@ -43,6 +43,8 @@
  *   pbs-unverified backups older than RULES_VERIFY_MAX_AGE never verified (warn)
  *   pbs-task       the newest PBS task of a kind (verify, prune, GC, sync job)
  *                  ended in an error within RULES_TASK_WINDOW (warn)
+ *   pbs-disk       a disk of the PBS host whose SMART status PBS reports
+ *                  failed (crit; unknown is not an alert)
  *   pbs-fill       the datastore fuller than fill_warn / fill_crit
  *   pbs-full-soon  PBS estimates the datastore full within 30 days (warn;
  *                  crit within 7)
@@ -105,6 +107,7 @@ struct rules_pmx {
     const struct vec *backups;              /* struct pbs_snapshot * of the datastore */
     const struct vec *tasks;                /* struct pbs_task *, the recent ones */
     const struct pbs_usage *usage;          /* the datastore's usage and estimate */
+    const struct vec *disks;                /* struct pbs_disk *, the PBS host's disks */
     double fill_warn, fill_crit;            /* percent (0: 80 and 90) */
 };
 

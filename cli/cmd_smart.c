@@ -1,5 +1,6 @@
 /*
  * lifeboat smart [DISK] [--from-file FILE] [--json]
+ * lifeboat smart --pbs [--json]
  *
  * SMART verdict and findings of a saved `smartctl --json` output (--from-file,
  * no config needed), of one configured [disk DISK], or of every configured
@@ -7,16 +8,28 @@
  * running smartctl (demo and tests only). Exit 0 ok (or standby), 1 warn (or
  * SMART unavailable), 2 crit or error; 64 usage, 78 config.
  * --json: one object for DISK or FILE, an array of objects for every disk.
+ *
+ * --pbs: the disks of the first [pbs] host as PBS reports them
+ * (/nodes/localhost/disks/list): name, model, serial, type, use, size, PBS's
+ * SMART status and wearout (life left), and the configured [disk] with the
+ * same serial (lifeboat's own smartctl view). Exit 0 all passed, 1 a status
+ * PBS could not read (unknown, explained), 2 a failed one or the list could
+ * not be read. --json: one array of objects.
  */
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "backend/base/clock.h"
 #include "backend/base/err.h"
+#include "backend/base/str.h"
 #include "backend/base/xalloc.h"
 #include "backend/config.h"
+#include "backend/http.h"
 #include "backend/loop.h"
+#include "backend/pbs.h"
+#include "backend/pmx_recent.h"
 #include "backend/smart.h"
 #include "backend/smart_history.h"
 #include "backend/smart_rules.h"
@@ -153,6 +166,155 @@ static int worse(int a, int b)
     return a > b ? a : b;
 }
 
+/* ---- --pbs: the disks as PBS reports them ---- */
+
+struct pbs_fetch {
+    bool done;
+    int rc;
+    struct lb_err err;
+    struct vec disks; /* struct pbs_disk * */
+};
+
+static void on_pbs_disks(int rc, const struct lb_err *err, struct vec *out, void *arg)
+{
+    struct pbs_fetch *f = arg;
+
+    f->done = true;
+    f->rc = rc;
+    if (rc && err)
+        f->err = *err;
+    for (size_t i = 0; !rc && i < out->len; i++) {
+        vec_push(&f->disks, out->items[i]);
+        out->items[i] = NULL;
+    }
+}
+
+static json_t *str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+static int pbs_disks(const struct config *cfg, bool json)
+{
+    const struct pbs_cfg *pc = cfg->pbss.items[0];
+    struct loop *loop = loop_new();
+    struct http *http = http_new(loop);
+    struct pmx_client_opts o = { .product = PMX_PBS,
+                                 .name = pc->name,
+                                 .url = pc->url,
+                                 .token_file = pc->token_file,
+                                 .fingerprint = pc->fingerprint,
+                                 .timeout_ms = 20000 };
+    struct pbs_fetch f = { 0 };
+    struct pmx_client *c;
+    const char **ours = NULL;    /* per PBS disk: the [disk] with its serial, NULL */
+    const char **verdict = NULL; /* and lifeboat's own verdict on it */
+    struct store *st = NULL;
+    bool tried_store = false;
+    struct loop *sloop = NULL;
+    int rc = EXIT_OK_;
+    size_t i;
+    struct pbs_disk *d;
+
+    vec_init(&f.disks, pbs_disk_free);
+    c = pmx_client_new(loop, http, &o, &f.err);
+    if (c && pbs_get_disks(c, on_pbs_disks, &f, &f.err))
+        pmx_wait(loop, &f.done);
+    else
+        f.rc = -(int)f.err.code;
+    if (f.rc) {
+        str_sanitize(f.err.msg);
+        cli_error("smart --pbs: the disk list of PBS '%s' (GET /nodes/localhost/disks/list) "
+                  "could not be read: %s",
+                  pc->name, f.err.msg);
+        rc = EXIT_FAIL;
+        goto out;
+    }
+    /* our own view of each configured disk, for its serial */
+    ours = xcalloc(f.disks.len + 1, sizeof(*ours));
+    verdict = xcalloc(f.disks.len + 1, sizeof(*verdict));
+    for (size_t k = 0; k < cfg->disks.len; k++) {
+        const struct disk_cfg *dk = cfg->disks.items[k];
+        struct smart_reading *rd = read_disk(cfg, dk, &sloop, &st, &tried_store);
+
+        vec_foreach(&f.disks, i, d) {
+            if (!ours[i] && rd->data && pbs_disk_serial_match(d->serial, rd->data->serial)) {
+                ours[i] = dk->name;
+                verdict[i] = smart_verdict_name(rd->report.verdict);
+            }
+        }
+        smart_reading_free(rd);
+    }
+    if (json) {
+        json_t *arr = json_array();
+        char *text;
+
+        vec_foreach(&f.disks, i, d) {
+            json_t *e = json_object();
+
+            json_object_set_new(e, "name", json_string(d->name));
+            json_object_set_new(e, "vendor", str_or_null(d->vendor));
+            json_object_set_new(e, "model", str_or_null(d->model));
+            json_object_set_new(e, "serial", str_or_null(d->serial));
+            json_object_set_new(e, "type", str_or_null(d->disk_type));
+            json_object_set_new(e, "used", str_or_null(d->used));
+            json_object_set_new(e, "size", json_integer((json_int_t)d->size));
+            json_object_set_new(e, "status", json_string(d->status));
+            json_object_set_new(e, "wearout",
+                                d->wearout >= 0 ? json_integer(d->wearout) : json_null());
+            json_object_set_new(e, "note",
+                                *pbs_disk_note(d) ? json_string(pbs_disk_note(d)) : json_null());
+            json_object_set_new(e, "disk", str_or_null(ours[i]));
+            json_object_set_new(e, "disk_smart", str_or_null(verdict[i]));
+            json_array_append_new(arr, e);
+        }
+        text = json_dumps(arr, JSON_INDENT(2));
+        printf("%s\n", text ? text : "[]");
+        free(text);
+        json_decref(arr);
+    } else {
+        printf("disks of PBS '%s' as PBS reports them\n", pc->name);
+        printf("%-9s %-24s %-16s %-5s %-11s %9s %-8s %-8s %s\n", "NAME", "MODEL", "SERIAL", "TYPE",
+               "USED", "SIZE", "SMART", "LIFE", "OURS");
+        vec_foreach(&f.disks, i, d) {
+            char model[128], size[32], life[16], our[96];
+
+            snprintf(model, sizeof(model), "%s%s%s", d->vendor ? d->vendor : "",
+                     d->vendor ? " " : "", d->model ? d->model : "-");
+            str_fmt_bytes(d->size, size, sizeof(size));
+            if (d->wearout >= 0)
+                snprintf(life, sizeof(life), "%d%%", d->wearout);
+            else
+                snprintf(life, sizeof(life), "-");
+            if (ours[i])
+                snprintf(our, sizeof(our), "= [disk %s], SMART %s here", ours[i], verdict[i]);
+            else
+                snprintf(our, sizeof(our), "-");
+            printf("%-9s %-24s %-16s %-5s %-11s %9s %-8s %-8s %s\n", d->name, model,
+                   d->serial ? d->serial : "-", d->disk_type ? d->disk_type : "-",
+                   d->used ? d->used : "-", size, d->status, life, our);
+            if (*pbs_disk_note(d))
+                printf("  %s: %s\n", pbs_disk_level(d) == 2 ? "crit" : "note", pbs_disk_note(d));
+        }
+        if (!f.disks.len)
+            printf("(PBS lists no disks)\n");
+    }
+    vec_foreach(&f.disks, i, d) {
+        rc = worse(rc, pbs_disk_level(d));
+    }
+out:
+    free(ours);
+    free(verdict);
+    if (sloop)
+        loop_free(sloop);
+    store_close(st);
+    vec_release(&f.disks);
+    pmx_client_free(c);
+    http_free(http);
+    loop_free(loop);
+    return rc;
+}
+
 int cmd_smart(struct cli *cli, int argc, char **argv)
 {
     const char *disk = NULL;
@@ -163,10 +325,13 @@ int cmd_smart(struct cli *cli, int argc, char **argv)
     struct store *st = NULL;
     bool tried_store = false;
     int rc = EXIT_OK_;
+    bool pbs = false;
 
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--json")) {
             json = true;
+        } else if (!strcmp(argv[i], "--pbs")) {
+            pbs = true;
         } else if (!strcmp(argv[i], "--from-file")) {
             if (i + 1 >= argc)
                 return cli_usage("smart", "--from-file needs a FILE");
@@ -183,6 +348,23 @@ int cmd_smart(struct cli *cli, int argc, char **argv)
     }
     if (file && disk)
         return cli_usage("smart", "give either DISK or --from-file FILE, not both");
+    if (pbs && (file || disk))
+        return cli_usage("smart", "--pbs lists every disk PBS sees: no DISK or --from-file");
+    if (pbs) {
+        cfg = cli_load_config(cli, true);
+        if (!cfg)
+            return EXIT_CONFIG;
+        if (!cfg->pbss.len) {
+            cli_error("smart --pbs: %s has no [pbs NAME] section: add one with url and "
+                      "token_file",
+                      cfg->path);
+            rc = EXIT_CONFIG;
+        } else {
+            rc = pbs_disks(cfg, json);
+        }
+        config_free(cfg);
+        return rc;
+    }
 
     if (file) {
         struct smart_data *d = NULL;

@@ -41,7 +41,7 @@ static const struct cli_command commands[] = {
       "Proxmox guests: snapshots (count, newest, oldest), newest PBS backup, verify state, "
       "covered by a backup job or not",
       cmd_guests },
-    { "smart", "[DISK] [--from-file FILE] [--json]",
+    { "smart", "[DISK] [--from-file FILE] [--json] | --pbs [--json]",
       "SMART verdict of a configured disk, or of a saved smartctl --json output", cmd_smart },
     { "run", "JOB [--dry-run] [--wait]",
       "run a configured restic job headless and record it; exit 0 ok, 1 warnings, 2 failed; "

@@ -58,6 +58,9 @@
     X(RUN_START, "run-start", "runs", "run", "run the selected job now (shows what, asks first)", \
       's')                                                                                        \
     X(RUN_CANCEL, "run-cancel", "runs", "cancel", "cancel the run started here (asks first)", 'x') \
+    X(PMX_TASKS, "proxmox-tasks", "runs", "pve/pbs",                                              \
+      "Proxmox VE and PBS tasks, whoever started them (t again: the jobs); Enter opens a log",   \
+      't')                                                                                        \
     X(WHATIF, "what-if", "retention", "what-if",                                                  \
       "what-if editor: try other keep counts (nothing is deleted)", 'e')                          \
     X(RULE_MORE, "rule-more", "retention", NULL, "what-if: keep one more of the selected rule",   \

@@ -7,6 +7,8 @@
  * the device, and the screen follows it), and the attribute table with the
  * failing rows highlighted. From 140 columns the attributes sit beside the
  * rest. j/k pick the disk, PgUp/PgDn scroll the detail, r reads every disk.
+ * With a [pbs] section the PBS host's disks as PBS reports them sit under
+ * the list (tui/disks_pbs.c).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,6 +20,7 @@
 #include "backend/base/str.h"
 #include "backend/base/xalloc.h"
 #include "backend/config.h"
+#include "tui/disks_pbs.h"
 #include "tui/fmt.h"
 #include "tui/glyph.h"
 #include "tui/layout.h"
@@ -860,7 +863,7 @@ static void disks_draw(void *st, struct rect area, const struct screen_ctx *ctx)
 {
     struct disks *ds = st;
     struct disk_view *dv = selected(ds);
-    int nd = (int)ds->app->disks.len, lh;
+    int nd = (int)ds->app->disks.len, lh, ph = disks_pbs_height(ds->app, area.w);
     struct rect list, box, body;
     struct drow *rows;
     size_t n;
@@ -874,6 +877,11 @@ static void disks_draw(void *st, struct rect area, const struct screen_ctx *ctx)
                   "no [disk NAME] section in the config: add one for the USB SSD");
         draw_text(r.y + 2, r.x + 2, r.w - 4, theme_attr(EL_DIM),
                   "(device = /dev/disk/by-id/usb-..., mount = /mnt/usb-ssd)");
+        if (ph && area.h > r.h + 3)
+            disks_pbs_draw(ds->app,
+                           (struct rect){ area.y + r.h, area.x,
+                                          ph < area.h - r.h ? ph : area.h - r.h, area.w },
+                           ctx);
         return;
     }
     if (ds->sel >= (size_t)nd)
@@ -883,6 +891,13 @@ static void disks_draw(void *st, struct rect area, const struct screen_ctx *ctx)
         lh = area.h / 3 > 4 ? area.h / 3 : 4;
     list = (struct rect){ area.y, area.x, lh, area.w };
     draw_list(ds, list, ctx);
+    /* the PBS host's disks under the list, the detail keeping at least 6 rows */
+    if (ph > area.h - lh - 6)
+        ph = area.h - lh - 6 >= 3 ? area.h - lh - 6 : 0;
+    if (ph) {
+        disks_pbs_draw(ds->app, (struct rect){ area.y + lh, area.x, ph, area.w }, ctx);
+        lh += ph;
+    }
     box = (struct rect){ area.y + lh, area.x, area.h - lh, area.w };
     snprintf(title, sizeof(title), "%s %s %s", dv->cfg->name, glyph(G_SEP), drive_name(dv));
     str_sanitize(title);

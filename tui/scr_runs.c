@@ -5,7 +5,8 @@
  * store); the run history. Enter opens a run: its steps, and the selected
  * step's figures, message and log excerpt. s starts the selected job after
  * a confirmation that names it and shows what it will run; x cancels this
- * console's run after a confirmation.
+ * console's run after a confirmation. t switches to the Proxmox VE and PBS
+ * tasks, whoever started them, and their logs (tui/runs_pmx.c).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include "backend/jobs.h"
 #include "tui/glyph.h"
 #include "tui/layout.h"
+#include "tui/runs_pmx.h"
 #include "tui/scr_runs.h"
 #include "tui/screen.h"
 #include "tui/theme.h"
@@ -48,6 +50,8 @@ struct runs_scr {
     size_t npreview;
     int preview_scroll;
     char notice[LINE_MAX_];
+    bool pmx;              /* the Proxmox tasks are shown (t) */
+    struct runs_pmx *pmxv; /* their view */
 };
 
 static struct runs_scr *the_screen; /* for :run (one Runs screen per console) */
@@ -906,6 +910,7 @@ bool runs_ask_start(const char *job, char *why, size_t n)
         return false;
     }
     rs->detail = false;
+    rs->pmx = false; /* the question shows over the jobs */
     for (size_t i = 0; i < njobs(rs); i++) {
         const struct runs_job *j = rs->app->runs->jobs.items[i];
 
@@ -928,6 +933,10 @@ static void runs_draw(void *st, struct rect area, const struct screen_ctx *ctx)
 
     if (rs->sel >= total && total)
         rs->sel = total - 1;
+    if (rs->pmx) {
+        runs_pmx_draw(rs->pmxv, area, ctx);
+        return;
+    }
     if (rs->notice[0]) {
         area.h--;
         draw_text(area.y + area.h, area.x + 1, area.w - 2, theme_attr(EL_STATUS_WARN), rs->notice);
@@ -1067,6 +1076,13 @@ static unsigned runs_action(void *st, enum action a, const struct screen_ctx *ct
     (void)ctx;
     if (rs->confirm != CONFIRM_NONE)
         return confirm_action(rs, a);
+    if (a == ACTION_PMX_TASKS) {
+        rs->pmx = !rs->pmx;
+        rs->notice[0] = '\0';
+        return REACT_HANDLED;
+    }
+    if (rs->pmx)
+        return runs_pmx_action(rs->pmxv, a);
     if (a != ACTION_NONE)
         rs->notice[0] = '\0';
     if (a == ACTION_RUN_START || a == ACTION_RUN_CANCEL)
@@ -1152,6 +1168,7 @@ static void *runs_create(struct app *app)
 
     rs->app = app;
     rs->page = 1;
+    rs->pmxv = runs_pmx_new(app);
     the_screen = rs;
     return rs;
 }
@@ -1163,6 +1180,7 @@ static void runs_destroy(void *st)
     if (the_screen == rs)
         the_screen = NULL;
     preview_free(rs);
+    runs_pmx_free(rs->pmxv);
     free(rs);
 }
 

@@ -93,9 +93,9 @@ class Pids:
     task_id = 0
 
 
-def pve_upid(typ, vid, user):
+def pve_upid(typ, vid, user, at=None):
     Pids.pid += 7
-    now = int(time.time())
+    now = int(time.time() if at is None else at)
     return ("UPID:%s:%08X:%08X:%08X:%s:%s:%s:" % (NODE, Pids.pid, Pids.pstart, now, typ, vid, user),
             Pids.pid, Pids.pstart, now)
 
@@ -112,10 +112,10 @@ def systemd_escape(s):
     return "".join(out)
 
 
-def pbs_upid(typ, wid, user):
+def pbs_upid(typ, wid, user, at=None):
     Pids.pid += 3
     Pids.task_id += 1
-    now = int(time.time())
+    now = int(time.time() if at is None else at)
     return ("UPID:%s:%08X:%08X:%08X:%08X:%s:%s:%s:" % (
         PBS_NODE, Pids.pid, Pids.pstart, Pids.task_id, now, typ, systemd_escape(wid), user),
         Pids.pid, Pids.pstart, now)
@@ -127,22 +127,28 @@ def pbs_upid(typ, wid, user):
 class Task:
     """A worker task: log lines appear over `duration` seconds, then the end state."""
 
-    def __init__(self, product, typ, wid, user, lines, duration, error=None, effect=None):
+    def __init__(self, product, typ, wid, user, lines, duration, error=None, effect=None,
+                 at=None, warnings=0):
         self.product = product
         self.type = typ
         self.id = wid
         self.user = user
         if product == "pve":
-            self.upid, self.pid, self.pstart, self.starttime = pve_upid(typ, wid, user)
+            self.upid, self.pid, self.pstart, self.starttime = pve_upid(typ, wid, user, at)
         else:
-            self.upid, self.pid, self.pstart, self.starttime = pbs_upid(typ, wid, user)
-        self.t0 = time.time()
+            self.upid, self.pid, self.pstart, self.starttime = pbs_upid(typ, wid, user, at)
+        self.t0 = time.time() if at is None else at
         self.lines = lines
         self.duration = duration
         self.error = error
+        self.warnings = warnings  # an OK end with "WARNINGS: N"
         self.effect = effect
         self.done = False
         self.endtime = None
+        self.history = at is not None  # ran before the simulator started (not lifeboat's)
+        if self.history:
+            self.done = True
+            self.endtime = int(at + duration)
 
     def tick(self, now):
         if not self.done and now - self.t0 >= self.duration:
@@ -154,7 +160,9 @@ class Task:
                     self.error = err
 
     def status_text(self):
-        return "OK" if not self.error else self.error
+        if self.error:
+            return self.error
+        return "WARNINGS: %d" % self.warnings if self.warnings else "OK"
 
     def log(self):
         now = time.time()
@@ -163,7 +171,8 @@ class Task:
             n = int(len(self.lines) * min(1.0, (now - self.t0) / max(self.duration, 0.001)))
         out = list(self.lines[:n])
         if self.done:
-            out.append("TASK OK" if not self.error else "TASK ERROR: %s" % self.error)
+            out.append("TASK ERROR: %s" % self.error if self.error else
+                       "TASK WARNINGS: %d" % self.warnings if self.warnings else "TASK OK")
         return out
 
 
@@ -266,6 +275,109 @@ class Lab:
         newest103["verification"] = self.verify_result("failed", "103")
         self.gc_last = int(now - 20 * 3600)
         self.total = 1000204886016  # 1 TB USB SSD
+        self.add_history(night)
+
+    # -- tasks nobody at lifeboat started: last night's backup job, PBS's own jobs
+    def add_history(self, night):
+        nightly = self.jobs[0]
+        t0 = local_at(night, 0, 2, 0)
+        vmids = [int(v) for v in nightly["vmid"].split(",")]
+        lines = ["INFO: starting new backup job: vzdump %s --mode snapshot --storage %s "
+                 "--notes-template '{{guestname}}' --prune-backups "
+                 "'keep-daily=5,keep-monthly=2,keep-weekly=3' --quiet 1"
+                 % (" ".join(map(str, vmids)), PBS_STORAGE)]
+        pbs_runs = []
+        for vmid in vmids:
+            g = self.guests[vmid]
+            vm = g["type"] == "qemu"
+            bt = local_at(night, 0, 2, 0) + (vmid - 100) * 97
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(bt))
+            when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(bt))
+            lines += ["INFO: Starting Backup of VM %d (%s)" % (vmid, g["type"]),
+                      "INFO: Backup started at %s" % when,
+                      "INFO: status = %s" % g["status"],
+                      "INFO: %s Name: %s" % ("VM" if vm else "CT", g["name"]),
+                      "INFO: including mount point rootfs ('/') in backup" if not vm else
+                      "INFO: include disk 'scsi0' 'local-lvm:vm-%d-disk-0' %dG"
+                      % (vmid, g["maxdisk"] // 1073741824),
+                      "INFO: backup mode: snapshot", "INFO: ionice priority: 7",
+                      "INFO: creating Proxmox Backup Server archive '%s/%d/%s'"
+                      % ("vm" if vm else "ct", vmid, stamp)]
+            if vm:
+                if vmid == 101:
+                    lines += ["INFO: issuing guest-agent 'fs-freeze' command",
+                              "WARN: guest-agent 'fs-freeze' command failed - got timeout",
+                              "INFO: issuing guest-agent 'fs-thaw' command"]
+                lines += ["INFO: started backup task '%s'" % uuid.UUID(int=vmid * 7919)]
+                lines += ["INFO: %3d%% (%d.%d GiB of 16.0 GiB) in %ds, read: 1%02d.4 MiB/s, "
+                          "write: 9%d.1 MiB/s" % (p, p // 7, p % 10, p // 5, p % 97, p % 10)
+                          for p in range(5, 101, 5)]
+                lines += ["INFO: backup is sparse: 9.1 GiB (57%) total zero data",
+                          "INFO: backup was done incrementally, reused 14.8 GiB (92%)",
+                          "INFO: transferred 16.0 GiB in %d seconds (128.4 MiB/s)" % (60 + vmid % 7)]
+            else:
+                lines += ["INFO: create storage snapshot 'vzdump'",
+                          "INFO: starting archive upload of 'root.pxar.didx'",
+                          "INFO: processed 1.%d GiB in %d seconds, uploaded 41.%d MiB"
+                          % (vmid % 10, 40 + vmid % 9, vmid % 10),
+                          "INFO: cleanup temporary 'vzdump' snapshot"]
+            lines += ["INFO: adding notes to backup",
+                      "INFO: prune older backups with retention: keep-daily=5, keep-monthly=2, "
+                      "keep-weekly=3",
+                      "INFO: pruned 0 backup(s)",
+                      "INFO: Finished Backup of VM %d (00:01:%02d)" % (vmid, 20 + vmid % 30),
+                      "INFO: Backup finished at %s" % time.strftime(
+                          "%Y-%m-%d %H:%M:%S", time.localtime(bt + 80))]
+            pbs_runs.append((vmid, bt, stamp))
+        lines.append("INFO: Backup job finished successfully")
+        self.start(Task("pve", "vzdump", "", "root@pam", lines, 3 * 97 + 90, at=t0, warnings=1))
+        for vmid, bt, stamp in pbs_runs:
+            kind = "vm" if self.guests[vmid]["type"] == "qemu" else "ct"
+            self.start(Task("pbs", "backup", "%s:%s/%d" % (STORE, kind, vmid), "root@pam",
+                            ["starting new backup on datastore '%s' from ::ffff:192.168.1.10: "
+                             "\"%s/%d/%s\"" % (STORE, kind, vmid, stamp),
+                             "backup finished successfully"], 80, at=bt))
+        # the verify job that found 103's newest backup bad
+        vt = local_at(night, 0, 2, 8)
+        vlines = ["verify datastore %s" % STORE]
+        for vmid, bt, stamp in pbs_runs:
+            kind = "vm" if self.guests[vmid]["type"] == "qemu" else "ct"
+            vlines.append("verify group %s:%s/%d (1 snapshots)" % (STORE, kind, vmid))
+            vlines.append("  verify %s:%s/%d/%s" % (STORE, kind, vmid, stamp))
+            if vmid == 103:
+                vlines += ["  can't verify chunk, load failed - store '%s', unable to load "
+                           "chunk '3f1a0c6d8e2b47a5c9d1e0f2a4b6c8d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f70'"
+                           " - blob too small (0 bytes)." % STORE,
+                           "  corrupt chunk renamed to \".chunks/3f1a/3f1a0c6d8e2b47a5c9d1e0f2a4"
+                           "b6c8d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f70.0.bad\"",
+                           "  verified 1304.12/3071.80 MiB in 38.41 seconds, speed 33.95/79.97 "
+                           "MiB/s (1 errors)",
+                           "verify %s:ct/103/%s failed: chunks could not be verified" % (STORE, stamp)]
+            else:
+                vlines.append("  verified 812.%02d/2048.00 MiB in 21.%02d seconds, speed "
+                              "38.10/96.02 MiB/s (0 errors)" % (vmid % 100, vmid % 100))
+        vlines.append("Failed to verify the following snapshots/groups:")
+        vlines.append("\t%s:ct/103/%s" % (STORE, pbs_runs[-1][2]))
+        self.start(Task("pbs", "verificationjob", "%s:v-3f2a9c1e-77d0" % STORE, "root@pam",
+                        vlines, 95, at=vt,
+                        error="verification failed - please check the log for details"))
+        # PBS's own schedule: prune job and GC (the GC ends when the GC status says it did)
+        self.start(Task("pbs", "prunejob", STORE, "root@pam",
+                        ["prune job '%s'" % "default-usb-ssd-1a2b",
+                         "Starting prune on %s" % STORE,
+                         "retention options: --keep-daily 5 --keep-weekly 3 --keep-monthly 2",
+                         "pruned 0 snapshots, kept %d" % len(self.pbs_snaps)],
+                        3, at=local_at(night, 0, 0, 0)))
+        self.start(Task("pbs", "garbage_collection", STORE, "root@pam",
+                        ["starting garbage collection on store %s" % STORE,
+                         "Start GC phase1 (mark used chunks)",
+                         "marked 100%% (%d of %d index files)" % (len(self.pbs_snaps) * 2,
+                                                                 len(self.pbs_snaps) * 2),
+                         "Start GC phase2 (sweep unused chunks)",
+                         "Removed garbage: 1.27 GiB", "Removed chunks: 812",
+                         "Pending removals: 0 B (in 0 chunks)"], 98, at=self.gc_last - 98))
+        self.gc_upid = self.tasks[-1].upid
+        self.tasks.sort(key=lambda t: t.starttime)
 
     # -- PBS snapshots
     def add_pbs_snap(self, vmid, t, verified=None):
@@ -1298,6 +1410,20 @@ def pve_tasks(lab, q, node):
     return (page, {"total": len(out)} if out else {})
 
 
+def cluster_tasks(lab, q):
+    """/cluster/tasks: the recent tasks of every node, running ones included (no paging)."""
+    out = []
+    for t in reversed(lab.tasks):
+        if t.product != "pve":
+            continue
+        e = pve_task_item(t)
+        if t.done:
+            e["endtime"] = t.endtime
+            e["status"] = t.status_text()
+        out.append(e)
+    return out
+
+
 def pve_task_status(lab, q, node, upid):
     t = pve_task_of(lab, node, upid)
     e = pve_task_item(t)
@@ -1356,6 +1482,7 @@ PVE_ROUTES = [
     ("POST", r"/nodes/%s/%s/(\d+)/status/start" % (N, K), power("start")),
     ("POST", r"/nodes/%s/%s/(\d+)/status/stop" % (N, K), power("stop")),
     ("POST", r"/nodes/%s/%s/(\d+)/status/shutdown" % (N, K), power("shutdown")),
+    ("GET", r"/cluster/tasks", cluster_tasks),
     ("GET", r"/nodes/%s/tasks" % N, pve_tasks),
     ("GET", r"/nodes/%s/tasks/([^/]+)/status" % N, pve_task_status),
     ("GET", r"/nodes/%s/tasks/([^/]+)/log" % N, pve_task_log),
@@ -1509,7 +1636,8 @@ def pbs_job_state(kind):
             if q.get("store") and j["store"] != q["store"]:
                 continue
             e = dict(j)
-            last = [t for t in lab.tasks if t.product == "pbs" and t.id.endswith(j["id"])]
+            last = [t for t in lab.tasks if t.product == "pbs" and not t.history
+                    and t.id.endswith(j["id"])]
             e["next-run"] = next_run("00:00", time.time())
             if last:
                 t = last[-1]
@@ -1685,13 +1813,19 @@ def pbs_disks(lab, q, node):
         {"name": "sda", "used": "filesystem", "disk-type": "ssd", "status": "passed",
          "wearout": 99, "vendor": "Samsung ", "model": "PSSD T7", "serial": "S5SXNG0R123456",
          "wwn": None, "devpath": "/dev/sda", "rpm": None, "size": lab.total, "gpt": True},
+        # the offsite rotation disk behind a USB bridge: PBS's smartctl (no -d sat) reads nothing
+        {"name": "sdb", "used": "filesystem", "disk-type": "usb", "status": "unknown",
+         "wearout": None, "vendor": "SanDisk ", "model": "pSSD", "serial": "06c9f4c44",
+         "wwn": None, "devpath": "/dev/sdb", "rpm": None, "size": 1000204886016, "gpt": True},
     ]
 
 
 def pbs_smart(lab, q, node):
     disk = q.get("disk", "")
-    if disk not in ("sda", "nvme0n1"):
+    if disk not in ("sda", "sdb", "nvme0n1"):
         raise ApiError(400, "no such disk '%s'" % disk)
+    if disk == "sdb":  # smartctl without -d sat behind the bridge: no SMART data
+        return {"status": "unknown", "wearout": None, "attributes": []}
     if disk == "nvme0n1":
         return {"status": "passed", "wearout": 97, "attributes": [
             {"name": "percentage_used", "value": 3, "raw": "3"},

@@ -299,6 +299,41 @@ static void test_tasks(void **state)
     vec_release(&hits);
 }
 
+static struct pbs_disk *pdisk(const char *name, const char *status)
+{
+    struct pbs_disk *d = xcalloc(1, sizeof(*d));
+
+    d->name = xstrdup(name);
+    d->status = xstrdup(status);
+    d->model = xstrdup("WD Elements");
+    d->serial = xstrdup("WX41");
+    d->wearout = -1;
+    return d;
+}
+
+/* PBS's own SMART status of its disks: failed is crit, unknown (a USB bridge) no alert. */
+static void test_pbs_disks(void **state)
+{
+    struct vec d = VEC_INIT(pbs_disk_free), hits = VEC_INIT(free);
+    struct rules_pmx p = { .disks = &d };
+    const struct rule_hit *h;
+
+    (void)state;
+    vec_push(&d, pdisk("sda", "passed"));
+    vec_push(&d, pdisk("sdb", "unknown"));
+    eval(&p, &hits);
+    assert_int_equal(count(&hits, "pbs-disk"), 0);
+    vec_push(&d, pdisk("sdc", "failed"));
+    eval(&p, &hits);
+    assert_int_equal(count(&hits, "pbs-disk"), 1);
+    h = find(&hits, "pbs-disk", "pbs disk sdc");
+    assert_non_null(h);
+    assert_int_equal(h->severity, RULE_CRIT);
+    assert_non_null(strstr(h->message, "serial WX41"));
+    vec_release(&d);
+    vec_release(&hits);
+}
+
 static void test_datastore(void **state)
 {
     struct pbs_usage u = { .known = true, .total = 1000, .used = 850 };
@@ -447,13 +482,10 @@ static void test_unread_proxmox_is_left_alone(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_snapshot_age),
-        cmocka_unit_test(test_unbacked),
-        cmocka_unit_test(test_verify),
-        cmocka_unit_test(test_tasks),
-        cmocka_unit_test(test_datastore),
-        cmocka_unit_test(test_covers),
-        cmocka_unit_test(test_unread_proxmox_is_left_alone),
+        cmocka_unit_test(test_snapshot_age), cmocka_unit_test(test_unbacked),
+        cmocka_unit_test(test_verify),       cmocka_unit_test(test_tasks),
+        cmocka_unit_test(test_datastore),    cmocka_unit_test(test_pbs_disks),
+        cmocka_unit_test(test_covers),       cmocka_unit_test(test_unread_proxmox_is_left_alone),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
