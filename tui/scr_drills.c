@@ -672,6 +672,10 @@ static void draw_cadence(struct drills_st *ds, struct rect r, time_t now)
     for (int k = 0; k < 2 && y + 1 < r.y + r.h - 1; k++)
         if (ds->chore[k][0])
             draw_field(++y, x, r.w - 4, theme_attr(ds->chore_el[k]), ds->chore[k], ALIGN_LEFT);
+    if (y + 1 < r.y + r.h - 1)
+        draw_field(++y, x, r.w - 4, theme_attr(EL_DIM),
+                   "real restores: f files from a restic snapshot, P a guest from PBS",
+                   ALIGN_LEFT);
 }
 
 static void draw_history(struct drills_st *ds, struct rect r)
@@ -694,7 +698,7 @@ static void draw_history(struct drills_st *ds, struct rect r)
     }
     if (!ds->list.len) {
         draw_text(y, x, r.w - 4, theme_attr(EL_DIM),
-                  "No drill recorded yet. s starts the cloud restore drill.");
+                  "No drill or restore recorded yet. s starts the cloud restore drill.");
         return;
     }
     layout_columns(cols, 8, r.w - 4, 2, w);
@@ -772,7 +776,7 @@ static void draw_history(struct drills_st *ds, struct rect r)
 static void drills_draw(void *st, struct rect area, const struct screen_ctx *ctx)
 {
     struct drills_st *ds = st;
-    int min[2] = { 6, 5 }, want[2] = { 8, -1 }, h[2];
+    int min[2] = { 6, 5 }, want[2] = { 9, -1 }, h[2];
 
     ds->spin++;
     if (chores_take_finished(ds->ch) | rg_wizard_take_finished(ds->rgw) |
