@@ -274,10 +274,8 @@ static void phase_done(struct drill_pmx *d, const char *name)
 {
     int64_t now = loop_now_ms(d->loop);
 
-    buf_printf(&d->phases, "%s%s %.1fs", d->phases.len ? ", " : "", name,
-               (double)(now - d->phase_ms) / 1000.0);
+    drill_phase_add(&d->phases, name, now - d->phase_ms, &d->rec);
     d->phase_ms = now;
-    str_copy(d->rec.phases, sizeof(d->rec.phases), buf_cstr(&d->phases));
 }
 
 static void record(struct drill_pmx *d)

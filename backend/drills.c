@@ -96,24 +96,12 @@ static void notify(struct drill *d)
 
 static void record(struct drill *d)
 {
-    struct lb_err err = { 0 };
-
-    if (!d->st)
-        return;
-    if (!d->v.rec.id) {
-        if (store_drill_insert(d->st, &d->v.rec, &err) < 0)
-            log_warn("drill: %s", err.msg);
-    } else if (store_drill_update(d->st, &d->v.rec, &err) < 0) {
-        log_warn("drill: %s", err.msg);
-    }
+    drill_record_save(d->st, &d->v.rec, "drill");
 }
 
 static void phase_done(struct drill *d, const char *name)
 {
-    int64_t ms = loop_now_ms(d->loop) - d->v.phase_started_ms;
-
-    buf_printf(&d->phases, "%s%s %.1fs", d->phases.len ? ", " : "", name, (double)ms / 1000.0);
-    str_copy(d->v.rec.phases, sizeof(d->v.rec.phases), buf_cstr(&d->phases));
+    drill_phase_add(&d->phases, name, loop_now_ms(d->loop) - d->v.phase_started_ms, &d->v.rec);
 }
 
 static void set_phase(struct drill *d, enum drill_phase p, const char *text)
@@ -999,6 +987,24 @@ int drill_rpo_within(const struct store_drill *d)
     if (!d->rpo_target || d->rpo_seconds < 0)
         return -1;
     return d->rpo_seconds <= d->rpo_target;
+}
+
+void drill_phase_add(struct buf *phases, const char *name, int64_t ms, struct store_drill *rec)
+{
+    buf_printf(phases, "%s%s %.1fs", phases->len ? ", " : "", name, (double)ms / 1000.0);
+    str_copy(rec->phases, sizeof(rec->phases), buf_cstr(phases));
+}
+
+void drill_record_save(struct store *st, struct store_drill *rec, const char *what)
+{
+    struct lb_err err = { 0 };
+    int rc;
+
+    if (!st)
+        return;
+    rc = rec->id ? store_drill_update(st, rec, &err) : store_drill_insert(st, rec, &err);
+    if (rc < 0)
+        log_warn("%s %lld: cannot record: %s", what, (long long)rec->id, err.msg);
 }
 
 int64_t drill_cadence(const char *kind)

@@ -121,4 +121,14 @@ int drill_rpo_within(const struct store_drill *d);
 /* The cadence a kind is expected at (seconds): cloud monthly, rollback weekly, pbs monthly. */
 int64_t drill_cadence(const char *kind);
 
+/*
+ * The records' shared steps: add "NAME 1.2s" to the phases of a drill or
+ * restore (phases holds the whole text, rec->phases gets a copy), and write
+ * rec (inserted when it has no id yet, else updated; a failure is logged,
+ * with what, and the work goes on: the record is a report, not the work).
+ */
+struct buf;
+void drill_phase_add(struct buf *phases, const char *name, int64_t ms, struct store_drill *rec);
+void drill_record_save(struct store *st, struct store_drill *rec, const char *what);
+
 #endif

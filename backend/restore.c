@@ -73,24 +73,12 @@ static void notify(struct restore *r)
 
 static void record(struct restore *r)
 {
-    struct lb_err err = { 0 };
-
-    if (!r->st)
-        return;
-    if (!r->v.rec.id) {
-        if (store_drill_insert(r->st, &r->v.rec, &err) < 0)
-            log_warn("restore: %s", err.msg);
-    } else if (store_drill_update(r->st, &r->v.rec, &err) < 0) {
-        log_warn("restore: %s", err.msg);
-    }
+    drill_record_save(r->st, &r->v.rec, "restore");
 }
 
 static void phase_done(struct restore *r, const char *name)
 {
-    int64_t ms = loop_now_ms(r->loop) - r->phase_ms;
-
-    buf_printf(&r->phases, "%s%s %.1fs", r->phases.len ? ", " : "", name, (double)ms / 1000.0);
-    str_copy(r->v.rec.phases, sizeof(r->v.rec.phases), buf_cstr(&r->phases));
+    drill_phase_add(&r->phases, name, loop_now_ms(r->loop) - r->phase_ms, &r->v.rec);
 }
 
 static void set_phase(struct restore *r, enum restore_phase p, const char *text)

@@ -22,6 +22,7 @@
 #include "backend/base/xalloc.h"
 #include "backend/config.h"
 #include "backend/drill_pmx.h"
+#include "backend/drills.h"
 #include "backend/http.h"
 #include "backend/loop.h"
 #include "backend/proxmox.h"
@@ -184,10 +185,8 @@ static void phase_done(struct restore_guest *rg, const char *name)
 {
     int64_t now = loop_now_ms(rg->loop);
 
-    buf_printf(&rg->phases, "%s%s %.1fs", rg->phases.len ? ", " : "", name,
-               (double)(now - rg->phase_ms) / 1000.0);
+    drill_phase_add(&rg->phases, name, now - rg->phase_ms, &rg->rec);
     rg->phase_ms = now;
-    str_copy(rg->rec.phases, sizeof(rg->rec.phases), buf_cstr(&rg->phases));
 }
 
 static void record(struct restore_guest *rg)

@@ -5,6 +5,7 @@
  * `lifeboat __notify` is the desktop notification helper (backend/alert.h).
  */
 #include "cli/cli.h"
+#include "cli/cli_json.h"
 #include "cli/alerts_pmx.h"
 
 #include <jansson.h>
@@ -25,13 +26,6 @@
 #include "backend/loop.h"
 #include "backend/store.h"
 
-static json_t *time_or_null(time_t t)
-{
-    char buf[40];
-
-    return t ? json_string(clock_fmt_rfc3339(t, buf, sizeof(buf))) : json_null();
-}
-
 json_t *cli_alert_json(const struct store_alert *a)
 {
     json_t *o = json_object();
@@ -41,12 +35,12 @@ json_t *cli_alert_json(const struct store_alert *a)
     json_object_set_new(o, "severity", json_string(a->severity >= 2 ? "crit" : "warn"));
     json_object_set_new(o, "subject", json_string(a->subject));
     json_object_set_new(o, "message", json_string(a->message));
-    json_object_set_new(o, "since", time_or_null(a->fired_at));
+    json_object_set_new(o, "since", cli_json_time(a->fired_at));
     json_object_set_new(o, "state", json_string(alert_state_name(a)));
-    json_object_set_new(o, "last_seen", time_or_null(a->last_seen));
-    json_object_set_new(o, "notified_at", time_or_null(a->notified_at));
+    json_object_set_new(o, "last_seen", cli_json_time(a->last_seen));
+    json_object_set_new(o, "notified_at", cli_json_time(a->notified_at));
     json_object_set_new(o, "notifications", json_integer(a->notify_count));
-    json_object_set_new(o, "acknowledged_at", time_or_null(a->acked_at));
+    json_object_set_new(o, "acknowledged_at", cli_json_time(a->acked_at));
     json_object_set_new(o, "ack_note", a->ack_note ? json_string(a->ack_note) : json_null());
     return o;
 }

@@ -20,6 +20,7 @@
 #include "backend/restore.h"
 #include "backend/store.h"
 #include "cli/cli.h"
+#include "cli/cli_json.h"
 
 struct drill_cli {
     struct loop *loop;
@@ -29,13 +30,6 @@ struct drill_cli {
     enum drill_phase shown;
     int64_t last_progress_ms;
 };
-
-static json_t *time_or_null(time_t t)
-{
-    char b[40];
-
-    return t ? json_string(clock_fmt_rfc3339(t, b, sizeof(b))) : json_null();
-}
 
 static json_t *int_or_null(int64_t v)
 {
@@ -53,12 +47,12 @@ static json_t *drill_json(const struct store_drill *d)
     json_object_set_new(o, "outcome", json_string(d->outcome));
     json_object_set_new(o, "repo", d->repo[0] ? json_string(d->repo) : json_null());
     json_object_set_new(rp, "id", d->snapshot_id[0] ? json_string(d->snapshot_id) : json_null());
-    json_object_set_new(rp, "time", time_or_null(d->snapshot_time));
+    json_object_set_new(rp, "time", cli_json_time(d->snapshot_time));
     json_object_set_new(o, "restore_point", rp);
     json_object_set_new(o, "target", json_string(d->target));
     json_object_set_new(o, "scope", json_string(d->scope));
-    json_object_set_new(o, "started", time_or_null(d->started));
-    json_object_set_new(o, "ended", time_or_null(d->ended));
+    json_object_set_new(o, "started", cli_json_time(d->started));
+    json_object_set_new(o, "ended", cli_json_time(d->ended));
     json_object_set_new(o, "rto_seconds",
                         d->rto_ms >= 0 ? json_real((double)d->rto_ms / 1000.0) : json_null());
     json_object_set_new(o, "rpo_seconds", int_or_null(d->rpo_seconds));

@@ -9,6 +9,7 @@
  * an endpoint fails (78 without a [pve] section).
  */
 #include "cli/cli.h"
+#include "cli/cli_json.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -222,13 +223,6 @@ static void row_fill(const struct gather *g, size_t i, time_t now, struct row *r
     r->job = job_for(g, gu);
 }
 
-static json_t *time_or_null(time_t t)
-{
-    char buf[40];
-
-    return t ? json_string(clock_fmt_rfc3339(t, buf, sizeof(buf))) : json_null();
-}
-
 static void print_json(const struct gather *g, time_t now)
 {
     json_t *arr = json_array();
@@ -245,13 +239,13 @@ static void print_json(const struct gather *g, time_t now)
         json_object_set_new(o, "node", r.g->node ? json_string(r.g->node) : json_null());
         json_object_set_new(o, "status", json_string(r.g->status));
         json_object_set_new(sn, "count", json_integer(r.snap_count));
-        json_object_set_new(sn, "newest", time_or_null(r.newest));
-        json_object_set_new(sn, "oldest", time_or_null(r.oldest));
+        json_object_set_new(sn, "newest", cli_json_time(r.newest));
+        json_object_set_new(sn, "oldest", cli_json_time(r.oldest));
         json_object_set_new(sn, "stale", json_boolean(r.stale));
         json_object_set_new(o, "snapshots", sn);
         if (r.last) {
             lb = json_object();
-            json_object_set_new(lb, "time", time_or_null(r.last->time));
+            json_object_set_new(lb, "time", cli_json_time(r.last->time));
             json_object_set_new(lb, "verify",
                                 json_string(r.last->verify[0] ? r.last->verify : "none"));
             json_object_set_new(o, "last_backup", lb);

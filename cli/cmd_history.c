@@ -1,5 +1,6 @@
 /* `lifeboat history [--job J] [--limit N] [--json]`: past runs, newest first, with their steps. */
 #include "cli/cli.h"
+#include "cli/cli_json.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -12,13 +13,6 @@
 #include "backend/store.h"
 
 #define DEFAULT_LIMIT 20
-
-static json_t *time_json(time_t t)
-{
-    char b[40];
-
-    return t ? json_string(clock_fmt_rfc3339(t, b, sizeof(b))) : json_null();
-}
 
 /* A stored JSON text as an object (NULL when absent or not JSON). */
 static json_t *parse_obj(const char *text)
@@ -50,8 +44,8 @@ static json_t *run_json(const struct store_run *r, const struct vec *steps)
 
     json_object_set_new(o, "id", json_integer(r->id));
     json_object_set_new(o, "job", json_string(r->job));
-    json_object_set_new(o, "started", time_json(r->started));
-    json_object_set_new(o, "ended", time_json(r->ended));
+    json_object_set_new(o, "started", cli_json_time(r->started));
+    json_object_set_new(o, "ended", cli_json_time(r->ended));
     json_object_set_new(o, "duration_seconds",
                         r->ended ? json_integer((json_int_t)(r->ended - r->started)) : json_null());
     json_object_set_new(o, "outcome", json_string(store_outcome_text(r->outcome)));
@@ -64,8 +58,8 @@ static json_t *run_json(const struct store_run *r, const struct vec *steps)
 
         json_object_set_new(j, "kind", json_string(s->kind));
         json_object_set_new(j, "target", s->target ? json_string(s->target) : json_null());
-        json_object_set_new(j, "started", time_json(s->started));
-        json_object_set_new(j, "ended", time_json(s->ended));
+        json_object_set_new(j, "started", cli_json_time(s->started));
+        json_object_set_new(j, "ended", cli_json_time(s->ended));
         json_object_set_new(j, "duration_seconds",
                             s->ended ? json_integer((json_int_t)(s->ended - s->started))
                                      : json_null());

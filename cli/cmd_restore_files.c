@@ -23,6 +23,7 @@
 #include "backend/restore.h"
 #include "backend/store.h"
 #include "cli/cli.h"
+#include "cli/cli_json.h"
 
 #define PREVIEW_LINES 50 /* of each kind */
 
@@ -68,13 +69,6 @@ static void on_signal(struct loop *loop, int signo, void *arg)
     restore_cancel(c->r);
 }
 
-static json_t *time_or_null(time_t t)
-{
-    char b[40];
-
-    return t ? json_string(clock_fmt_rfc3339(t, b, sizeof(b))) : json_null();
-}
-
 /* The record as one object. */
 static json_t *record_json(const struct restore_view *v)
 {
@@ -86,7 +80,7 @@ static json_t *record_json(const struct restore_view *v)
     json_object_set_new(o, "outcome", json_string(d->outcome));
     json_object_set_new(o, "repo", json_string(d->repo));
     json_object_set_new(sn, "id", d->snapshot_id[0] ? json_string(d->snapshot_id) : json_null());
-    json_object_set_new(sn, "time", time_or_null(d->snapshot_time));
+    json_object_set_new(sn, "time", cli_json_time(d->snapshot_time));
     json_object_set_new(sn, "hostname",
                         v->tree && v->tree->hostname[0] ? json_string(v->tree->hostname)
                                                         : json_null());
@@ -97,8 +91,8 @@ static json_t *record_json(const struct restore_view *v)
                         json_string(v->target_kind == RESTORE_ORIGINAL ? "original"
                                     : v->target_kind == RESTORE_FOLDER ? "folder"
                                                                        : "scratch"));
-    json_object_set_new(o, "started", time_or_null(d->started));
-    json_object_set_new(o, "ended", time_or_null(d->ended));
+    json_object_set_new(o, "started", cli_json_time(d->started));
+    json_object_set_new(o, "ended", cli_json_time(d->ended));
     json_object_set_new(o, "duration_seconds",
                         d->rto_ms >= 0 ? json_real((double)d->rto_ms / 1000.0) : json_null());
     json_object_set_new(o, "bytes", json_integer((json_int_t)d->bytes));
@@ -180,7 +174,7 @@ static int print_level(const struct restore_view *v, const char *path, bool json
             list = &one;
         }
         json_object_set_new(sn, "id", json_string(t->snapshot_id));
-        json_object_set_new(sn, "time", time_or_null(t->snapshot_time));
+        json_object_set_new(sn, "time", cli_json_time(t->snapshot_time));
         json_object_set_new(sn, "hostname", json_string(t->hostname));
         json_object_set_new(o, "snapshot", sn);
         json_object_set_new(o, "path", json_string(n->path));
@@ -197,7 +191,7 @@ static int print_level(const struct restore_view *v, const char *path, bool json
             json_object_set_new(e, "size", json_integer((json_int_t)c->size));
             if (c->type == RT_DIR)
                 json_object_set_new(e, "files", json_integer((json_int_t)c->files));
-            json_object_set_new(e, "mtime", time_or_null(c->mtime));
+            json_object_set_new(e, "mtime", cli_json_time(c->mtime));
             json_array_append_new(arr, e);
         }
         json_object_set_new(o, "entries", arr);

@@ -25,6 +25,7 @@
 #include "backend/restore_guest.h"
 #include "backend/store.h"
 #include "cli/cli.h"
+#include "cli/cli_json.h"
 
 #define MAX_BACKUPS 4096
 
@@ -70,13 +71,6 @@ static void wait_settled(struct rg_cli *c)
         loop_run(c->loop);
 }
 
-static json_t *time_json(time_t t)
-{
-    char b[40];
-
-    return t ? json_string(clock_fmt_rfc3339(t, b, sizeof(b))) : json_null();
-}
-
 static json_t *preview_json(const struct rg_preview *pv)
 {
     json_t *o = json_object(), *g = json_object(), *b = json_object(), *t = json_object();
@@ -87,7 +81,7 @@ static json_t *preview_json(const struct rg_preview *pv)
     json_object_set_new(g, "exists", json_boolean(pv->guest.exists));
     json_object_set_new(o, "guest", g);
     json_object_set_new(b, "volid", json_string(pv->backup.volid));
-    json_object_set_new(b, "time", time_json(pv->backup.ctime));
+    json_object_set_new(b, "time", cli_json_time(pv->backup.ctime));
     json_object_set_new(b, "size", json_integer((json_int_t)pv->backup.size));
     json_object_set_new(b, "verify", pv->backup.verify[0] ? json_string(pv->backup.verify)
                                                           : json_null());
@@ -128,8 +122,8 @@ static json_t *record_json(const struct store_drill *d)
     json_object_set_new(o, "outcome", json_string(d->outcome));
     json_object_set_new(o, "target", json_string(d->target));
     json_object_set_new(o, "scope", json_string(d->scope));
-    json_object_set_new(o, "started", time_json(d->started));
-    json_object_set_new(o, "ended", time_json(d->ended));
+    json_object_set_new(o, "started", cli_json_time(d->started));
+    json_object_set_new(o, "ended", cli_json_time(d->ended));
     json_object_set_new(o, "rto_seconds",
                         d->rto_ms >= 0 ? json_real((double)d->rto_ms / 1000.0) : json_null());
     json_object_set_new(o, "rpo_seconds", d->rpo_seconds >= 0 ? json_integer(d->rpo_seconds)

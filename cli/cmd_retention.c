@@ -5,6 +5,7 @@
  * input, finds the restic version to follow and prints the plan.
  */
 #include "cli/cli.h"
+#include "cli/cli_json.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -458,13 +459,6 @@ static const char *health_word(enum health h)
                               : "unknown";
 }
 
-static json_t *time_or_null(time_t t)
-{
-    char buf[40];
-
-    return t ? json_string(clock_fmt_rfc3339(t, buf, sizeof(buf))) : json_null();
-}
-
 static const char *expiry_word(enum retview_expiry e)
 {
     switch (e) {
@@ -626,7 +620,7 @@ static json_t *plan_json(const struct retview *v)
         char names[256], *tok, *comma;
 
         json_object_set_new(po, "id", json_string(pt->id));
-        json_object_set_new(po, "time", time_or_null((time_t)pt->time));
+        json_object_set_new(po, "time", cli_json_time((time_t)pt->time));
         json_object_set_new(po, "keep", json_boolean(pt->keep));
         retview_reason_names(pt->reasons, ",", names, sizeof(names));
         for (tok = names; *tok; tok = comma ? comma + 1 : tok + strlen(tok)) {
@@ -637,7 +631,7 @@ static json_t *plan_json(const struct retview *v)
         }
         json_object_set_new(po, "reasons", reasons);
         json_object_set_new(po, "expiry", json_string(expiry_word(pt->exp)));
-        json_object_set_new(po, "expires", time_or_null(pt->expires));
+        json_object_set_new(po, "expires", cli_json_time(pt->expires));
         json_array_append_new(plan, po);
     }
     return plan;
@@ -665,7 +659,7 @@ static json_t *srv_json(const struct pbs_tier *t)
         const struct retview_srv_diff *d = t->srv.diffs.items[i];
         json_t *x = json_object();
 
-        json_object_set_new(x, "time", time_or_null((time_t)d->time));
+        json_object_set_new(x, "time", cli_json_time((time_t)d->time));
         json_object_set_new(x, "lifeboat", json_string(retview_srv_say_word(d->engine, true)));
         json_object_set_new(x, "server", json_string(retview_srv_say_word(d->server, false)));
         json_array_append_new(diffs, x);
@@ -698,7 +692,7 @@ static void pbs_json(const struct pbs_side *ps, json_t *tiers)
         snprintf(fed, sizeof(fed), "PVE job %s (%s)%s", g->feed_job, g->feed_calendar,
                  g->feed_enabled ? "" : ", disabled");
         json_object_set_new(o, "fed_by", g->feed_job[0] ? json_string(fed) : json_null());
-        json_object_set_new(o, "fetched_at", time_or_null(src->fetched_at));
+        json_object_set_new(o, "fetched_at", cli_json_time(src->fetched_at));
         json_object_set_new(o, "from_cache", json_boolean(src->from_cache || src->failed));
         json_object_set_new(o, "error",
                             !t->built     ? json_string(t->err.msg)
@@ -712,14 +706,14 @@ static void pbs_json(const struct pbs_side *ps, json_t *tiers)
         json_object_set_new(o, "protected", json_integer((json_int_t)g->n_protected));
         json_object_set_new(o, "unfinished", json_integer((json_int_t)g->n_partial));
         json_object_set_new(o, "oldest",
-                            time_or_null(t->built && v->n ? (time_t)v->pts[0].time : 0));
+                            cli_json_time(t->built && v->n ? (time_t)v->pts[0].time : 0));
         json_object_set_new(o, "newest",
-                            time_or_null(t->built && v->n ? (time_t)v->pts[v->n - 1].time : 0));
-        json_object_set_new(o, "next_forget", time_or_null(t->built ? v->next_forget : 0));
+                            cli_json_time(t->built && v->n ? (time_t)v->pts[v->n - 1].time : 0));
+        json_object_set_new(o, "next_forget", cli_json_time(t->built ? v->next_forget : 0));
         json_object_set_new(o, "size_bytes",
                             g->size ? json_integer((json_int_t)g->size) : json_null());
         for (size_t k = 0; t->built && k < v->n_gaps; k++)
-            json_array_append_new(gaps, time_or_null((time_t)v->gaps[k]));
+            json_array_append_new(gaps, cli_json_time((time_t)v->gaps[k]));
         json_object_set_new(o, "gaps", gaps);
         json_object_set_new(o, "plan", t->built ? plan_json(v) : json_array());
         json_object_set_new(o, "server_dry_run", srv_json(t));
@@ -847,7 +841,7 @@ static void show_json(struct show_tier *t, size_t n, int ver, time_t now, const 
     char buf[64];
     char *text;
 
-    json_object_set_new(root, "generated", time_or_null(now));
+    json_object_set_new(root, "generated", cli_json_time(now));
     snprintf(buf, sizeof(buf), "%d.%d", ver / 1000, ver % 1000);
     json_object_set_new(root, "restic_version", json_string(buf));
     for (size_t i = 0; i < n; i++) {
@@ -862,7 +856,7 @@ static void show_json(struct show_tier *t, size_t n, int ver, time_t now, const 
         json_object_set_new(o, "policy", json_string(buf_cstr(&t[i].policy)));
         json_object_set_new(o, "fed_by",
                             t[i].feeds.jobs[0] ? json_string(t[i].feeds.jobs) : json_null());
-        json_object_set_new(o, "fetched_at", time_or_null(t[i].rv->fetched_at));
+        json_object_set_new(o, "fetched_at", cli_json_time(t[i].rv->fetched_at));
         json_object_set_new(o, "from_cache",
                             json_boolean(t[i].rv->from_cache || t[i].rv->state != REPO_OK));
         json_object_set_new(o, "error",
@@ -875,9 +869,9 @@ static void show_json(struct show_tier *t, size_t n, int ver, time_t now, const 
         json_object_set_new(o, "points", json_integer((json_int_t)v->n));
         json_object_set_new(o, "kept", json_integer((json_int_t)v->kept));
         json_object_set_new(o, "removed", json_integer((json_int_t)v->removed));
-        json_object_set_new(o, "oldest", time_or_null(v->n ? (time_t)v->pts[0].time : 0));
-        json_object_set_new(o, "newest", time_or_null(v->n ? (time_t)v->pts[v->n - 1].time : 0));
-        json_object_set_new(o, "next_forget", time_or_null(v->next_forget));
+        json_object_set_new(o, "oldest", cli_json_time(v->n ? (time_t)v->pts[0].time : 0));
+        json_object_set_new(o, "newest", cli_json_time(v->n ? (time_t)v->pts[v->n - 1].time : 0));
+        json_object_set_new(o, "next_forget", cli_json_time(v->next_forget));
         json_object_set_new(o, "size_bytes",
                             t[i].size_known ? json_integer((json_int_t)t[i].size) : json_null());
         json_object_set_new(o, "freed_bytes_estimate",
@@ -892,7 +886,7 @@ static void show_json(struct show_tier *t, size_t n, int ver, time_t now, const 
                                 ? json_real(retview_cost(t[i].size, rc->price_per_gib_month))
                                 : json_null());
         for (size_t g = 0; g < v->n_gaps; g++)
-            json_array_append_new(gaps, time_or_null((time_t)v->gaps[g]));
+            json_array_append_new(gaps, cli_json_time((time_t)v->gaps[g]));
         json_object_set_new(o, "gaps", gaps);
         for (size_t p = 0; p < v->n; p++) {
             const struct retview_point *pt = &v->pts[p];
@@ -900,7 +894,7 @@ static void show_json(struct show_tier *t, size_t n, int ver, time_t now, const 
             char names[256], *tok, *comma;
 
             json_object_set_new(po, "id", json_string(pt->id));
-            json_object_set_new(po, "time", time_or_null((time_t)pt->time));
+            json_object_set_new(po, "time", cli_json_time((time_t)pt->time));
             json_object_set_new(po, "keep", json_boolean(pt->keep));
             retview_reason_names(pt->reasons, ",", names, sizeof(names));
             for (tok = names; *tok; tok = comma ? comma + 1 : tok + strlen(tok)) {
@@ -911,7 +905,7 @@ static void show_json(struct show_tier *t, size_t n, int ver, time_t now, const 
             }
             json_object_set_new(po, "reasons", reasons);
             json_object_set_new(po, "expiry", json_string(expiry_word(pt->exp)));
-            json_object_set_new(po, "expires", time_or_null(pt->expires));
+            json_object_set_new(po, "expires", cli_json_time(pt->expires));
             json_array_append_new(plan, po);
         }
         json_object_set_new(o, "plan", plan);

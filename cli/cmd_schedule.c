@@ -24,13 +24,7 @@
 #include "backend/schedule_pmx.h"
 #include "backend/store.h"
 #include "cli/cli.h"
-
-static json_t *time_json(time_t t)
-{
-    char buf[40];
-
-    return t ? json_string(clock_fmt_rfc3339(t, buf, sizeof(buf))) : json_null();
-}
+#include "cli/cli_json.h"
 
 static char *window_text(int from, int to, char *out, size_t n)
 {
@@ -52,7 +46,7 @@ static json_t *source_json(const struct pmx_source *src, bool jobs_known)
     json_t *o = json_object();
 
     json_object_set_new(o, "jobs_known", json_boolean(jobs_known));
-    json_object_set_new(o, "fetched_at", time_json(src->fetched_at));
+    json_object_set_new(o, "fetched_at", cli_json_time(src->fetched_at));
     json_object_set_new(o, "from_cache", json_boolean(src->from_cache || src->failed));
     json_object_set_new(o, "error", src->failed ? json_string(src->error.msg) : json_null());
     return o;
@@ -67,7 +61,7 @@ static void print_json(const struct schedule *s, const struct pmx_side *px)
     struct sched_overlap *o;
     char *text;
 
-    json_object_set_new(root, "generated", time_json(s->now));
+    json_object_set_new(root, "generated", cli_json_time(s->now));
     json_object_set_new(root, "quiet_window",
                         s->quiet_from >= 0
                             ? json_string(window_text(s->quiet_from, s->quiet_to, buf, sizeof(buf)))
@@ -82,13 +76,13 @@ static void print_json(const struct schedule *s, const struct pmx_side *px)
         json_object_set_new(jo, "calendar", json_string(j->calendar));
         json_object_set_new(jo, "error", j->ev ? json_null() : json_string(j->error));
         for (int n = 0; n < j->n_next; n++)
-            json_array_append_new(next, time_json(j->next[n]));
+            json_array_append_new(next, cli_json_time(j->next[n]));
         json_object_set_new(jo, "next", next);
         if (j->has_last) {
             json_t *last = json_object();
 
-            json_object_set_new(last, "started", time_json(j->last_started));
-            json_object_set_new(last, "ended", time_json(j->last_ended));
+            json_object_set_new(last, "started", cli_json_time(j->last_started));
+            json_object_set_new(last, "ended", cli_json_time(j->last_ended));
             json_object_set_new(last, "result",
                                 json_string(store_outcome_text((enum run_outcome)j->last_outcome)));
             json_object_set_new(last, "duration_seconds",
@@ -117,15 +111,15 @@ static void print_json(const struct schedule *s, const struct pmx_side *px)
         json_array_append_new(names, json_string(a->name));
         json_array_append_new(names, json_string(b->name));
         json_object_set_new(oo, "jobs", names);
-        json_object_set_new(oo, "from", time_json(o->from));
-        json_object_set_new(oo, "to", time_json(o->to));
+        json_object_set_new(oo, "from", cli_json_time(o->from));
+        json_object_set_new(oo, "to", cli_json_time(o->to));
         json_object_set_new(oo, "in_quiet_window", json_boolean(o->in_quiet));
         json_object_set_new(oo, "shared", o->shared[0] ? json_string(o->shared) : json_null());
         json_array_append_new(ovs, oo);
     }
     json_object_set_new(root, "overlaps", ovs);
-    json_object_set_new(root, "overlaps_window_from", time_json(s->from));
-    json_object_set_new(root, "overlaps_window_to", time_json(s->to));
+    json_object_set_new(root, "overlaps_window_from", cli_json_time(s->from));
+    json_object_set_new(root, "overlaps_window_to", cli_json_time(s->to));
     if (px->p && (px->p->pve || px->p->pbs)) {
         json_t *pm = json_object();
 

@@ -1,5 +1,6 @@
 /* `lifeboat status [--json]`: every copy against its RPO; exit 0 ok, 1 warning, 2 critical. */
 #include "cli/cli.h"
+#include "cli/cli_json.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -51,15 +52,6 @@ static const char *tier_name(enum repo_tier t)
     return t == TIER_OFFSITE ? "offsite" : "local";
 }
 
-static json_t *time_or_null(time_t t)
-{
-    char buf[40];
-
-    if (!t)
-        return json_null();
-    return json_string(clock_fmt_rfc3339(t, buf, sizeof(buf)));
-}
-
 static json_t *age_or_null(time_t t, time_t now)
 {
     return t ? json_integer((json_int_t)(now - t)) : json_null();
@@ -73,7 +65,7 @@ static json_t *source_json(const struct pmx_source *src, const char *name)
     json_object_set_new(o, "state", json_string(src->failed ? "error"
                                                 : src->fetched_at ? "ok"
                                                                   : "unknown"));
-    json_object_set_new(o, "fetched_at", time_or_null(src->fetched_at));
+    json_object_set_new(o, "fetched_at", cli_json_time(src->fetched_at));
     json_object_set_new(o, "from_cache", json_boolean(src->from_cache));
     json_object_set_new(o, "error", src->failed ? json_string(src->error.msg) : json_null());
     return o;
@@ -122,14 +114,14 @@ static void pmx_json(const struct app *app, json_t *root, time_t now)
         json_object_set_new(o, "name", json_string(g->name));
         json_object_set_new(o, "type", json_string(g->type));
         json_object_set_new(rb, "snapshots", json_integer(g->snap_count));
-        json_object_set_new(rb, "newest", time_or_null(g->snap_newest));
+        json_object_set_new(rb, "newest", cli_json_time(g->snap_newest));
         json_object_set_new(rb, "age_seconds", age_or_null(g->snap_newest, now));
-        json_object_set_new(rb, "oldest", time_or_null(g->snap_oldest));
+        json_object_set_new(rb, "oldest", cli_json_time(g->snap_oldest));
         json_object_set_new(rb, "stale", json_integer(g->stale_count));
         json_object_set_new(rb, "health",
                             json_string(health_name(pmx_rollback_health(p, g, now))));
         json_object_set_new(o, "rollback", rb);
-        json_object_set_new(pb, "newest", time_or_null(g->backup_newest));
+        json_object_set_new(pb, "newest", cli_json_time(g->backup_newest));
         json_object_set_new(pb, "age_seconds", age_or_null(g->backup_newest, now));
         json_object_set_new(pb, "backups", json_integer(g->backup_count));
         json_object_set_new(pb, "verify", json_string(g->verify[0] ? g->verify : "none"));
@@ -162,8 +154,8 @@ static int print_json(const struct app *app, time_t now, const struct app_proble
         json_object_set_new(r, "tier", json_string(tier_name(rv->cfg->tier)));
         json_object_set_new(r, "state", json_string(state_name(rv->state)));
         json_object_set_new(r, "health", json_string(health_name(app_repo_health(rv, now))));
-        json_object_set_new(r, "newest", time_or_null(rv->newest));
-        json_object_set_new(r, "oldest", time_or_null(rv->oldest));
+        json_object_set_new(r, "newest", cli_json_time(rv->newest));
+        json_object_set_new(r, "oldest", cli_json_time(rv->oldest));
         json_object_set_new(r, "age_seconds",
                             rv->newest ? json_integer((json_int_t)(now - rv->newest)) : json_null());
         json_object_set_new(r, "rpo_seconds", json_integer(rv->rpo));
@@ -171,7 +163,7 @@ static int print_json(const struct app *app, time_t now, const struct app_proble
         json_object_set_new(r, "size_bytes",
                             rv->size_known ? json_integer((json_int_t)rv->size_bytes) : json_null());
         json_object_set_new(r, "locks", json_integer(rv->lock_count));
-        json_object_set_new(r, "fetched_at", time_or_null(rv->fetched_at));
+        json_object_set_new(r, "fetched_at", cli_json_time(rv->fetched_at));
         json_object_set_new(r, "from_cache", json_boolean(rv->from_cache));
         json_object_set_new(r, "error",
                             rv->state == REPO_ERROR ? json_string(rv->error.msg) : json_null());

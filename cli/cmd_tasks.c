@@ -14,6 +14,7 @@
  * error (or the log could not be read).
  */
 #include "cli/cli.h"
+#include "cli/cli_json.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -109,13 +110,13 @@ static char *fmt_took(const struct pmx_recent *r, time_t now, char *out, size_t 
     return out;
 }
 
-static void print_text(const struct vec *rows, time_t now)
+static void print_text(const struct vec *rows, time_t now, bool complete)
 {
     size_t i;
     const struct pmx_recent *r;
 
     if (!rows->len) {
-        printf("no recent tasks\n");
+        printf(complete ? "no recent tasks\n" : "no task listed (see the errors below)\n");
         return;
     }
     printf("%-4s %-10s %-18s %-26s %-22s %-16s %-10s %s\n", "PROD", "NODE", "TYPE", "ID", "USER",
@@ -138,13 +139,6 @@ static void print_text(const struct vec *rows, time_t now)
     }
 }
 
-static json_t *time_json(time_t t)
-{
-    char buf[40];
-
-    return t ? json_string(clock_fmt_rfc3339(t, buf, sizeof(buf))) : json_null();
-}
-
 static void print_json(const struct vec *rows)
 {
     json_t *arr = json_array();
@@ -160,8 +154,8 @@ static void print_json(const struct vec *rows)
         json_object_set_new(o, "type", json_string(r->type));
         json_object_set_new(o, "id", json_string(r->id));
         json_object_set_new(o, "user", json_string(r->user));
-        json_object_set_new(o, "started", time_json(r->started));
-        json_object_set_new(o, "ended", r->status ? time_json(r->ended) : json_null());
+        json_object_set_new(o, "started", cli_json_time(r->started));
+        json_object_set_new(o, "ended", r->status ? cli_json_time(r->ended) : json_null());
         json_object_set_new(o, "status", json_string(pmx_recent_status(r)));
         json_object_set_new(o, "ok", json_boolean(pmx_recent_outcome(r) == PMX_OK));
         json_object_set_new(o, "upid", json_string(r->upid));
@@ -224,7 +218,7 @@ static int list_tasks(const struct config *cfg, bool json, int64_t limit, int64_
     if (json)
         print_json(&rows);
     else
-        print_text(&rows, clock_now());
+        print_text(&rows, clock_now(), !g.pve.rc && !g.pbs.rc);
     if (g.pve.rc) {
         str_sanitize(g.pve.err.msg);
         cli_error("tasks: the PVE task list (GET /cluster/tasks of %s) could not be read: %s",

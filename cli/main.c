@@ -42,7 +42,9 @@ static const struct cli_command commands[] = {
       "covered by a backup job or not",
       cmd_guests },
     { "smart", "[DISK] [--from-file FILE] [--json] | --pbs [--json]",
-      "SMART verdict of a configured disk, or of a saved smartctl --json output", cmd_smart },
+      "SMART verdict of a configured disk, or of a saved smartctl --json output; --pbs: the PBS "
+      "host's disks as PBS reports them, tied to [disk] by serial",
+      cmd_smart },
     { "run", "JOB [--dry-run] [--wait]",
       "run a configured restic job headless and record it; exit 0 ok, 1 warnings, 2 failed; "
       "--dry-run: print the steps and restic commands; --wait: wait for a running one",
@@ -84,10 +86,12 @@ static const struct cli_command commands[] = {
       "after a preview and --yes; --list: a directory of the snapshot), or a guest from PBS to a "
       "new VMID, or over the original only with --yes --confirm VMID-NAME",
       cmd_restore },
-    { "tasks", "[--json] [--limit N] | log UPID",
-      "recent Proxmox VE and PBS tasks, whoever started them, with their status; log: a task's log",
+    { "tasks", "[--json] [--limit N] [--timeout DURATION] | log UPID",
+      "recent Proxmox VE and PBS tasks, whoever started them, with their status (exit 0 all OK, "
+      "1 warnings, 2 a failed task or endpoint); log: a task's whole log",
       cmd_tasks },
-    { "drills", "[--json]", "past drills with measured RTO/RPO against [targets]; exit 1 when one is overdue",
+    { "drills", "[--json]", "past drills with measured RTO/RPO against [targets], and past restores; exit 1 "
+      "when a drill is overdue",
       cmd_drills },
 };
 

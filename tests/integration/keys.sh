@@ -13,6 +13,10 @@
 # - a <file>.old left by an interrupted rotation refuses the next one;
 # - keys status: a password file older than a month is due (exit 1).
 . "$(dirname "$0")/../lib.sh"
+# lifeboat's password temp files go below TMPDIR: a private one, so the check
+# that none is left sees only this test's (others rotate keys at the same time)
+export TMPDIR="$T_TMP/tmp"
+mkdir -p "$TMPDIR"
 
 command -v restic >/dev/null || { skip "keys: restic not installed"; exit 0; }
 command -v python3 >/dev/null || { skip "keys: python3 not installed"; exit 0; }
@@ -82,7 +86,7 @@ expect_no_out "the old password is not in the output" "$OLD"
 expect_no_out "the new password is not in the output" "$new1"
 check "no secret in the database" sh -c "! grep -aqF -e '$OLD' -e '$new1' '$XDG_STATE_HOME'/lifeboat/*"
 check "no secret in the log" sh -c "! grep -raqF -e '$OLD' -e '$new1' '$XDG_STATE_HOME' '$XDG_CACHE_HOME'"
-check "no password temp file left" sh -c "! ls '${TMPDIR:-/tmp}'/lifeboat-key-* 2>/dev/null | grep -q ."
+check "no password temp file left" sh -c "! ls '$TMPDIR'/lifeboat-key-* 2>/dev/null | grep -q ."
 
 run LB keys status --json
 echo "$T_OUT" >"$T_TMP/s1.json"
