@@ -69,7 +69,7 @@ enum tcol { TC_PROD, TC_STARTED, TC_WHAT, TC_STATUS, TC_TOOK, TC_USER, TC_NODE, 
 
 static const struct col_spec task_cols[TC_COUNT] = {
     [TC_PROD] = { "", 3, 3, 0, false },       [TC_STARTED] = { "started", 12, 12, 0, false },
-    [TC_WHAT] = { "task", 20, 40, 1, false }, [TC_STATUS] = { "status", 22, 60, 0, false },
+    [TC_WHAT] = { "task", 20, 40, 0, false }, [TC_STATUS] = { "status", 22, 60, 1, false },
     [TC_TOOK] = { "took", 5, 8, 2, true },    [TC_USER] = { "user", 18, 24, 3, false },
     [TC_NODE] = { "node", 6, 12, 4, false },
 };

@@ -1,7 +1,7 @@
 #!/bin/sh
 # make screenshots: the console on a fresh demo lab at 100x30, captured from tmux,
 # drawn as HTML (ans2html.py) and photographed by headless chromium at 2x scale.
-#   screenshots/overview.png
+#   screenshots/overview.png tasks.png disks.png drills.png
 # The lab is built with LIFEBOAT_NOW pinned and TZ=UTC, so ages and dates are
 # the same on every run. Needs chromium: scripts/deps.sh shots installs it.
 set -u
@@ -40,6 +40,16 @@ shot() {
 }
 
 "$LIFEBOAT" demo "$LAB" --setup-only >/dev/null || { echo "screenshots: lab build failed"; exit 1; }
+# a cloud drill and a file restore on record, so the Drills screen shows what it is for
+"$LIFEBOAT" demo "$LAB" --serve >"$T_TMP/serve.out" 2>&1 &
+srv=$!
+i=0
+until grep -q "serving the demo cloud" "$T_TMP/serve.out" 2>/dev/null || [ $i -ge 200 ]; do sleep 0.1; i=$((i + 1)); done
+"$LIFEBOAT" -c "$LAB/lifeboat.conf" drill cloud >/dev/null 2>&1 || echo "screenshots: the cloud drill failed"
+kill "$srv"
+wait "$srv" 2>/dev/null
+"$LIFEBOAT" -c "$LAB/lifeboat.conf" restore files os-ssd --path "$LAB/data/etc" >/dev/null 2>&1 ||
+    echo "screenshots: the file restore failed"
 tmux_start shot 100 30 "$LIFEBOAT demo $LAB" LIFEBOAT_NOW=$LIFEBOAT_NOW TZ=UTC
 # the Overview is complete when every repo was read (the cloud last: over HTTP)
 ok=1
@@ -48,10 +58,23 @@ for r in os-ssd usb-ssd cloud; do wait_for "$r" shot || ok=0; done
 [ $ok = 1 ] || { echo "screenshots: the Overview did not complete"; exit 1; }
 sleep 0.3 # let the last redraw land
 screen_ansi shot >"$T_TMP/overview.ans"
+# the other screens worth a picture: KEYS, the text that says it is drawn, the name
+capture() {
+    keys shot $1
+    wait_for "$2" shot || { echo "screenshots: '$2' did not show"; exit 1; }
+    sleep 0.3
+    screen_ansi shot >"$T_TMP/$3.ans"
+}
+capture 3 "runs" runs
+capture t "Proxmox tasks" tasks
+capture 4 "as PBS reports them" disks
+capture 7 "restore drills" drills
 keys shot q
-if shot "$T_TMP/overview.ans" 100 30 "$OUT/overview.png"; then
-    echo "screenshots: wrote $OUT/overview.png"
-else
-    echo "screenshots: chromium made no image"
-    exit 1
-fi
+for name in overview tasks disks drills; do
+    if shot "$T_TMP/$name.ans" 100 30 "$OUT/$name.png"; then
+        echo "screenshots: wrote $OUT/$name.png"
+    else
+        echo "screenshots: chromium made no image of $name"
+        exit 1
+    fi
+done
