@@ -95,8 +95,8 @@ int app_pbs_smart_open(struct app *app, const char *disk, struct lb_err *err)
     if (!v->call) {
         free(rq);
         v->loading = false;
-        snprintf(v->error, sizeof(v->error), "the SMART data of %s could not be read: %s",
-                 v->disk, err->msg);
+        snprintf(v->error, sizeof(v->error), "the SMART data of %s could not be read: %s", v->disk,
+                 err->msg);
         str_sanitize(v->error);
         notify(app);
         return -(int)err->code;

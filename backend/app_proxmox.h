@@ -131,12 +131,12 @@ struct pbs_smart;
 struct pbs_smart_view {
     bool open;
     bool loading;
-    char disk[64];             /* the PBS disk name, sanitized */
-    int64_t started_ms;        /* loop time the read began */
-    struct pbs_smart *smart;   /* the answer (backend/pbs_smart.h), NULL until read */
-    char error[1024];          /* could not be read ("": none) */
-    unsigned gen;              /* private: which request is current */
-    void *call;                /* private */
+    char disk[64];           /* the PBS disk name, sanitized */
+    int64_t started_ms;      /* loop time the read began */
+    struct pbs_smart *smart; /* the answer (backend/pbs_smart.h), NULL until read */
+    char error[1024];        /* could not be read ("": none) */
+    unsigned gen;            /* private: which request is current */
+    void *call;              /* private */
 };
 
 struct app_pmx {
@@ -166,7 +166,8 @@ struct app_pmx {
     struct vec pbs_disks;      /* struct pbs_disk * */
     char pbs_disks_error[256]; /* not read in the last PBS round ("": none) */
     struct pmx_log_view log;   /* the task log open on the Runs screen */
-    struct pbs_smart_view smart; /* a PBS disk's SMART open on the Disks screen */
+    /* a PBS disk's SMART open on the Disks screen (app_pbs_smart.c) */
+    struct pbs_smart_view smart;
     /* private: the engine's state (app_proxmox.c) */
     struct app_pmx_priv *priv;
 };

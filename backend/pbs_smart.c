@@ -130,8 +130,8 @@ static struct pbs_smart_attr *parse_attr(json_t *e)
     if (!a->raw)
         a->raw = xstrdup("");
     a->has_value = raw_value(a->raw, &a->value);
-    a->failing = a->has_normalized && a->has_threshold && a->threshold > 0 &&
-                 a->normalized <= a->threshold;
+    a->failing =
+        a->has_normalized && a->has_threshold && a->threshold > 0 && a->normalized <= a->threshold;
     return a;
 }
 
@@ -164,8 +164,7 @@ int pbs_parse_smart(const char *body, size_t len, struct vec *out, struct lb_err
     {
         double v;
 
-        if ((json_is_number(w) || json_is_string(w)) && num(d, "wearout", &v) && v >= 0 &&
-            v <= 100)
+        if ((json_is_number(w) || json_is_string(w)) && num(d, "wearout", &v) && v >= 0 && v <= 100)
             s->wearout = (int)(v + 0.5);
     }
     json_array_foreach(attrs, i, e) {

@@ -20,22 +20,22 @@
  */
 
 struct pbs_smart_attr {
-    char *name;       /* "Reallocated_Sector_Ct", "media_errors" (sanitized) */
-    long long id;     /* ATA attribute id; -1: none (NVMe) */
-    char *flags;      /* "PO--CK"; NULL when not sent */
+    char *name;   /* "Reallocated_Sector_Ct", "media_errors" (sanitized) */
+    long long id; /* ATA attribute id; -1: none (NVMe) */
+    char *flags;  /* "PO--CK"; NULL when not sent */
     double normalized, worst, threshold;
     bool has_normalized, has_worst, has_threshold;
-    char *raw;        /* the raw text as sent ("" when none) */
-    bool has_value;   /* raw starts with a number: */
-    long long value;  /* ... that number (37 for "37 (Min/Max 21/48)") */
-    bool failing;     /* normalized at or below its non-zero threshold */
+    char *raw;       /* the raw text as sent ("" when none) */
+    bool has_value;  /* raw starts with a number: */
+    long long value; /* ... that number (37 for "37 (Min/Max 21/48)") */
+    bool failing;    /* normalized at or below its non-zero threshold */
 };
 
 struct pbs_smart {
-    char *disk;    /* filled by the caller (the answer does not name it) */
-    char *status;  /* "passed", "failed", "unknown" (absent: "unknown") */
-    int wearout;   /* percent life left; -1: null */
-    bool ata;      /* some attribute has an id or a normalized value */
+    char *disk;       /* filled by the caller (the answer does not name it) */
+    char *status;     /* "passed", "failed", "unknown" (absent: "unknown") */
+    int wearout;      /* percent life left; -1: null */
+    bool ata;         /* some attribute has an id or a normalized value */
     struct vec attrs; /* struct pbs_smart_attr * */
 };
 void pbs_smart_free(void *p);

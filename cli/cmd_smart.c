@@ -443,8 +443,7 @@ static void print_smart_text(const struct pbs_smart *s, const char *pbs)
     }
 }
 
-static int pbs_smart_one(const struct config *cfg, const char *disk, bool json,
-                         int64_t timeout_ms)
+static int pbs_smart_one(const struct config *cfg, const char *disk, bool json, int64_t timeout_ms)
 {
     const struct pbs_cfg *pc = cfg->pbss.items[0];
     struct loop *loop = loop_new();

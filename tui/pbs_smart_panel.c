@@ -36,7 +36,10 @@ static enum theme_el status_line(const struct pbs_smart *s, char *out, size_t n)
         snprintf(out, n, "%s %s%s  %zu attribute%s failing (at/below threshold)", glyph(G_CRIT),
                  s->status, life, failing, failing == 1 ? "" : "s");
     else
-        snprintf(out, n, "%s %s%s  %zu attribute%s", glyph(lv == 0 ? G_OK : lv == 2 ? G_CRIT : G_UNKNOWN),
+        snprintf(out, n, "%s %s%s  %zu attribute%s",
+                 glyph(lv == 0   ? G_OK
+                       : lv == 2 ? G_CRIT
+                                 : G_UNKNOWN),
                  s->status, life, s->attrs.len, s->attrs.len == 1 ? "" : "s");
     str_sanitize(out);
     return lv == 0 ? EL_STATUS_OK : lv == 2 ? EL_STATUS_CRIT : EL_STATUS_UNKNOWN;

@@ -934,8 +934,7 @@ static void disks_draw(void *st, struct rect area, const struct screen_ctx *ctx)
     if (ph > area.h - lh - 6)
         ph = area.h - lh - 6 >= 3 ? area.h - lh - 6 : 0;
     if (ph) {
-        disks_pbs_draw(ds->app, (struct rect){ area.y + lh, area.x, ph, area.w }, ctx,
-                       pbs_sel(ds));
+        disks_pbs_draw(ds->app, (struct rect){ area.y + lh, area.x, ph, area.w }, ctx, pbs_sel(ds));
         lh += ph;
     }
     box = (struct rect){ area.y + lh, area.x, area.h - lh, area.w };

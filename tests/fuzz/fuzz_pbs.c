@@ -1,12 +1,15 @@
+/* clang-format off */
 /*
  * libFuzzer target for the Proxmox Backup Server response parsers
  * (backend/pbs.c): any bytes in, never a crash, a leak or undefined
- * behaviour. Each input is fed to every parser.
+ * behaviour. Each input is fed to every parser. (tests/fuzz/run.sh reads
+ * each field below from its one line: not reflowed.)
  *
  * fuzz-sources: backend/pbs.c backend/pbs_smart.c backend/proxmox.c backend/proxmox_model.c backend/http.c backend/loop.c backend/pmx_recent.c
  * fuzz-pkgs: jansson libcurl openssl
  * fuzz-seeds: tests/fixtures/proxmox
  */
+/* clang-format on */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>

@@ -130,12 +130,12 @@ static void test_old_forms(void **state)
 static void test_nvme(void **state)
 {
     struct vec v;
-    struct pbs_smart *s = parse(
-        &v, "{\"data\":{\"status\":\"passed\",\"wearout\":97,\"attributes\":["
-            "{\"name\":\"available_spare\",\"value\":\"100\",\"raw\":\"100\"},"
-            "{\"name\":\"media_errors\",\"value\":\"0\",\"raw\":\"0\"},"
-            "{\"name\":\"percentage_used\",\"value\":\"3\",\"raw\":\"3\"},"
-            "{\"name\":\"data_units_written\",\"value\":\"1002900\",\"raw\":\"1002900\"}]}}");
+    struct pbs_smart *s =
+        parse(&v, "{\"data\":{\"status\":\"passed\",\"wearout\":97,\"attributes\":["
+                  "{\"name\":\"available_spare\",\"value\":\"100\",\"raw\":\"100\"},"
+                  "{\"name\":\"media_errors\",\"value\":\"0\",\"raw\":\"0\"},"
+                  "{\"name\":\"percentage_used\",\"value\":\"3\",\"raw\":\"3\"},"
+                  "{\"name\":\"data_units_written\",\"value\":\"1002900\",\"raw\":\"1002900\"}]}}");
 
     (void)state;
     assert_false(s->ata);
