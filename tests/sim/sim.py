@@ -1680,9 +1680,15 @@ def pbs_job_run(kind):
                 for s in lab.pbs_snaps:
                     if "verification" not in s:
                         s["verification"] = lab.verify_result("ok", s["backup-id"])
+                # ignore-verified skips only the good ones: a failed snapshot (its bad chunk
+                # renamed away) fails again, as PBS's verify job does
+                if any(s.get("verification", {}).get("state") == "failed" for s in lab.pbs_snaps):
+                    return "verification failed - please check the log for details"
             return None
 
-        t = Task("pbs", typ, "%s:%s" % (STORE, jid), PBS_TOKEN_ID, lines, lab.ts, effect=effect)
+        # a prune job's worker id is its store (PBS prune_job.rs); verify: store:job-id
+        wid = STORE if kind == "prune" else "%s:%s" % (STORE, jid)
+        t = Task("pbs", typ, wid, PBS_TOKEN_ID, lines, lab.ts, effect=effect)
         t.job = jid
         return lab.start(t).upid
     return fn
