@@ -80,14 +80,19 @@ int app_pbs_smart_open(struct app *app, const char *disk, struct lb_err *err)
         return lb_err_set(err, LB_ECONFIG, "the config has no [pbs] section");
     v = &p->smart;
     app_pbs_smart_close(app);
-    c = app_pmx_client(app, PMX_PBS, err);
-    if (!c)
-        return -(int)err->code;
     str_copy(v->disk, sizeof(v->disk), disk);
     str_sanitize(v->disk);
-    v->open = true;
-    v->loading = true;
+    v->open = true; /* from here on the panel says what went wrong */
     v->started_ms = loop_now_ms(app->loop);
+    c = app_pmx_client(app, PMX_PBS, err);
+    if (!c) {
+        snprintf(v->error, sizeof(v->error), "the SMART data of %s could not be read: %s",
+                 v->disk, err->msg);
+        str_sanitize(v->error);
+        notify(app);
+        return -(int)err->code;
+    }
+    v->loading = true;
     rq = xcalloc(1, sizeof(*rq));
     rq->app = app;
     rq->gen = v->gen;

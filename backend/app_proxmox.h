@@ -271,7 +271,8 @@ void app_pmx_log_close(struct app *app);
  * Read one PBS disk's SMART (GET /nodes/localhost/disks/smart?disk=NAME) into
  * app->pmx->smart through the loop (APP_CHANGED_PROXMOX when it arrives).
  * Opening another closes the one before; close cancels a read in flight.
- * 0, or negative with err (no [pbs], a bad name, the endpoint not usable).
+ * 0, or negative with err (no [pbs]; or the endpoint not usable, a bad
+ * name: then the view is open with the error in it).
  */
 int app_pbs_smart_open(struct app *app, const char *disk, struct lb_err *err);
 void app_pbs_smart_close(struct app *app);

@@ -300,12 +300,35 @@ static void test_disks_smart(void **state)
     assert_on_screen(&w->screen, "PBS lab disks \u00b7 as PBS reports them");
 }
 
+/* The token file gone: the panel opens with the reason, nothing hangs. */
+static void test_disks_smart_no_token(void **state)
+{
+    struct world *w = *state;
+    struct pbs_smart_view *v = &w->app->pmx->smart;
+
+    unlink(w->tok);
+    key(w, '4');
+    key(w, '\n');
+    render(w);
+    assert_true(v->open);
+    assert_false(v->loading);
+    assert_null(v->smart);
+    harness_assert_tidy(&w->screen, 80, 24);
+    assert_on_screen(&w->screen, "sda \u00b7 SMART as PBS reports it");
+    assert_on_screen(&w->screen, "the SMART data of sda could not be read");
+    assert_non_null(strstr(v->error, w->tok)); /* names the file (wrapped on screen) */
+    key(w, 27);
+    render(w);
+    assert_false(v->open);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_tasks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_disks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_disks_smart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_disks_smart_no_token, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
