@@ -86,8 +86,8 @@ int app_pbs_smart_open(struct app *app, const char *disk, struct lb_err *err)
     v->started_ms = loop_now_ms(app->loop);
     c = app_pmx_client(app, PMX_PBS, err);
     if (!c) {
-        snprintf(v->error, sizeof(v->error), "the SMART data of %s could not be read: %s",
-                 v->disk, err->msg);
+        snprintf(v->error, sizeof(v->error), "the SMART data of %s could not be read: %s", v->disk,
+                 err->msg);
         str_sanitize(v->error);
         notify(app);
         return -(int)err->code;
