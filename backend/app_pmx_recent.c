@@ -235,6 +235,8 @@ void app_pmx_recent_cancel(struct app *app)
         lv->follow = NULL;
         lv->loading = false;
     }
+    if (app->pmx)
+        app_pbs_smart_close(app);
 }
 
 void app_pmx_recent_release(struct app *app)

@@ -123,6 +123,22 @@ struct pmx_log_view {
     void *follow;    /* private */
 };
 
+/*
+ * One PBS disk's SMART as PBS reports it, open on the Disks screen
+ * (app_pbs_smart_open, backend/app_pbs_smart.c): read through the loop.
+ */
+struct pbs_smart;
+struct pbs_smart_view {
+    bool open;
+    bool loading;
+    char disk[64];           /* the PBS disk name, sanitized */
+    int64_t started_ms;      /* loop time the read began */
+    struct pbs_smart *smart; /* the answer (backend/pbs_smart.h), NULL until read */
+    char error[1024];        /* could not be read ("": none) */
+    unsigned gen;            /* private: which request is current */
+    void *call;              /* private */
+};
+
 struct app_pmx {
     const struct pve_cfg *pve; /* borrowed from the config; NULL: no [pve] */
     const struct pbs_cfg *pbs; /* NULL: no [pbs] */
@@ -150,6 +166,8 @@ struct app_pmx {
     struct vec pbs_disks;      /* struct pbs_disk * */
     char pbs_disks_error[256]; /* not read in the last PBS round ("": none) */
     struct pmx_log_view log;   /* the task log open on the Runs screen */
+    /* a PBS disk's SMART open on the Disks screen (app_pbs_smart.c) */
+    struct pbs_smart_view smart;
     /* private: the engine's state (app_proxmox.c) */
     struct app_pmx_priv *priv;
 };
@@ -248,6 +266,16 @@ const struct pmx_task *app_pmx_task_on(const struct app *app, int vmid);
  */
 int app_pmx_log_open(struct app *app, const char *upid, struct lb_err *err);
 void app_pmx_log_close(struct app *app);
+
+/*
+ * Read one PBS disk's SMART (GET /nodes/localhost/disks/smart?disk=NAME) into
+ * app->pmx->smart through the loop (APP_CHANGED_PROXMOX when it arrives).
+ * Opening another closes the one before; close cancels a read in flight.
+ * 0, or negative with err (no [pbs]; or the endpoint not usable, a bad
+ * name: then the view is open with the error in it).
+ */
+int app_pbs_smart_open(struct app *app, const char *disk, struct lb_err *err);
+void app_pbs_smart_close(struct app *app);
 
 /* ---- recent tasks and PBS disks (app_pmx_recent.c; app_proxmox.c calls these) ---- */
 

@@ -1,6 +1,6 @@
 /*
  * lifeboat smart [DISK] [--from-file FILE] [--json]
- * lifeboat smart --pbs [--json]
+ * lifeboat smart --pbs [DISK] [--json] [--timeout DURATION]
  *
  * SMART verdict and findings of a saved `smartctl --json` output (--from-file,
  * no config needed), of one configured [disk DISK], or of every configured
@@ -15,6 +15,14 @@
  * same serial (lifeboat's own smartctl view). Exit 0 all passed, 1 a status
  * PBS could not read (unknown, explained), 2 a failed one or the list could
  * not be read. --json: one array of objects.
+ *
+ * --pbs DISK: one disk's SMART as PBS reports it (/nodes/localhost/disks/
+ * smart?disk=DISK, DISK as PBS lists it: sda, nvme0n1): status, wearout and
+ * the attribute table (ATA: id, name, normalized/worst/threshold, raw, flags,
+ * an attribute at or below its non-zero threshold marked FAILING; NVMe: the
+ * health-log keys and values). Exit 0 passed, 1 unknown, 2 failed (or an
+ * attribute failing) or the answer could not be read. --json: one object
+ * {disk, status, wearout, attributes: [...]}, numbers as numbers.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -29,6 +37,7 @@
 #include "backend/http.h"
 #include "backend/loop.h"
 #include "backend/pbs.h"
+#include "backend/pbs_smart.h"
 #include "backend/pmx_recent.h"
 #include "backend/smart.h"
 #include "backend/smart_history.h"
@@ -194,7 +203,7 @@ static json_t *str_or_null(const char *s)
     return s ? json_string(s) : json_null();
 }
 
-static int pbs_disks(const struct config *cfg, bool json)
+static int pbs_disks(const struct config *cfg, bool json, int64_t timeout_ms)
 {
     const struct pbs_cfg *pc = cfg->pbss.items[0];
     struct loop *loop = loop_new();
@@ -204,7 +213,7 @@ static int pbs_disks(const struct config *cfg, bool json)
                                  .url = pc->url,
                                  .token_file = pc->token_file,
                                  .fingerprint = pc->fingerprint,
-                                 .timeout_ms = 20000 };
+                                 .timeout_ms = timeout_ms };
     struct pbs_fetch f = { 0 };
     struct pmx_client *c;
     const char **ours = NULL;    /* per PBS disk: the [disk] with its serial, NULL */
@@ -315,6 +324,172 @@ out:
     return rc;
 }
 
+/* ---- --pbs DISK: one disk's SMART as PBS reports it ---- */
+
+struct smart_fetch {
+    bool done;
+    int rc;
+    struct lb_err err;
+    struct pbs_smart *smart;
+};
+
+static void on_pbs_smart(int rc, const struct lb_err *err, struct vec *out, void *arg)
+{
+    struct smart_fetch *f = arg;
+
+    f->done = true;
+    f->rc = rc;
+    if (rc && err)
+        f->err = *err;
+    if (!rc && out->len) {
+        f->smart = out->items[0];
+        out->items[0] = NULL;
+    }
+}
+
+static json_t *num_or_null(bool has, double v)
+{
+    if (!has)
+        return json_null();
+    if (v == (double)(long long)v)
+        return json_integer((json_int_t)v);
+    return json_real(v);
+}
+
+static void print_smart_json(const struct pbs_smart *s)
+{
+    json_t *o = json_object(), *arr = json_array();
+    size_t i;
+    const struct pbs_smart_attr *a;
+    char *text;
+
+    json_object_set_new(o, "disk", json_string(s->disk));
+    json_object_set_new(o, "status", json_string(s->status));
+    json_object_set_new(o, "wearout", s->wearout >= 0 ? json_integer(s->wearout) : json_null());
+    json_object_set_new(o, "type", json_string(s->ata ? "ata" : s->attrs.len ? "nvme" : "none"));
+    vec_foreach(&s->attrs, i, a) {
+        json_t *e = json_object();
+
+        json_object_set_new(e, "id", a->id >= 0 ? json_integer(a->id) : json_null());
+        json_object_set_new(e, "name", json_string(a->name));
+        json_object_set_new(e, "normalized", num_or_null(a->has_normalized, a->normalized));
+        json_object_set_new(e, "worst", num_or_null(a->has_worst, a->worst));
+        json_object_set_new(e, "threshold", num_or_null(a->has_threshold, a->threshold));
+        json_object_set_new(e, "raw", json_string(a->raw));
+        json_object_set_new(e, "value", a->has_value ? json_integer(a->value) : json_null());
+        json_object_set_new(e, "flags", str_or_null(a->flags));
+        json_object_set_new(e, "failing", json_boolean(a->failing));
+        json_array_append_new(arr, e);
+    }
+    json_object_set_new(o, "attributes", arr);
+    text = json_dumps(o, JSON_INDENT(2));
+    printf("%s\n", text ? text : "{}");
+    free(text);
+    json_decref(o);
+}
+
+static void fmt_num(bool has, double v, char *out, size_t n)
+{
+    if (!has)
+        snprintf(out, n, "-");
+    else if (v == (double)(long long)v)
+        snprintf(out, n, "%lld", (long long)v);
+    else
+        snprintf(out, n, "%.1f", v);
+}
+
+static void print_smart_text(const struct pbs_smart *s, const char *pbs)
+{
+    size_t i;
+    const struct pbs_smart_attr *a;
+    size_t failing = pbs_smart_failing(s);
+
+    printf("%s on PBS '%s': SMART %s", s->disk, pbs, s->status);
+    if (s->wearout >= 0)
+        printf(", %d%% life left", s->wearout);
+    printf("\n");
+    if (failing)
+        printf("  crit: %zu attribute%s at or below %s threshold: the drive predicts its own "
+               "failure; copy what is on it now and replace it\n",
+               failing, failing == 1 ? "" : "s", failing == 1 ? "its" : "their");
+    if (!strcmp(s->status, "unknown"))
+        printf("  note: PBS could not read SMART of this disk (a USB bridge needs smartctl "
+               "-d sat, which PBS does not add); lifeboat's own [disk] with type = sat can\n");
+    if (!s->attrs.len) {
+        printf("  (PBS reports no attributes)\n");
+        return;
+    }
+    if (s->ata) {
+        printf("  %3s  %-24s %5s %5s %6s  %-20s %s\n", "ID", "ATTRIBUTE", "VALUE", "WORST",
+               "THRESH", "RAW", "FLAGS");
+        vec_foreach(&s->attrs, i, a) {
+            char id[24], nv[32], wv[32], tv[32];
+
+            if (a->id >= 0)
+                snprintf(id, sizeof(id), "%lld", a->id);
+            else
+                snprintf(id, sizeof(id), "-");
+            fmt_num(a->has_normalized, a->normalized, nv, sizeof(nv));
+            fmt_num(a->has_worst, a->worst, wv, sizeof(wv));
+            fmt_num(a->has_threshold, a->threshold, tv, sizeof(tv));
+            printf("  %3s  %-24s %5s %5s %6s  %-20s %s%s\n", id, a->name, nv, wv, tv, a->raw,
+                   a->flags ? a->flags : "-", a->failing ? "  FAILING" : "");
+        }
+    } else {
+        printf("  %-34s %s\n", "HEALTH LOG", "VALUE");
+        vec_foreach(&s->attrs, i, a) {
+            printf("  %-34s %s\n", a->name, a->raw);
+        }
+    }
+}
+
+static int pbs_smart_one(const struct config *cfg, const char *disk, bool json, int64_t timeout_ms)
+{
+    const struct pbs_cfg *pc = cfg->pbss.items[0];
+    struct loop *loop = loop_new();
+    struct http *http = http_new(loop);
+    struct pmx_client_opts o = { .product = PMX_PBS,
+                                 .name = pc->name,
+                                 .url = pc->url,
+                                 .token_file = pc->token_file,
+                                 .fingerprint = pc->fingerprint,
+                                 .timeout_ms = timeout_ms };
+    struct smart_fetch f = { 0 };
+    struct pmx_client *c;
+    int rc;
+
+    c = pmx_client_new(loop, http, &o, &f.err);
+    if (c && pbs_get_smart(c, disk, false, on_pbs_smart, &f, &f.err))
+        pmx_wait(loop, &f.done);
+    else
+        f.rc = -(int)f.err.code;
+    if (f.rc || !f.smart) {
+        char name[64];
+
+        str_copy(name, sizeof(name), disk);
+        str_sanitize(name);
+        str_sanitize(f.err.msg);
+        cli_error("smart --pbs %s: the SMART data of disk '%s' on PBS '%s' "
+                  "(GET /nodes/localhost/disks/smart?disk=%s) could not be read: %s",
+                  name, name, pc->name, name, f.rc ? f.err.msg : "an empty answer");
+        rc = EXIT_FAIL;
+        goto out;
+    }
+    f.smart->disk = xstrdup(disk);
+    str_sanitize(f.smart->disk);
+    if (json)
+        print_smart_json(f.smart);
+    else
+        print_smart_text(f.smart, pc->name);
+    rc = pbs_smart_level(f.smart);
+out:
+    pbs_smart_free(f.smart);
+    pmx_client_free(c);
+    http_free(http);
+    loop_free(loop);
+    return rc;
+}
+
 int cmd_smart(struct cli *cli, int argc, char **argv)
 {
     const char *disk = NULL;
@@ -326,10 +501,14 @@ int cmd_smart(struct cli *cli, int argc, char **argv)
     bool tried_store = false;
     int rc = EXIT_OK_;
     bool pbs = false;
+    int64_t timeout = 20;
 
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--json")) {
             json = true;
+        } else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) {
+            if (str_to_duration(argv[++i], &timeout) < 0 || timeout < 1)
+                return cli_usage("smart", "--timeout wants a duration like 20s, not '%s'", argv[i]);
         } else if (!strcmp(argv[i], "--pbs")) {
             pbs = true;
         } else if (!strcmp(argv[i], "--from-file")) {
@@ -348,8 +527,8 @@ int cmd_smart(struct cli *cli, int argc, char **argv)
     }
     if (file && disk)
         return cli_usage("smart", "give either DISK or --from-file FILE, not both");
-    if (pbs && (file || disk))
-        return cli_usage("smart", "--pbs lists every disk PBS sees: no DISK or --from-file");
+    if (pbs && file)
+        return cli_usage("smart", "--pbs reads PBS's view: no --from-file");
     if (pbs) {
         cfg = cli_load_config(cli, true);
         if (!cfg)
@@ -359,8 +538,10 @@ int cmd_smart(struct cli *cli, int argc, char **argv)
                       "token_file",
                       cfg->path);
             rc = EXIT_CONFIG;
+        } else if (disk) {
+            rc = pbs_smart_one(cfg, disk, json, timeout * 1000);
         } else {
-            rc = pbs_disks(cfg, json);
+            rc = pbs_disks(cfg, json, timeout * 1000);
         }
         config_free(cfg);
         return rc;

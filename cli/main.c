@@ -41,9 +41,10 @@ static const struct cli_command commands[] = {
       "Proxmox guests: snapshots (count, newest, oldest), newest PBS backup, verify state, "
       "covered by a backup job or not",
       cmd_guests },
-    { "smart", "[DISK] [--from-file FILE] [--json] | --pbs [--json]",
+    { "smart", "[DISK] [--from-file FILE] [--json] | --pbs [PBSDISK] [--json] [--timeout D]",
       "SMART verdict of a configured disk, or of a saved smartctl --json output; --pbs: the PBS "
-      "host's disks as PBS reports them, tied to [disk] by serial",
+      "host's disks as PBS reports them, tied to [disk] by serial; --pbs PBSDISK (sda): that "
+      "disk's SMART attributes as PBS reads them",
       cmd_smart },
     { "run", "JOB [--dry-run] [--wait]",
       "run a configured restic job headless and record it; exit 0 ok, 1 warnings, 2 failed; "

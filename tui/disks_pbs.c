@@ -161,7 +161,7 @@ int disks_pbs_height(const struct app *app, int w)
     return h;
 }
 
-void disks_pbs_draw(const struct app *app, struct rect r, const struct screen_ctx *ctx)
+void disks_pbs_draw(const struct app *app, struct rect r, const struct screen_ctx *ctx, long sel)
 {
     const struct app_pmx *p = app->pmx;
     int w[PC_COUNT], x, y = r.y + 1, end = r.y + r.h - 1;
@@ -171,8 +171,10 @@ void disks_pbs_draw(const struct app *app, struct rect r, const struct screen_ct
 
     if (!p || !p->pbs || r.h < 3)
         return;
-    snprintf(title, sizeof(title), "PBS %s disks %s as PBS reports them%s", p->pbs->name,
-             glyph(G_SEP), p->pbs_disks_from_cache ? " (cached)" : "");
+    /* with the cursor on a row, its key is said where the row is */
+    snprintf(title, sizeof(title), "PBS %s disks %s as PBS reports them%s%s%s%s", p->pbs->name,
+             glyph(G_SEP), p->pbs_disks_from_cache ? " (cached)" : "", sel >= 0 ? " " : "",
+             sel >= 0 ? glyph(G_SEP) : "", sel >= 0 ? " Enter: SMART" : "");
     str_sanitize(title);
     draw_box(r, theme_attr(EL_BORDER), title, theme_attr(EL_PANEL_TITLE));
     if (p->pbs_src.refreshing) {
@@ -204,9 +206,12 @@ void disks_pbs_draw(const struct app *app, struct rect r, const struct screen_ct
     y++;
     vec_foreach(&p->pbs_disks, i, d) {
         struct wrapped wr;
+        bool selected = sel >= 0 && (size_t)sel == i;
 
         if (y >= end)
             break;
+        if (selected)
+            draw_fill(y, r.x + 1, r.w - 2, theme_attr(EL_SELECTION));
         x = r.x + 2;
         for (int c = 0; c < PC_COUNT; c++) {
             enum theme_el el;
@@ -214,7 +219,7 @@ void disks_pbs_draw(const struct app *app, struct rect r, const struct screen_ct
             if (!w[c])
                 continue;
             cell(app, d, (enum pcol)c, buf, sizeof(buf), &el);
-            draw_field(y, x, w[c], theme_attr(el), buf,
+            draw_field(y, x, w[c], theme_attr(selected ? EL_SELECTION : el), buf,
                        pbs_cols[c].right ? ALIGN_RIGHT : ALIGN_LEFT);
             x += w[c] + 2;
         }

@@ -8,7 +8,9 @@
  * failing rows highlighted. From 140 columns the attributes sit beside the
  * rest. j/k pick the disk, PgUp/PgDn scroll the detail, r reads every disk.
  * With a [pbs] section the PBS host's disks as PBS reports them sit under
- * the list (tui/disks_pbs.c).
+ * the list (tui/disks_pbs.c); j/k go on into those rows and Enter on one
+ * reads its SMART from PBS through the loop and shows it over the screen
+ * (tui/pbs_smart_panel.c; j/k/PgDn scroll it, Enter reads it again, Esc back).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,7 +22,10 @@
 #include "backend/base/str.h"
 #include "backend/base/xalloc.h"
 #include "backend/config.h"
+#include "backend/app_proxmox.h"
+#include "backend/proxmox_model.h"
 #include "tui/disks_pbs.h"
+#include "tui/pbs_smart_panel.h"
 #include "tui/fmt.h"
 #include "tui/glyph.h"
 #include "tui/layout.h"
@@ -42,7 +47,37 @@ struct disks {
     int page;     /* detail rows shown by the last draw */
     bool confirm; /* the self-test question is open */
     char notice[320];
+    int smart_scroll; /* the PBS SMART panel's first attribute shown */
+    int smart_page;
 };
+
+/* Rows of the PBS section the cursor can go to (after the [disk] rows). */
+static size_t pbs_rows(const struct disks *ds)
+{
+    const struct app_pmx *p = ds->app->pmx;
+
+    return p && p->pbs ? p->pbs_disks.len : 0;
+}
+
+/* The PBS disk under the cursor, NULL when it is on a [disk] row. */
+static const struct pbs_disk *pbs_selected(const struct disks *ds)
+{
+    size_t nd = ds->app->disks.len;
+
+    if (ds->sel < nd || ds->sel - nd >= pbs_rows(ds))
+        return NULL;
+    return ds->app->pmx->pbs_disks.items[ds->sel - nd];
+}
+
+static long pbs_sel(const struct disks *ds)
+{
+    return pbs_selected(ds) ? (long)(ds->sel - ds->app->disks.len) : -1;
+}
+
+static bool smart_open(const struct disks *ds)
+{
+    return ds->app->pmx && ds->app->pmx->smart.open;
+}
 
 /* ---- words ---- */
 
@@ -869,6 +904,12 @@ static void disks_draw(void *st, struct rect area, const struct screen_ctx *ctx)
     size_t n;
     char title[160];
 
+    if (ds->sel >= (size_t)nd + pbs_rows(ds))
+        ds->sel = (size_t)nd + pbs_rows(ds) > 0 ? (size_t)nd + pbs_rows(ds) - 1 : 0;
+    if (smart_open(ds)) {
+        ds->smart_page = pbs_smart_panel_draw(ds->app, area, ctx, &ds->smart_scroll);
+        return;
+    }
     if (!nd) {
         struct rect r = { area.y, area.x, 5, area.w };
 
@@ -881,11 +922,9 @@ static void disks_draw(void *st, struct rect area, const struct screen_ctx *ctx)
             disks_pbs_draw(ds->app,
                            (struct rect){ area.y + r.h, area.x,
                                           ph < area.h - r.h ? ph : area.h - r.h, area.w },
-                           ctx);
+                           ctx, pbs_sel(ds));
         return;
     }
-    if (ds->sel >= (size_t)nd)
-        ds->sel = (size_t)nd - 1;
     lh = 3 + nd;
     if (lh > area.h / 3)
         lh = area.h / 3 > 4 ? area.h / 3 : 4;
@@ -895,7 +934,7 @@ static void disks_draw(void *st, struct rect area, const struct screen_ctx *ctx)
     if (ph > area.h - lh - 6)
         ph = area.h - lh - 6 >= 3 ? area.h - lh - 6 : 0;
     if (ph) {
-        disks_pbs_draw(ds->app, (struct rect){ area.y + lh, area.x, ph, area.w }, ctx);
+        disks_pbs_draw(ds->app, (struct rect){ area.y + lh, area.x, ph, area.w }, ctx, pbs_sel(ds));
         lh += ph;
     }
     box = (struct rect){ area.y + lh, area.x, area.h - lh, area.w };
@@ -939,10 +978,50 @@ static void disks_draw(void *st, struct rect area, const struct screen_ctx *ctx)
         draw_confirm(dv, area);
 }
 
+/* Keys while a PBS disk's SMART is shown over the screen. */
+static unsigned smart_action(struct disks *ds, enum action a)
+{
+    int page = ds->smart_page > 2 ? ds->smart_page - 1 : 1;
+    struct lb_err err = { 0 };
+    char disk[64];
+
+    switch (a) {
+    case ACTION_BACK:
+        app_pbs_smart_close(ds->app);
+        return REACT_HANDLED;
+    case ACTION_ENTER:
+    case ACTION_REFRESH: /* read it again */
+        str_copy(disk, sizeof(disk), ds->app->pmx->smart.disk);
+        if (app_pbs_smart_open(ds->app, disk, &err) < 0)
+            str_copy(ds->notice, sizeof(ds->notice), err.msg);
+        return REACT_HANDLED;
+    case ACTION_MOVE_UP:
+        ds->smart_scroll = ds->smart_scroll > 0 ? ds->smart_scroll - 1 : 0;
+        return REACT_HANDLED;
+    case ACTION_MOVE_DOWN:
+        ds->smart_scroll++;
+        return REACT_HANDLED;
+    case ACTION_PAGE_UP:
+        ds->smart_scroll = ds->smart_scroll > page ? ds->smart_scroll - page : 0;
+        return REACT_HANDLED;
+    case ACTION_PAGE_DOWN:
+        ds->smart_scroll += page;
+        return REACT_HANDLED;
+    case ACTION_MOVE_FIRST:
+        ds->smart_scroll = 0;
+        return REACT_HANDLED;
+    case ACTION_MOVE_LAST:
+        ds->smart_scroll = 1 << 20; /* the draw clamps it */
+        return REACT_HANDLED;
+    default:
+        return REACT_NONE;
+    }
+}
+
 static unsigned disks_action(void *st, enum action a, const struct screen_ctx *ctx)
 {
     struct disks *ds = st;
-    size_t n = ds->app->disks.len;
+    size_t n = ds->app->disks.len + pbs_rows(ds);
     struct disk_view *dv = selected(ds);
     int page = ds->page > 2 ? ds->page - 1 : 1;
     struct lb_err err = { 0 };
@@ -959,7 +1038,23 @@ static unsigned disks_action(void *st, enum action a, const struct screen_ctx *c
     }
     if (a != ACTION_NONE)
         ds->notice[0] = '\0';
+    if (smart_open(ds))
+        return smart_action(ds, a);
     switch (a) {
+    case ACTION_ENTER: {
+        const struct pbs_disk *pd = pbs_selected(ds);
+        char name[64];
+
+        if (!pd)
+            return REACT_NONE;
+        str_copy(name, sizeof(name), pd->name);
+        ds->smart_scroll = 0;
+        if (app_pbs_smart_open(ds->app, name, &err) < 0 && !smart_open(ds)) {
+            str_copy(ds->notice, sizeof(ds->notice), err.msg);
+            str_sanitize(ds->notice);
+        }
+        return REACT_HANDLED;
+    }
     case ACTION_MOVE_UP:
         if (ds->sel > 0) {
             ds->sel--;

@@ -2,7 +2,8 @@
 # The Proxmox tasks nobody at lifeboat started, end to end in a real terminal
 # (tmux) at 80x24 on a demo lab with the Proxmox simulator: on the Runs screen
 # t lists the PVE and PBS tasks (last night's vzdump with its warning, the
-# failed verify job marked), ? names the key; Enter opens the verify job's
+# failed verify job marked; the Schedule screen shows that job's last run
+# failed too), ? names the key; Enter opens the verify job's
 # log (G shows its TASK ERROR end), Esc goes back; the 114-line vzdump log is
 # read to its end page by page; t goes back to the jobs; the Disks screen
 # shows the PBS host's disks as PBS reports them, the USB disk's unknown
@@ -70,6 +71,16 @@ check "and ends with TASK WARNINGS: 1" wait_for "TASK WARNINGS: 1" app
 keys app Escape
 keys app t
 check "t again shows lifeboat's jobs" wait_for "last run" app
+
+# --- the Schedule screen: the verify job's last run is the failed one the task list shows ---
+keys app 2
+check "Schedule: the PBS verify job is listed" wait_for "v  verify " app
+screen app >"$T_TMP/schedule.txt"
+check "Schedule: the verify job's last run failed (✗), as its task says" sh -c \
+    'grep -E "^│ v  verify " "$1" | grep -q "✗ [0-9]*h"' sh "$T_TMP/schedule.txt"
+check "Schedule: GC and prune last ran OK (✓)" sh -c \
+    'grep -E "^│ g  gc " "$1" | grep -q "✓ [0-9]*h" && grep -E "^│ p  prune " "$1" | grep -q "✓ [0-9]*h"' \
+    sh "$T_TMP/schedule.txt"
 
 # --- the PBS host's disks on the Disks screen ---
 keys app 4

@@ -1,18 +1,22 @@
+/* clang-format off */
 /*
  * libFuzzer target for the Proxmox Backup Server response parsers
  * (backend/pbs.c): any bytes in, never a crash, a leak or undefined
- * behaviour. Each input is fed to every parser.
+ * behaviour. Each input is fed to every parser. (tests/fuzz/run.sh reads
+ * each field below from its one line: not reflowed.)
  *
- * fuzz-sources: backend/pbs.c backend/proxmox.c backend/proxmox_model.c backend/http.c
- * backend/loop.c backend/pmx_recent.c fuzz-pkgs: jansson libcurl openssl fuzz-seeds:
- * tests/fixtures/proxmox
+ * fuzz-sources: backend/pbs.c backend/pbs_smart.c backend/proxmox.c backend/proxmox_model.c backend/http.c backend/loop.c backend/pmx_recent.c
+ * fuzz-pkgs: jansson libcurl openssl
+ * fuzz-seeds: tests/fixtures/proxmox
  */
+/* clang-format on */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "backend/pbs.h"
+#include "backend/pbs_smart.h"
 #include "backend/pmx_recent.h"
 #include "backend/proxmox.h"
 
@@ -45,6 +49,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     run(pbs_parse_tasks, pbs_task_free, body, size);
     run(pbs_parse_prune, pbs_prune_item_free, body, size);
     run(pbs_parse_disks, pbs_disk_free, body, size);
+    run(pbs_parse_smart, pbs_smart_free, body, size);
     { /* the cached task list and PBS disks (pmx_recent.h) */
         struct vec rows = VEC_INIT(pmx_recent_free), disks = VEC_INIT(pbs_disk_free);
         struct lb_err err = { 0 };

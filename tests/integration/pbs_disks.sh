@@ -6,6 +6,10 @@
 # smartctl with type = sat), and is tied to the configured [disk] with the
 # same serial; exit 1 for that unknown status; a PBS that fails is named
 # with the endpoint (exit 2); the plain `smart` of a [disk] is unchanged.
+# `smart --pbs DISK`: one disk's SMART as PBS reports it (/disks/smart): the
+# ATA table of sda and the NVMe health log, text and --json; the attribute at
+# its threshold marked FAILING when the drive fails (exit 2); the USB disk
+# unknown (exit 1); 403, a hung server and an unknown disk named clearly.
 . "$(dirname "$0")/../lib.sh"
 
 for t in python3 openssl; do
@@ -66,8 +70,99 @@ expect_rc "smart DISK still reads our own view (exit 0)" 0
 printf '%s\n' "$T_OUT" >"$T_TMP/own.json"
 check "smart DISK --json: one object, as before" python3 -c \
     'import json,sys; d=json.load(open(sys.argv[1])); assert isinstance(d, dict) and d["verdict"] == "ok", d' "$T_TMP/own.json"
-run "$LIFEBOAT" -c "$C" smart --pbs offsite
-expect_rc "--pbs with a DISK: usage error" 64
+run "$LIFEBOAT" -c "$C" smart --pbs --from-file "$FIX/usb-sat-sandisk-pssd-smartctl7.4.json"
+expect_rc "--pbs with --from-file: usage error" 64
+
+# ---- one disk's SMART as PBS reports it (/nodes/localhost/disks/smart?disk=NAME)
+run "$LIFEBOAT" -c "$C" smart --pbs sda
+expect_rc "smart --pbs sda: passed, exit 0" 0
+expect_out "sda: status and life left" "sda on PBS 'lab': SMART passed, 99% life left"
+check "sda: the attribute table, id name value worst thresh raw flags" sh -c \
+    'printf "%s\n" "$1" | grep -Eq "^ +5  Reallocated_Sector_Ct +100 +100 +10  0 +PO--CK$"' sh "$T_OUT"
+expect_out "sda: a raw text with its Min/Max shown whole" "37 (Min/Max 21/48)"
+expect_no_out "sda: nothing failing" "FAILING"
+expect_no_out "sda: the token secret never shows" "$secret"
+
+run "$LIFEBOAT" -c "$C" smart --pbs sda --json
+expect_rc "smart --pbs sda --json: exit 0" 0
+printf '%s\n' "$T_OUT" >"$T_TMP/sda.json"
+check "sda --json: one object, numbers as numbers, consistent with the disk list" python3 - "$T_TMP/sda.json" <<'EOF2'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert set(d) == {"disk", "status", "wearout", "type", "attributes"}, d
+assert (d["disk"], d["status"], d["wearout"], d["type"]) == ("sda", "passed", 99, "ata"), d
+a = {x["name"]: x for x in d["attributes"]}
+r = a["Reallocated_Sector_Ct"]
+assert (r["id"], r["normalized"], r["worst"], r["threshold"], r["raw"], r["value"], r["flags"],
+        r["failing"]) == (5, 100, 100, 10, "0", 0, "PO--CK", False), r
+t = a["Airflow_Temperature_Cel"]
+assert t["raw"] == "37 (Min/Max 21/48)" and t["value"] == 37, t
+assert a["Wear_Leveling_Count"]["normalized"] == d["wearout"]  # PBS's wearout source
+assert not any(x["failing"] for x in d["attributes"])
+EOF2
+
+run "$LIFEBOAT" -c "$C" smart --pbs nvme0n1 --json
+expect_rc "smart --pbs nvme0n1 --json: exit 0" 0
+printf '%s\n' "$T_OUT" >"$T_TMP/nvme.json"
+check "nvme0n1 --json: the health log as key/value numbers, 100 - percentage_used = wearout" \
+    python3 - "$T_TMP/nvme.json" <<'EOF2'
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["type"] == "nvme" and d["status"] == "passed", d
+a = {x["name"]: x for x in d["attributes"]}
+assert 100 - a["percentage_used"]["value"] == d["wearout"] == 97, d
+assert a["media_errors"]["value"] == 0 and a["media_errors"]["id"] is None, a["media_errors"]
+assert a["available_spare"]["normalized"] is None
+EOF2
+run "$LIFEBOAT" -c "$C" smart --pbs nvme0n1
+expect_out "nvme0n1 text: the health log" "HEALTH LOG"
+check "nvme0n1 text: a key and its value" sh -c \
+    'printf "%s\n" "$1" | grep -Eq "^  percentage_used +3$"' sh "$T_OUT"
+
+run "$LIFEBOAT" -c "$C" smart --pbs sdb
+expect_rc "smart --pbs sdb (USB, unknown): exit 1" 1
+expect_out "sdb: status unknown" "sdb on PBS 'lab': SMART unknown"
+expect_out "sdb: why, and the way out" "lifeboat's own [disk] with type = sat can"
+expect_out "sdb: no attributes said so" "PBS reports no attributes"
+run "$LIFEBOAT" -c "$C" smart --pbs sdb --json
+expect_rc "smart --pbs sdb --json: exit 1" 1
+printf '%s\n' "$T_OUT" >"$T_TMP/sdb.json"
+check "sdb --json: unknown, wearout null, no attributes" python3 -c \
+    'import json,sys; d=json.load(open(sys.argv[1])); assert (d["status"], d["wearout"], d["attributes"]) == ("unknown", None, []), d' "$T_TMP/sdb.json"
+
+python3 "$SIM/ctl" "$PBS_URL" disk sda failing >/dev/null
+run "$LIFEBOAT" -c "$C" smart --pbs sda
+expect_rc "a failing drive: exit 2" 2
+expect_out "failing: the status" "SMART failed"
+check "failing: the attribute at or below its threshold is marked, the others not" sh -c \
+    'printf "%s\n" "$1" | grep FAILING | grep -q "Reallocated_Sector_Ct .* 5 .* 5 .* 10  1975" &&
+     test "$(printf "%s\n" "$1" | grep -c FAILING)" = 1' sh "$T_OUT"
+expect_out "failing: what to do" "copy what is on it now and replace it"
+run "$LIFEBOAT" -c "$C" smart --pbs sda --json
+expect_rc "a failing drive --json: exit 2" 2
+printf '%s\n' "$T_OUT" >"$T_TMP/fail.json"
+check "failing --json: failing true on that attribute only" python3 -c \
+    'import json,sys; d=json.load(open(sys.argv[1])); f=[x["name"] for x in d["attributes"] if x["failing"]]; assert d["status"] == "failed" and f == ["Reallocated_Sector_Ct"], f' "$T_TMP/fail.json"
+python3 "$SIM/ctl" "$PBS_URL" disk sda ok >/dev/null
+
+run "$LIFEBOAT" -c "$C" smart --pbs sdz
+expect_rc "a disk PBS does not have: exit 2" 2
+expect_out "no such disk: the endpoint and the server's words" "GET /nodes/localhost/disks/smart?disk=sdz"
+expect_out "no such disk: PBS's answer" "no such disk 'sdz'"
+
+python3 "$SIM/ctl" "$PBS_URL" fault 403 /nodes/localhost/disks/smart >/dev/null
+run "$LIFEBOAT" -c "$C" smart --pbs sda
+expect_rc "403 on the SMART data: exit 2" 2
+expect_out "403: the endpoint" "/nodes/localhost/disks/smart?disk=sda"
+expect_out "403: the privilege" "lacks Sys.Audit on /system/disks"
+expect_no_out "403: the token secret never shows" "$secret"
+python3 "$SIM/ctl" "$PBS_URL" fault hang /nodes/localhost/disks/smart >/dev/null
+run timeout 60 "$LIFEBOAT" -c "$C" smart --pbs sda --json --timeout 2s
+expect_rc "hung server: exit 2 (lifeboat stops waiting)" 2
+expect_out "hung server: the endpoint named" "GET /nodes/localhost/disks/smart?disk=sda"
+expect_out "hung server: said it did not answer" "in time"
+check "hung server: --json prints no half object" test -z "$(printf '%s' "$T_OUT" | grep '{')"
+python3 "$SIM/ctl" "$PBS_URL" fault none >/dev/null
 
 python3 "$SIM/ctl" "$PBS_URL" fault 403 /nodes/localhost/disks >/dev/null
 run "$LIFEBOAT" -c "$C" smart --pbs

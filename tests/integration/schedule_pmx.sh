@@ -3,7 +3,8 @@
 # (tests/sim) in Europe/Berlin: the PVE backup job (proxmox calendar "02:00")
 # and the PBS GC, verify and prune jobs ("daily") with their next runs in the
 # server's local time, the PBS jobs' last results from their own state, the
-# PVE job's last result left empty with the reason, the disabled PVE job left
+# PVE job's last result left empty with the reason, the verify job's last
+# run failed as PBS's task history says (last night's 02:08 run), the disabled PVE job left
 # out, the overlap with lifeboat's own 02:10 job inside the quiet window; a
 # job list the token may not read is named while the rest stays; the jobs
 # come from the cache (--cached, or the server gone) with its age said.
@@ -94,8 +95,15 @@ for name in ("gc usb-ssd", "verify v-3f2a9c1e-77d0", "prune default-usb-ssd-1a2b
     for t in p["next"]:
         lt = time.localtime(datetime.datetime.fromisoformat(t).timestamp())
         assert (lt.tm_hour, lt.tm_min) == (0, 0), (name, t)
-    assert p["last"]["result"] == "ok", p
     ended = datetime.datetime.fromisoformat(p["last"]["ended"]).timestamp()
+    assert ended < time.time(), p
+# the job states follow PBS's task history: last night's verify job failed (103's bad chunk)
+assert j["gc usb-ssd"]["last"]["result"] == "ok", j["gc usb-ssd"]
+assert j["prune default-usb-ssd-1a2b"]["last"]["result"] == "ok", j["prune default-usb-ssd-1a2b"]
+v = j["verify v-3f2a9c1e-77d0"]["last"]
+assert v["result"] == "failed", v
+lt = time.localtime(datetime.datetime.fromisoformat(v["started"]).timestamp())
+assert (lt.tm_hour, lt.tm_min) == (2, 8), v   # the 02:08 run the task list shows failing
 gc = j["gc usb-ssd"]["last"]
 ago = time.time() - datetime.datetime.fromisoformat(gc["ended"]).timestamp()
 assert 19 * 3600 < ago < 21 * 3600, gc   # the simulator's GC ran 20 h ago
@@ -114,6 +122,11 @@ expect_out "table: the PVE job" "backup-83831498-c631"
 expect_out "table: its last result not known, said so" "not known (PVE)"
 expect_out "table: the reason" "does not say which job started a vzdump task"
 expect_out "table: the PBS GC" "gc usb-ssd"
+check "table: the verify job's last run failed" sh -c \
+    'printf "%s\n" "$1" | grep "^verify v-3f2a9c1e-77d0 " | grep -q " failed "' sh "$T_OUT"
+check "table: GC and prune last ran ok" sh -c \
+    'printf "%s\n" "$1" | grep "^gc usb-ssd " | grep -q " ok " &&
+     printf "%s\n" "$1" | grep "^prune default" | grep -q " ok "' sh "$T_OUT"
 expect_out "table: the disabled job counted" "left out: 1 disabled"
 expect_out "table: the overlap" "nightly and backup-83831498-c631"
 expect_no_out "table: the token secret never shows" "$secret"

@@ -143,6 +143,7 @@ class Task:
         self.error = error
         self.warnings = warnings  # an OK end with "WARNINGS: N"
         self.effect = effect
+        self.job = None  # the PBS job (verify/prune/sync id) this task ran for
         self.done = False
         self.endtime = None
         self.history = at is not None  # ran before the simulator started (not lifeboat's)
@@ -208,6 +209,7 @@ class Lab:
         self.prune_flip = set()  # "vm/100": the prune dry-run flips its newest decision
         self.tasks = []  # every task, oldest first
         self.fail_next = {}  # task type -> error text: the next task of that type fails
+        self.disk_failing = set()  # PBS disk names whose drive reports failing (/_sim/disk)
         g = self.guests = {}
 
         def guest(vmid, typ, name, status, mem, maxmem, maxdisk, template=0, tags=None):
@@ -361,6 +363,7 @@ class Lab:
         self.start(Task("pbs", "verificationjob", "%s:v-3f2a9c1e-77d0" % STORE, "root@pam",
                         vlines, 95, at=vt,
                         error="verification failed - please check the log for details"))
+        self.tasks[-1].job = "v-3f2a9c1e-77d0"
         # PBS's own schedule: prune job and GC (the GC ends when the GC status says it did)
         self.start(Task("pbs", "prunejob", STORE, "root@pam",
                         ["prune job '%s'" % "default-usb-ssd-1a2b",
@@ -368,6 +371,7 @@ class Lab:
                          "retention options: --keep-daily 5 --keep-weekly 3 --keep-monthly 2",
                          "pruned 0 snapshots, kept %d" % len(self.pbs_snaps)],
                         3, at=local_at(night, 0, 0, 0)))
+        self.tasks[-1].job = "default-usb-ssd-1a2b"  # a prune job's worker id is the store
         self.start(Task("pbs", "garbage_collection", STORE, "root@pam",
                         ["starting garbage collection on store %s" % STORE,
                          "Start GC phase1 (mark used chunks)",
@@ -816,6 +820,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     sim.lab.prune_flip.add(q["group"])
                 else:
                     sim.lab.prune_flip.clear()
+                return self.send(200, "ok\n", "text/plain")
+            if path == "/_sim/disk" and method == "POST":
+                if q.get("disk") not in ("sda", "nvme0n1") or q.get("state") not in ("ok", "failing"):
+                    return self.send(400, "need disk=sda|nvme0n1 and state=ok|failing\n",
+                                     "text/plain")
+                (sim.lab.disk_failing.add if q["state"] == "failing"
+                 else sim.lab.disk_failing.discard)(q["disk"])
                 return self.send(200, "ok\n", "text/plain")
             if path == "/_sim/task-fail" and method == "POST":
                 if not q.get("type"):
@@ -1576,11 +1587,15 @@ def pbs_snapshots(lab, q, store):
 
 
 def gc_status(lab, store):
-    upid = lab.gc_upid if hasattr(lab, "gc_upid") else pbs_upid(
-        "garbage_collection", STORE, "root@pam")[0]
-    lab.gc_upid = upid
+    # like the job states: the newest GC task of the store, its end state once it ended
+    runs = sorted((t for t in lab.tasks if t.product == "pbs" and t.type == "garbage_collection"
+                   and t.id == store), key=lambda t: t.starttime)
+    done = [t for t in runs if t.done]
+    upid = runs[-1].upid if runs else pbs_upid("garbage_collection", STORE, "root@pam")[0]
+    state = done[-1].status_text() if done else "OK"
+    ended = done[-1].endtime if done else lab.gc_last
     return {"store": store, "schedule": "daily", "next-run": next_run("00:00", time.time()),
-            "last-run-state": "OK", "last-run-endtime": lab.gc_last, "duration": 98,
+            "last-run-state": state, "last-run-endtime": ended, "duration": 98,
             "upid": upid, "index-file-count": len(lab.pbs_snaps) * 2,
             "index-data-bytes": sum(s["size"] for s in lab.pbs_snaps), "disk-bytes": lab.used(),
             "disk-chunks": 190211, "removed-bytes": 2113212, "removed-chunks": 3,
@@ -1636,21 +1651,17 @@ def pbs_job_state(kind):
             if q.get("store") and j["store"] != q["store"]:
                 continue
             e = dict(j)
-            last = [t for t in lab.tasks if t.product == "pbs" and not t.history
-                    and t.id.endswith(j["id"])]
+            # PBS keeps each job's last run in its job state file: the newest task of
+            # the job, whoever started it (last night's scheduled run included)
+            last = sorted((t for t in lab.tasks if t.product == "pbs" and t.job == j["id"]),
+                          key=lambda t: t.starttime)
             e["next-run"] = next_run("00:00", time.time())
-            if last:
+            if last:  # a job that never ran has no last-run fields
                 t = last[-1]
                 e["last-run-upid"] = t.upid
                 if t.done:
                     e["last-run-state"] = t.status_text()
                     e["last-run-endtime"] = t.endtime
-            else:
-                e["last-run-state"] = "OK"
-                e["last-run-upid"] = pbs_upid(
-                    "verificationjob" if kind == "verify" else kind + "job",
-                    "%s:%s" % (STORE, j["id"]), "root@pam")[0]
-                e["last-run-endtime"] = int(lab.now - 6 * 3600)
             out.append(e)
         return out
     return fn
@@ -1669,10 +1680,17 @@ def pbs_job_run(kind):
                 for s in lab.pbs_snaps:
                     if "verification" not in s:
                         s["verification"] = lab.verify_result("ok", s["backup-id"])
+                # ignore-verified skips only the good ones: a failed snapshot (its bad chunk
+                # renamed away) fails again, as PBS's verify job does
+                if any(s.get("verification", {}).get("state") == "failed" for s in lab.pbs_snaps):
+                    return "verification failed - please check the log for details"
             return None
 
-        return lab.start(Task("pbs", typ, "%s:%s" % (STORE, jid), PBS_TOKEN_ID, lines, lab.ts,
-                              effect=effect)).upid
+        # a prune job's worker id is its store (PBS prune_job.rs); verify: store:job-id
+        wid = STORE if kind == "prune" else "%s:%s" % (STORE, jid)
+        t = Task("pbs", typ, wid, PBS_TOKEN_ID, lines, lab.ts, effect=effect)
+        t.job = jid
+        return lab.start(t).upid
     return fn
 
 
@@ -1805,7 +1823,7 @@ def pbs_task_log(lab, q, node, upid):
 
 
 def pbs_disks(lab, q, node):
-    return [
+    out = [
         {"name": "nvme0n1", "used": "partitions", "disk-type": "ssd", "status": "passed",
          "wearout": 97, "vendor": None, "model": "Samsung SSD 980 500GB",
          "serial": "S64DNF0R123456A", "wwn": "eui.0025385a11b2c3d4", "devpath": "/dev/nvme0n1",
@@ -1818,26 +1836,62 @@ def pbs_disks(lab, q, node):
          "wearout": None, "vendor": "SanDisk ", "model": "pSSD", "serial": "06c9f4c44",
          "wwn": None, "devpath": "/dev/sdb", "rpm": None, "size": 1000204886016, "gpt": True},
     ]
+    for d in out:
+        if d["name"] in lab.disk_failing:
+            d["status"] = "failed"
+    return out
+
+
+def ata_attr(aid, name, flags, norm, worst, thresh, raw):
+    """One ATA attribute as PBS's tools/disks/smart.rs builds it from smartctl -j: id a
+    number, normalized/worst/threshold f64, value (compatibility) = raw = raw.string."""
+    return {"id": aid, "name": name, "flags": flags, "normalized": float(norm),
+            "worst": float(worst), "threshold": float(thresh), "value": raw, "raw": raw}
 
 
 def pbs_smart(lab, q, node):
+    """GET /nodes/localhost/disks/smart (reference 4.12). sda: a Samsung SATA SSD (the
+    attribute table of the 860 EVO capture in shared/reference/smartctl, younger: 177
+    Wear_Leveling_Count normalized 99 = the list's wearout); nvme0n1: the NVMe health log
+    (the Crucial P2 capture's keys; 100 - percentage_used = wearout 97); sdb: PBS's
+    smartctl without -d sat reads nothing through the USB bridge."""
     disk = q.get("disk", "")
     if disk not in ("sda", "sdb", "nvme0n1"):
         raise ApiError(400, "no such disk '%s'" % disk)
+    failing = disk in lab.disk_failing
+    health = q.get("healthonly") in ("1", "true")
     if disk == "sdb":  # smartctl without -d sat behind the bridge: no SMART data
         return {"status": "unknown", "wearout": None, "attributes": []}
     if disk == "nvme0n1":
-        return {"status": "passed", "wearout": 97, "attributes": [
-            {"name": "percentage_used", "value": 3, "raw": "3"},
-            {"name": "media_errors", "value": 0, "raw": "0"},
-            {"name": "temperature", "value": 41, "raw": "41"}]}
-    return {"status": "passed", "wearout": 99, "attributes": [
-        {"id": "  5", "name": "Reallocated_Sector_Ct", "flags": "PO--CK", "normalized": 100.0,
-         "worst": 100.0, "threshold": 10.0, "value": "0", "raw": "0"},
-        {"id": "177", "name": "Wear_Leveling_Count", "flags": "PO--C-", "normalized": 99.0,
-         "worst": 99.0, "threshold": 0.0, "value": "2", "raw": "2"},
-        {"id": "194", "name": "Temperature_Celsius", "flags": "-O---K", "normalized": 63.0,
-         "worst": 51.0, "threshold": 0.0, "value": "37", "raw": "37"}]}
+        log = {"available_spare": 100, "available_spare_threshold": 10, "controller_busy_time": 1675,
+               "critical_comp_time": 0, "critical_warning": 4 if failing else 0,
+               "data_units_read": 4932757, "data_units_written": 1002900,
+               "host_reads": 38087906, "host_writes": 29940645,
+               "media_errors": 7 if failing else 0, "num_err_log_entries": 1,
+               "percentage_used": 3, "power_cycles": 8, "power_on_hours": 10147,
+               "temperature": 41, "unsafe_shutdowns": 5, "warning_temp_time": 0}
+        attrs = [{"name": k, "value": str(v), "raw": str(v)} for k, v in sorted(log.items())]
+        return {"status": "failed" if failing else "passed", "wearout": 97,
+                "attributes": [] if health else attrs}
+    attrs = [
+        ata_attr(5, "Reallocated_Sector_Ct", "PO--CK", 5 if failing else 100,
+                 5 if failing else 100, 10, "1975" if failing else "0"),
+        ata_attr(9, "Power_On_Hours", "-O--CK", 99, 99, 0, "2871"),
+        ata_attr(12, "Power_Cycle_Count", "-O--CK", 99, 99, 0, "41"),
+        ata_attr(177, "Wear_Leveling_Count", "PO--C-", 99, 99, 0, "9"),
+        ata_attr(179, "Used_Rsvd_Blk_Cnt_Tot", "PO--C-", 100, 100, 10, "0"),
+        ata_attr(181, "Program_Fail_Cnt_Total", "-O--CK", 100, 100, 10, "0"),
+        ata_attr(182, "Erase_Fail_Count_Total", "-O--CK", 100, 100, 10, "0"),
+        ata_attr(183, "Runtime_Bad_Block", "PO--C-", 100, 100, 10, "0"),
+        ata_attr(187, "Uncorrectable_Error_Cnt", "-O--CK", 100, 100, 0, "0"),
+        ata_attr(190, "Airflow_Temperature_Cel", "-O--CK", 63, 52, 0, "37 (Min/Max 21/48)"),
+        ata_attr(195, "ECC_Error_Rate", "-O-RC-", 200, 200, 0, "0"),
+        ata_attr(199, "CRC_Error_Count", "-OSRCK", 100, 100, 0, "0"),
+        ata_attr(235, "POR_Recovery_Count", "-O--C-", 99, 99, 0, "3"),
+        ata_attr(241, "Total_LBAs_Written", "-O--CK", 99, 99, 0, "6477777014"),
+    ]
+    return {"status": "failed" if failing else "passed", "wearout": 99,
+            "attributes": [] if health else attrs}
 
 
 S = r"([A-Za-z0-9_][A-Za-z0-9._\-]*)"

@@ -24,6 +24,7 @@
 #include "backend/base/xalloc.h"
 #include "backend/config.h"
 #include "backend/loop.h"
+#include "backend/pbs_smart.h"
 #include "backend/pmx_recent.h"
 #include "tui/screen.h"
 
@@ -240,11 +241,94 @@ static void test_disks(void **state)
     resize_term(24, 80);
 }
 
+/* What PBS answers for a failing SATA SSD (the simulator's sda with /_sim/disk failing). */
+static const char SMART_BODY[] =
+    "{\"data\":{\"status\":\"failed\",\"wearout\":99.0,\"attributes\":["
+    "{\"id\":5,\"name\":\"Reallocated_Sector_Ct\",\"flags\":\"PO--CK\",\"normalized\":5.0,"
+    "\"worst\":5.0,\"threshold\":10.0,\"value\":\"1975\",\"raw\":\"1975\"},"
+    "{\"id\":9,\"name\":\"Power_On_Hours\",\"flags\":\"-O--CK\",\"normalized\":99.0,"
+    "\"worst\":99.0,\"threshold\":0.0,\"value\":\"2871\",\"raw\":\"2871\"},"
+    "{\"id\":190,\"name\":\"Airflow_Temperature_Cel\",\"flags\":\"-O--CK\",\"normalized\":63.0,"
+    "\"worst\":52.0,\"threshold\":0.0,\"value\":\"37 (Min/Max 21/48)\","
+    "\"raw\":\"37 (Min/Max 21/48)\"}]}}";
+
+static void smart_checks(struct world *w, int cols, int rows)
+{
+    harness_assert_tidy(&w->screen, cols, rows);
+    assert_on_screen(&w->screen, "PBS lab \u00b7 sda \u00b7 SMART as PBS reports it");
+    assert_on_screen(&w->screen, "\u2717 failed  99% life left  1 attribute failing");
+    harness_assert_row_has(&w->screen, "  5 Reallocated_Sector_Ct ", "PO--CK \u2717");
+    harness_assert_row_has(&w->screen, "  5 Reallocated_Sector_Ct ", "    5     5     10  1975");
+    harness_assert_row_has(&w->screen, "190 Airflow_Temperature_Cel", "37 (Min/Max 21/48)");
+    assert_on_screen(&w->screen, "1-3 of 3");
+}
+
+/* Enter on a PBS row starts the read (a spinner, nothing blocks); the answer drawn; Esc back. */
+static void test_disks_smart(void **state)
+{
+    struct world *w = *state;
+    struct pbs_smart_view *v = &w->app->pmx->smart;
+    struct vec out = VEC_INIT(pbs_smart_free);
+    struct lb_err err = { 0 };
+
+    key(w, '4');
+    render(w);
+    assert_on_screen(&w->screen, "as PBS reports them \u00b7 Enter: SMART"); /* on sda */
+    key(w, '\n');
+    render(w);
+    assert_true(v->open && v->loading);
+    assert_on_screen(&w->screen, "sda \u00b7 SMART as PBS reports it");
+    assert_on_screen(&w->screen, "reading");
+    /* the answer as the loop would hand it over */
+    app_pbs_smart_close(w->app);
+    assert_int_equal(pbs_parse_smart(SMART_BODY, strlen(SMART_BODY), &out, &err), 0);
+    v->open = true;
+    snprintf(v->disk, sizeof(v->disk), "sda");
+    v->smart = out.items[0];
+    out.items[0] = NULL;
+    vec_release(&out);
+    render(w);
+    smart_checks(w, 80, 24);
+    resize_term(60, 200);
+    render(w);
+    smart_checks(w, 200, 60);
+    resize_term(24, 80);
+    key(w, 27);
+    render(w);
+    assert_false(v->open);
+    assert_not_on_screen(&w->screen, "SMART as PBS reports it");
+    assert_on_screen(&w->screen, "PBS lab disks \u00b7 as PBS reports them");
+}
+
+/* The token file gone: the panel opens with the reason, nothing hangs. */
+static void test_disks_smart_no_token(void **state)
+{
+    struct world *w = *state;
+    struct pbs_smart_view *v = &w->app->pmx->smart;
+
+    unlink(w->tok);
+    key(w, '4');
+    key(w, '\n');
+    render(w);
+    assert_true(v->open);
+    assert_false(v->loading);
+    assert_null(v->smart);
+    harness_assert_tidy(&w->screen, 80, 24);
+    assert_on_screen(&w->screen, "sda \u00b7 SMART as PBS reports it");
+    assert_on_screen(&w->screen, "the SMART data of sda could not be read");
+    assert_non_null(strstr(v->error, w->tok)); /* names the file (wrapped on screen) */
+    key(w, 27);
+    render(w);
+    assert_false(v->open);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_tasks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_disks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_disks_smart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_disks_smart_no_token, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
