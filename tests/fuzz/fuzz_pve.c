@@ -1,12 +1,17 @@
+/* clang-format off */
 /*
  * libFuzzer target for the Proxmox VE response parsers (backend/pve.c) and
  * the shared ones (UPID, task status and log): any bytes in, never a crash,
  * a leak or undefined behaviour. Each input is fed to every parser, as a
  * hostile or broken server could answer any path with anything.
  *
- * fuzz-sources: backend/pve.c backend/proxmox.c backend/proxmox_model.c backend/http.c
- * backend/loop.c fuzz-pkgs: jansson libcurl openssl fuzz-seeds: tests/fixtures/proxmox
+ * (tests/fuzz/run.sh reads each field below from its one line: not reflowed.)
+ *
+ * fuzz-sources: backend/pve.c backend/proxmox.c backend/proxmox_model.c backend/http.c backend/loop.c
+ * fuzz-pkgs: jansson libcurl openssl
+ * fuzz-seeds: tests/fixtures/proxmox
  */
+/* clang-format on */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
