@@ -1111,8 +1111,11 @@ void drill_pmx_free(struct drill_pmx *d)
         return;
     if (!d->done && d->rec.id) {
         str_copy(d->fail_text, sizeof(d->fail_text),
-                 "the drill was stopped before it finished (what it created may be left: the "
-                 "next drill removes it)");
+                 d->follow ? "lifeboat stopped before the drill finished: its started Proxmox task "
+                             "goes on in PVE (what it creates may be left: the next drill removes "
+                             "it)"
+                           : "lifeboat stopped before the drill finished (what it created may be "
+                             "left: the next drill removes it)");
         d->done = true;
         str_copy(d->rec.outcome, sizeof(d->rec.outcome), "interrupted");
         str_copy(d->rec.error, sizeof(d->rec.error), d->fail_text);

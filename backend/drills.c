@@ -77,6 +77,7 @@ struct drill {
     uint64_t verified_files; /* from "finished verifying N files" */
     bool cancelled;
     bool orphan; /* freed by its owner while a child ran: on_exit frees it */
+    bool closing; /* drill_free_sync waits for the child: on_exit only lets go of it */
     bool target_made;
     uint64_t progress_timer;
     int64_t started_ms, restore_started_ms;
@@ -85,6 +86,9 @@ struct drill {
     int samples_ok;
     struct buf phases;
 };
+
+#define INTERRUPTED_TEXT                                                                          \
+    "the console closed while the drill ran: restic was stopped and the drill did not finish"
 
 /* ---- small helpers ---- */
 
@@ -836,9 +840,18 @@ static void on_exit_cb(struct spawn *sp, const struct spawn_result *res, void *a
     struct drill *d = arg;
 
     d->sp = NULL;
+    if (d->closing)
+        return; /* drill_free_sync records and cleans up once the child is gone */
     if (d->orphan) {
-        if (d->target_made)
-            drills_remove_tree(d->v.rec.target);
+        if (d->target_made) {
+            /* restic has stopped writing: now the scratch copy can go, and the record says so */
+            int r = drills_remove_tree(d->v.rec.target);
+
+            d->v.rec.cleaned = r == 0;
+            if (r < 0)
+                log_warn("drill: cannot remove %s: %s", d->v.rec.target, strerror(-r));
+            record(d);
+        }
         d->orphan = false;
         drill_free(d);
         return;
@@ -944,11 +957,20 @@ void drill_free(struct drill *d)
         }
         d->on_update = NULL;
         d->cancelled = true;
-        finish(d, "interrupted", "the console closed while the drill ran");
         if (d->sp) {
+            /*
+             * restic may still write into scratch: the record is closed now and the
+             * copy removed when the child is gone (on_exit), not under its feet
+             */
+            bool made = d->target_made;
+
+            d->target_made = false;
+            finish(d, "interrupted", INTERRUPTED_TEXT);
+            d->target_made = made;
             d->orphan = true; /* the child's on_exit frees the drill */
             return;
         }
+        finish(d, "interrupted", INTERRUPTED_TEXT);
     }
     if (d->progress_timer)
         loop_cancel_timer(d->loop, d->progress_timer);
@@ -963,6 +985,25 @@ void drill_free(struct drill *d)
     buf_release(&d->err_text);
     buf_release(&d->phases);
     free(d);
+}
+
+void drill_free_sync(struct drill *d)
+{
+    if (d && d->sp && d->v.phase != DRILL_DONE && d->v.phase != DRILL_NEW) {
+        /*
+         * The record stays "running" while restic stops: a process killed now
+         * leaves it to drills_recover, which removes the scratch copy.
+         */
+        d->on_update = NULL;
+        d->closing = true;
+        d->cancelled = true;
+        spawn_signal(d->sp, SIGINT); /* restic removes its lock and exits */
+        spawn_cancel(d->sp);         /* SIGTERM, then SIGKILL after the grace period */
+        while (d->sp)
+            loop_run_once(d->loop, 100);
+        d->closing = false;
+    }
+    drill_free(d); /* no child now: recorded interrupted, scratch removed */
 }
 
 /* ---- verdicts ---- */
