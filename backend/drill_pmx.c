@@ -46,6 +46,7 @@ struct drill_pmx {
     bool done, cancelled, failing;
     struct pmx_call *call;
     struct pmx_follow *follow;
+    bool call_starts_task; /* call asks PVE for a task (its answer is the UPID) */
     void (*next)(struct drill_pmx *d, struct vec *out);
     void (*after)(struct drill_pmx *d);
     char task_what[96];
@@ -348,6 +349,7 @@ static void read_then(struct drill_pmx *d, struct pmx_call *call, const struct l
         return;
     }
     d->call = call;
+    d->call_starts_task = false;
 }
 
 static void on_task_done(int rc, const struct lb_err *err, enum pmx_outcome outcome,
@@ -387,6 +389,7 @@ static void on_upid(int rc, const struct lb_err *err, struct vec *out, void *arg
     const char *upid;
 
     d->call = NULL;
+    d->call_starts_task = false;
     if (rc < 0 || !out->len) {
         on_task_done(rc < 0 ? rc : -LB_EPARSE, rc < 0 ? err : &e, PMX_ERROR,
                      rc < 0 ? NULL : "no task id in the answer", d);
@@ -415,6 +418,7 @@ static void task_then(struct drill_pmx *d, struct pmx_call *call, const struct l
         return;
     }
     d->call = call;
+    d->call_starts_task = true;
 }
 
 static const struct pve_guest *find_guest(struct vec *guests, int vmid)
@@ -1114,8 +1118,12 @@ void drill_pmx_free(struct drill_pmx *d)
                  d->follow ? "lifeboat stopped before the drill finished: its started Proxmox task "
                              "goes on in PVE (what it creates may be left: the next drill removes "
                              "it)"
-                           : "lifeboat stopped before the drill finished (what it created may be "
-                             "left: the next drill removes it)");
+                 : d->call && d->call_starts_task
+                     ? "lifeboat stopped before the drill finished: the Proxmox task it had just "
+                       "asked for may go on in PVE (what it creates may be left: the next drill "
+                       "removes it)"
+                     : "lifeboat stopped before the drill finished (what it created may be "
+                       "left: the next drill removes it)");
         d->done = true;
         str_copy(d->rec.outcome, sizeof(d->rec.outcome), "interrupted");
         str_copy(d->rec.error, sizeof(d->rec.error), d->fail_text);
