@@ -970,7 +970,10 @@ void drill_free(struct drill *d)
             d->orphan = true; /* the child's on_exit frees the drill */
             return;
         }
-        finish(d, "interrupted", INTERRUPTED_TEXT);
+        if (d->v.phase == DRILL_READY)
+            finish(d, "cancelled", "the console closed at the drill's summary: nothing was restored");
+        else
+            finish(d, "interrupted", INTERRUPTED_TEXT);
     }
     if (d->progress_timer)
         loop_cancel_timer(d->loop, d->progress_timer);

@@ -4,7 +4,8 @@
 # console waits for restic to stop,
 # removes the drill's scratch copy and records the drill "interrupted" with
 # a note saying so; restic is not left running and nothing leaks. Then the
-# same with the terminal itself going away (SIGHUP).
+# same with the terminal itself going away (SIGHUP). Closed at the summary,
+# before anything was restored, the drill is recorded cancelled, saying so.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/tmux.sh"
 
@@ -98,5 +99,33 @@ check "the console's process is found" test -n "$lb_pid"
 check "the console ends" wait_until gone "$lb_pid"
 check_record "SIGHUP"
 sanitizer_check "terminal closed mid-drill: no sanitizer report" "$SAN2"
+
+
+SAN3=$T_TMP/san3
+# shellcheck disable=SC2046
+tmux_start app3 80 24 "sh $T_TMP/console.sh" $(sanitizer_env "$SAN3")
+wait_for "cloud" app3 >/dev/null
+PANE=app3
+cloud_read3() { screen app3 | grep -E "^(│|\|) cloud " | grep -qE " [0-9]+[smhdw] "; }
+wait_until cloud_read3
+keys app3 7
+wait_for "restore drills" app3 >/dev/null
+keys app3 s
+wait_for "Which restore point?" app3 >/dev/null
+keys app3 Enter Enter
+check "at the summary" wait_for "Summary: nothing has been restored yet" app3
+lb_pid=$(pgrep -P "$(pane_pid app3)" -x lifeboat | head -n 1)
+check "the console's process is found" test -n "$lb_pid"
+kill -TERM "$lb_pid"
+check "the console quits" wait_for "EXIT=" app3 30
+run "$LIFEBOAT" -c "$conf" drills --json
+printf '%s\n' "$T_OUT" >"$T_TMP/summary.json"
+check "closed at the summary: the drill is recorded cancelled, nothing restored" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))[0]
+assert d["kind"] == "cloud" and d["outcome"] == "cancelled", d
+assert "console closed at the drill" in d["error"] and "nothing was restored" in d["error"], d' "$T_TMP/summary.json"
+check "closed at the summary: scratch stays empty" test -z "$(ls -A "$LAB/drills" 2>/dev/null)"
+sanitizer_check "closed at the summary: no sanitizer report" "$SAN3"
 
 done_testing
