@@ -34,7 +34,7 @@
 #define SNAPSHOTS_MAX        ((size_t)64 << 20)
 #define KILL_GRACE_MS        5000
 #define MAX_PATHS            1000  /* marked paths (each an --include) */
-#define MEASURE_MAX          20000 /* files stat'ed each progress tick */
+#define MEASURE_MAX          20000 /* files measured each progress tick (over a few turns) */
 #define CHUNK_FILES          2000  /* files stat'ed per loop turn (preview, check) */
 #define ERR_TEXT_MAX         4000
 #define LS_OUTPUT_MAX        ((size_t)4 << 30) /* past the tree's node limit anyway */
@@ -63,6 +63,8 @@ struct restore {
     uint64_t step_timer;     /* the zero-delay timer of the preview or the check */
     uint64_t need;           /* bytes the planned restore writes (not identical) */
     size_t missing, wrong;   /* the check after restic */
+    size_t meas_at;          /* the progress measure, a chunk per turn: where it is */
+    uint64_t meas_sum;
     struct restore_item *first_bad;
     int64_t phase_ms;
     struct buf phases;
@@ -802,27 +804,25 @@ bool restore_needs_confirm(const struct restore *r)
 
 /* ---- the restore ---- */
 
-/* Bytes of the scope's files rewritten since restic restore started. */
-static void measure(struct restore *r)
+/* Bytes of one file of the scope rewritten since restic restore started. */
+static uint64_t measure_one(const struct restore *r, const struct restore_item *it)
 {
-    size_t i;
-    struct restore_item *it;
     char dest[PATH_MAX * 2];
     struct stat sb;
-    uint64_t done = 0;
+
+    dest_of(r, it->node->path, dest, sizeof(dest));
+    if (lstat(dest, &sb) < 0)
+        return 0;
+    if (sb.st_ctim.tv_sec < r->go_wall.tv_sec ||
+        (sb.st_ctim.tv_sec == r->go_wall.tv_sec && sb.st_ctim.tv_nsec < r->go_wall.tv_nsec))
+        return 0;
+    return (uint64_t)sb.st_size < it->node->size ? (uint64_t)sb.st_size : it->node->size;
+}
+
+static void measured(struct restore *r, uint64_t done)
+{
     int64_t ms = loop_now_ms(r->loop) - r->v.started_ms;
 
-    if (r->v.items.len > MEASURE_MAX)
-        return;
-    vec_foreach(&r->v.items, i, it) {
-        dest_of(r, it->node->path, dest, sizeof(dest));
-        if (lstat(dest, &sb) < 0)
-            continue;
-        if (sb.st_ctim.tv_sec < r->go_wall.tv_sec ||
-            (sb.st_ctim.tv_sec == r->go_wall.tv_sec && sb.st_ctim.tv_nsec < r->go_wall.tv_nsec))
-            continue;
-        done += (uint64_t)sb.st_size < it->node->size ? (uint64_t)sb.st_size : it->node->size;
-    }
     r->v.bytes_done = done;
     if (ms > 0 && done) {
         r->v.rate = (double)done * 1000.0 / (double)ms;
@@ -830,6 +830,45 @@ static void measure(struct restore *r)
                          ? (int64_t)((double)(r->v.scope_bytes - done) / r->v.rate)
                          : -1;
     }
+}
+
+/* Bytes of the scope's files rewritten since restic restore started (at once: at the end). */
+static void measure(struct restore *r)
+{
+    size_t i;
+    struct restore_item *it;
+    uint64_t done = 0;
+
+    if (r->v.items.len > MEASURE_MAX)
+        return;
+    vec_foreach(&r->v.items, i, it)
+        done += measure_one(r, it);
+    measured(r, done);
+}
+
+static void progress_tick(struct loop *loop, void *arg);
+
+/* The progress measure while restic runs: a chunk of files per loop turn. */
+static void measure_step(struct loop *loop, void *arg)
+{
+    struct restore *r = arg;
+    size_t end = r->meas_at + CHUNK_FILES;
+
+    (void)loop;
+    r->step_timer = 0;
+    if (r->v.phase != RESTORE_RUNNING)
+        return;
+    if (end > r->v.items.len)
+        end = r->v.items.len;
+    for (; r->meas_at < end; r->meas_at++)
+        r->meas_sum += measure_one(r, r->v.items.items[r->meas_at]);
+    if (r->meas_at < r->v.items.len) {
+        r->step_timer = loop_add_timer(r->loop, 0, measure_step, r);
+        return;
+    }
+    measured(r, r->meas_sum);
+    notify(r);
+    r->progress_timer = loop_add_timer(r->loop, PROGRESS_MS, progress_tick, r);
 }
 
 static void progress_tick(struct loop *loop, void *arg)
@@ -840,9 +879,14 @@ static void progress_tick(struct loop *loop, void *arg)
     r->progress_timer = 0;
     if (r->v.phase != RESTORE_RUNNING)
         return;
-    measure(r);
-    notify(r);
-    r->progress_timer = loop_add_timer(r->loop, PROGRESS_MS, progress_tick, r);
+    if (r->v.items.len > MEASURE_MAX) {
+        notify(r); /* too many files to measure each second: the bar shows time only */
+        r->progress_timer = loop_add_timer(r->loop, PROGRESS_MS, progress_tick, r);
+        return;
+    }
+    r->meas_at = 0;
+    r->meas_sum = 0;
+    r->step_timer = loop_add_timer(r->loop, 0, measure_step, r);
 }
 
 int restore_go(struct restore *r, struct lb_err *err)
