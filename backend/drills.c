@@ -37,6 +37,7 @@
 #define DUMP_TIMEOUT_MS  (10 * 60 * 1000LL)
 #define SAMPLE_MAX_BYTES (8u << 20) /* files compared with restic dump are at most this big */
 #define KILL_GRACE_MS    5000
+#define VERIFY_CHUNK     2000 /* files size-checked per loop turn */
 
 struct drill_file {
     char *path; /* absolute path in the snapshot */
@@ -80,6 +81,9 @@ struct drill {
     bool closing; /* drill_free_sync waits for the child: on_exit only lets go of it */
     bool target_made;
     uint64_t progress_timer;
+    uint64_t verify_timer; /* the size check after restic, a chunk of files per loop turn */
+    size_t verify_at, missing, wrong, nsmall;
+    uint64_t verify_bytes;
     int64_t started_ms, restore_started_ms;
     size_t sample_next;
     struct vec samples; /* struct drill_file * (borrowed from files) */
@@ -693,31 +697,64 @@ static void restore_done(struct drill *d, const struct spawn_result *res)
 }
 
 /* Compare every restored file's size with the list; then pick the files for restic dump. */
-static void start_verify(struct drill *d)
+static void verify_end(struct drill *d);
+
+/* A chunk of the size check per loop turn: the screen keeps answering. */
+static void verify_step(struct loop *loop, void *arg)
 {
-    size_t i, missing = 0, wrong = 0, nsmall = 0;
+    struct drill *d = arg;
     struct drill_file *f;
     char p[PATH_MAX + 512];
     struct stat sb;
-    uint64_t bytes = 0;
+    size_t end = d->verify_at + VERIFY_CHUNK;
 
-    set_phase(d, DRILL_VERIFY, "comparing restored files with the snapshot");
-    notify(d);
-    vec_foreach(&d->files, i, f)
-    {
+    (void)loop;
+    d->verify_timer = 0;
+    if (d->v.phase != DRILL_VERIFY)
+        return;
+    if (end > d->files.len)
+        end = d->files.len;
+    for (; d->verify_at < end; d->verify_at++) {
+        f = d->files.items[d->verify_at];
         snprintf(p, sizeof(p), "%s%s", d->v.rec.target, f->path);
         if (lstat(p, &sb) < 0) {
-            missing++;
+            d->missing++;
             continue;
         }
         if ((uint64_t)sb.st_size != f->size) {
-            wrong++;
+            d->wrong++;
             continue;
         }
-        bytes += f->size;
+        d->verify_bytes += f->size;
         if (f->size <= SAMPLE_MAX_BYTES)
-            nsmall++;
+            d->nsmall++;
     }
+    if (d->verify_at < d->files.len) {
+        snprintf(d->v.step_text, sizeof(d->v.step_text),
+                 "comparing restored files with the snapshot: %zu of %zu", d->verify_at,
+                 d->files.len);
+        d->verify_timer = loop_add_timer(d->loop, 0, verify_step, d);
+        notify(d);
+        return;
+    }
+    verify_end(d);
+}
+
+static void start_verify(struct drill *d)
+{
+    set_phase(d, DRILL_VERIFY, "comparing restored files with the snapshot");
+    d->verify_at = d->missing = d->wrong = d->nsmall = 0;
+    d->verify_bytes = 0;
+    d->verify_timer = loop_add_timer(d->loop, 0, verify_step, d);
+    notify(d);
+}
+
+static void verify_end(struct drill *d)
+{
+    size_t i, missing = d->missing, wrong = d->wrong, nsmall = d->nsmall;
+    struct drill_file *f;
+    uint64_t bytes = d->verify_bytes;
+
     d->v.rec.files = d->files.len - missing;
     d->v.rec.bytes = bytes;
     if (missing || wrong) {
@@ -884,6 +921,10 @@ static void finish(struct drill *d, const char *outcome, const char *error)
         loop_cancel_timer(d->loop, d->progress_timer);
         d->progress_timer = 0;
     }
+    if (d->verify_timer) {
+        loop_cancel_timer(d->loop, d->verify_timer);
+        d->verify_timer = 0;
+    }
     if (d->target_made) {
         int r;
 
@@ -977,6 +1018,8 @@ void drill_free(struct drill *d)
     }
     if (d->progress_timer)
         loop_cancel_timer(d->loop, d->progress_timer);
+    if (d->verify_timer)
+        loop_cancel_timer(d->loop, d->verify_timer);
     runlock_release(d->lock);
     rtree_free(d->tree);
     free(d->snapshot);
