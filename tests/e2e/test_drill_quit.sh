@@ -17,10 +17,11 @@ LAB=$T_TMP/lab
     { fail "demo lab built"; cat "$T_TMP/setup.out"; exit 1; }
 conf=$LAB/lifeboat.conf
 # the cloud's password comes from a command: once $T_TMP/slow exists, the next
-# restic asking for it (the drill's restic restore) waits on it
+# restic restore asking for it (the drill's) waits on it
 cat >"$T_TMP/pwcmd.sh" <<EOF
 #!/bin/sh
-if [ -e "$T_TMP/slow" ]; then
+# only restic restore waits (the console reads the repos meanwhile too)
+if [ -e "$T_TMP/slow" ] && tr '\\0' ' ' </proc/\$PPID/cmdline | grep -q ' restore '; then
     rm -f "$T_TMP/slow"
     echo \$PPID >"$T_TMP/restic.pid"
     echo \$\$ >"$T_TMP/sleep.pid"
