@@ -47,6 +47,7 @@ struct drill_pmx {
     struct pmx_call *call;
     struct pmx_follow *follow;
     bool call_starts_task; /* call asks PVE for a task (its answer is the UPID) */
+    bool freeing;          /* drill_pmx_free: callbacks of what it cancels do nothing */
     void (*next)(struct drill_pmx *d, struct vec *out);
     void (*after)(struct drill_pmx *d);
     char task_what[96];
@@ -326,6 +327,8 @@ static void on_read(int rc, const struct lb_err *err, struct vec *out, void *arg
     void (*next)(struct drill_pmx *, struct vec *) = d->next;
 
     d->call = NULL;
+    if (d->freeing)
+        return;
     if (rc < 0) {
         if (d->failing)
             d->after = NULL, finish(d, d->cancelled ? "cancelled" : "failed");
@@ -359,6 +362,8 @@ static void on_task_done(int rc, const struct lb_err *err, enum pmx_outcome outc
     void (*after)(struct drill_pmx *) = d->after;
 
     d->follow = NULL;
+    if (d->freeing)
+        return;
     if (rc < 0 || (outcome != PMX_OK && outcome != PMX_WARNINGS)) {
         char what[96];
 
@@ -1132,6 +1137,14 @@ void drill_pmx_free(struct drill_pmx *d)
     }
     d->on_update = NULL;
     d->done = true;
+    d->freeing = true;
+    if (d->follow) {
+        /* lifeboat stops following; the task itself goes on in PVE */
+        struct pmx_follow *f = d->follow;
+
+        d->follow = NULL;
+        pmx_follow_cancel(f);
+    }
     if (d->pve)
         pmx_client_free(d->pve);
     if (d->http)
