@@ -77,7 +77,7 @@ struct drill {
     struct buf err_text; /* restic's stderr, bounded */
     uint64_t verified_files; /* from "finished verifying N files" */
     bool cancelled;
-    bool orphan; /* freed by its owner while a child ran: on_exit frees it */
+    bool orphan;  /* freed by its owner while a child ran: on_exit frees it */
     bool closing; /* drill_free_sync waits for the child: on_exit only lets go of it */
     bool target_made;
     uint64_t progress_timer;
@@ -91,8 +91,8 @@ struct drill {
     struct buf phases;
 };
 
-#define INTERRUPTED_TEXT                                                                          \
-    "the console closed while the drill ran: restic was stopped and the drill did not finish"
+static const char interrupted_text[] =
+    "the console closed while the drill ran: restic was stopped and the drill did not finish";
 
 /* ---- small helpers ---- */
 
@@ -1006,7 +1006,7 @@ void drill_free(struct drill *d)
             bool made = d->target_made;
 
             d->target_made = false;
-            finish(d, "interrupted", INTERRUPTED_TEXT);
+            finish(d, "interrupted", interrupted_text);
             d->target_made = made;
             d->orphan = true; /* the child's on_exit frees the drill */
             return;
@@ -1014,7 +1014,7 @@ void drill_free(struct drill *d)
         if (d->v.phase == DRILL_READY)
             finish(d, "cancelled", "the console closed at the drill's summary: nothing was restored");
         else
-            finish(d, "interrupted", INTERRUPTED_TEXT);
+            finish(d, "interrupted", interrupted_text);
     }
     if (d->progress_timer)
         loop_cancel_timer(d->loop, d->progress_timer);

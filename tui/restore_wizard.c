@@ -528,8 +528,8 @@ static void show_checking(struct restore_wizard *rw)
     }
     w->busy = true;
     w->frac = v->check_total ? (double)v->check_done / (double)v->check_total : -1;
-    snprintf(w->progress_text, sizeof(w->progress_text), "checking %zu of %zu files",
-             v->check_done, v->check_total);
+    snprintf(w->progress_text, sizeof(w->progress_text), "checking %zu of %zu files", v->check_done,
+             v->check_total);
 }
 
 static void target_next(struct restore_wizard *rw)

@@ -337,10 +337,11 @@ static void test_preview_in_chunks(void **state)
     setenv("XDG_CACHE_HOME", p, 1);
     free(p);
     /* `restic ls --json` of a snapshot of 30 000 small files, from a stand-in restic */
-    buf_puts(&b, "{\"time\":\"2026-01-02T00:00:00Z\",\"tree\":\"ab\",\"paths\":[\"/src\"],"
-                 "\"hostname\":\"h\",\"id\":\"0123456789abcdef\",\"short_id\":\"01234567\","
-                 "\"struct_type\":\"snapshot\"}\n"
-                 "{\"name\":\"src\",\"type\":\"dir\",\"path\":\"/src\",\"struct_type\":\"node\"}\n");
+    buf_puts(&b,
+             "{\"time\":\"2026-01-02T00:00:00Z\",\"tree\":\"ab\",\"paths\":[\"/src\"],"
+             "\"hostname\":\"h\",\"id\":\"0123456789abcdef\",\"short_id\":\"01234567\","
+             "\"struct_type\":\"snapshot\"}\n"
+             "{\"name\":\"src\",\"type\":\"dir\",\"path\":\"/src\",\"struct_type\":\"node\"}\n");
     for (int d = 0; d < MANY / 1000; d++) {
         buf_printf(&b,
                    "{\"name\":\"d%02d\",\"type\":\"dir\",\"path\":\"/src/d%02d\","
@@ -365,8 +366,8 @@ static void test_preview_in_chunks(void **state)
     write_text(p, "pw\n", 0600);
     free(p);
     buf_reset(&b);
-    buf_printf(&b, "[repo usb]\nurl = %s/repo\npassword_file = %s/pass\n\n[drill]\nscratch = %s/scratch\n",
-               dir, dir, dir);
+    buf_printf(&b, "[repo usb]\nurl = %s/repo\npassword_file = %s/pass\n\n", dir, dir);
+    buf_printf(&b, "[drill]\nscratch = %s/scratch\n", dir);
     p = xasprintf("%s/lifeboat.conf", dir);
     write_text(p, buf_cstr(&b), 0600);
     cfg = config_load(p, false, &problems, &err);
