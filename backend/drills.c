@@ -80,7 +80,9 @@ struct drill {
     bool orphan;  /* freed by its owner while a child ran: on_exit frees it */
     bool closing; /* drill_free_sync waits for the child: on_exit only lets go of it */
     bool target_made;
-    uint64_t progress_timer;
+    uint64_t progress_timer; /* each second, then each turn while a measure pass runs */
+    size_t meas_at;          /* the progress measure: a chunk of files per loop turn */
+    uint64_t meas_sum;
     uint64_t verify_timer; /* the size check after restic, a chunk of files per loop turn */
     size_t verify_at, missing, wrong, nsmall;
     uint64_t verify_bytes;
@@ -553,11 +555,11 @@ static uint64_t measure(const char *path)
     return sum_acc;
 }
 
-static void update_rate(struct drill *d)
+static void rate_from(struct drill *d, uint64_t bytes)
 {
     int64_t ms = loop_now_ms(d->loop) - d->restore_started_ms;
 
-    d->v.bytes_done = measure(d->v.rec.target);
+    d->v.bytes_done = bytes;
     if (d->v.bytes_done > d->v.scope_bytes)
         d->v.bytes_done = d->v.scope_bytes;
     if (ms > 0 && d->v.bytes_done) {
@@ -568,6 +570,42 @@ static void update_rate(struct drill *d)
     }
 }
 
+/* At once (once, when restic ended). */
+static void update_rate(struct drill *d)
+{
+    rate_from(d, measure(d->v.rec.target));
+}
+
+/* A chunk of the progress measure per loop turn: the screen keeps answering. */
+static void measure_step(struct loop *loop, void *arg)
+{
+    struct drill *d = arg;
+    size_t end = d->meas_at + VERIFY_CHUNK;
+    char p[PATH_MAX + 512];
+    struct stat sb;
+
+    (void)loop;
+    d->progress_timer = 0;
+    if (d->v.phase != DRILL_RESTORE)
+        return;
+    if (end > d->files.len)
+        end = d->files.len;
+    for (; d->meas_at < end; d->meas_at++) {
+        const struct drill_file *f = d->files.items[d->meas_at];
+
+        snprintf(p, sizeof(p), "%s%s", d->v.rec.target, f->path);
+        if (lstat(p, &sb) == 0 && S_ISREG(sb.st_mode))
+            d->meas_sum += (uint64_t)sb.st_size < f->size ? (uint64_t)sb.st_size : f->size;
+    }
+    if (d->meas_at < d->files.len) {
+        d->progress_timer = loop_add_timer(d->loop, 0, measure_step, d);
+        return;
+    }
+    rate_from(d, d->meas_sum);
+    notify(d);
+    d->progress_timer = loop_add_timer(d->loop, PROGRESS_MS, progress_tick, d);
+}
+
 static void progress_tick(struct loop *loop, void *arg)
 {
     struct drill *d = arg;
@@ -576,9 +614,9 @@ static void progress_tick(struct loop *loop, void *arg)
     d->progress_timer = 0;
     if (d->v.phase != DRILL_RESTORE)
         return;
-    update_rate(d);
-    notify(d);
-    d->progress_timer = loop_add_timer(d->loop, PROGRESS_MS, progress_tick, d);
+    d->meas_at = 0;
+    d->meas_sum = 0;
+    d->progress_timer = loop_add_timer(d->loop, 0, measure_step, d);
 }
 
 static void inspect_done(struct drill *d, const struct spawn_result *res)
