@@ -46,6 +46,8 @@ struct drill_pmx {
     bool done, cancelled, failing;
     struct pmx_call *call;
     struct pmx_follow *follow;
+    bool call_starts_task; /* call asks PVE for a task (its answer is the UPID) */
+    bool freeing;          /* drill_pmx_free: callbacks of what it cancels do nothing */
     void (*next)(struct drill_pmx *d, struct vec *out);
     void (*after)(struct drill_pmx *d);
     char task_what[96];
@@ -325,6 +327,8 @@ static void on_read(int rc, const struct lb_err *err, struct vec *out, void *arg
     void (*next)(struct drill_pmx *, struct vec *) = d->next;
 
     d->call = NULL;
+    if (d->freeing)
+        return;
     if (rc < 0) {
         if (d->failing)
             d->after = NULL, finish(d, d->cancelled ? "cancelled" : "failed");
@@ -348,6 +352,7 @@ static void read_then(struct drill_pmx *d, struct pmx_call *call, const struct l
         return;
     }
     d->call = call;
+    d->call_starts_task = false;
 }
 
 static void on_task_done(int rc, const struct lb_err *err, enum pmx_outcome outcome,
@@ -357,6 +362,8 @@ static void on_task_done(int rc, const struct lb_err *err, enum pmx_outcome outc
     void (*after)(struct drill_pmx *) = d->after;
 
     d->follow = NULL;
+    if (d->freeing)
+        return;
     if (rc < 0 || (outcome != PMX_OK && outcome != PMX_WARNINGS)) {
         char what[96];
 
@@ -387,6 +394,7 @@ static void on_upid(int rc, const struct lb_err *err, struct vec *out, void *arg
     const char *upid;
 
     d->call = NULL;
+    d->call_starts_task = false;
     if (rc < 0 || !out->len) {
         on_task_done(rc < 0 ? rc : -LB_EPARSE, rc < 0 ? err : &e, PMX_ERROR,
                      rc < 0 ? NULL : "no task id in the answer", d);
@@ -415,6 +423,7 @@ static void task_then(struct drill_pmx *d, struct pmx_call *call, const struct l
         return;
     }
     d->call = call;
+    d->call_starts_task = true;
 }
 
 static const struct pve_guest *find_guest(struct vec *guests, int vmid)
@@ -1111,8 +1120,15 @@ void drill_pmx_free(struct drill_pmx *d)
         return;
     if (!d->done && d->rec.id) {
         str_copy(d->fail_text, sizeof(d->fail_text),
-                 "the drill was stopped before it finished (what it created may be left: the "
-                 "next drill removes it)");
+                 d->follow ? "lifeboat stopped before the drill finished: its started Proxmox task "
+                             "goes on in PVE (what it creates may be left: the next drill removes "
+                             "it)"
+                 : d->call && d->call_starts_task
+                     ? "lifeboat stopped before the drill finished: the Proxmox task it had just "
+                       "asked for may go on in PVE (what it creates may be left: the next drill "
+                       "removes it)"
+                     : "lifeboat stopped before the drill finished (what it created may be "
+                       "left: the next drill removes it)");
         d->done = true;
         str_copy(d->rec.outcome, sizeof(d->rec.outcome), "interrupted");
         str_copy(d->rec.error, sizeof(d->rec.error), d->fail_text);
@@ -1121,6 +1137,14 @@ void drill_pmx_free(struct drill_pmx *d)
     }
     d->on_update = NULL;
     d->done = true;
+    d->freeing = true;
+    if (d->follow) {
+        /* lifeboat stops following; the task itself goes on in PVE */
+        struct pmx_follow *f = d->follow;
+
+        d->follow = NULL;
+        pmx_follow_cancel(f);
+    }
     if (d->pve)
         pmx_client_free(d->pve);
     if (d->http)

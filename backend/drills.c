@@ -37,6 +37,7 @@
 #define DUMP_TIMEOUT_MS  (10 * 60 * 1000LL)
 #define SAMPLE_MAX_BYTES (8u << 20) /* files compared with restic dump are at most this big */
 #define KILL_GRACE_MS    5000
+#define VERIFY_CHUNK     2000 /* files size-checked per loop turn */
 
 struct drill_file {
     char *path; /* absolute path in the snapshot */
@@ -76,15 +77,24 @@ struct drill {
     struct buf err_text; /* restic's stderr, bounded */
     uint64_t verified_files; /* from "finished verifying N files" */
     bool cancelled;
-    bool orphan; /* freed by its owner while a child ran: on_exit frees it */
+    bool orphan;  /* freed by its owner while a child ran: on_exit frees it */
+    bool closing; /* drill_free_sync waits for the child: on_exit only lets go of it */
     bool target_made;
-    uint64_t progress_timer;
+    uint64_t progress_timer; /* each second, then each turn while a measure pass runs */
+    size_t meas_at;          /* the progress measure: a chunk of files per loop turn */
+    uint64_t meas_sum;
+    uint64_t verify_timer; /* the size check after restic, a chunk of files per loop turn */
+    size_t verify_at, missing, wrong, nsmall;
+    uint64_t verify_bytes;
     int64_t started_ms, restore_started_ms;
     size_t sample_next;
     struct vec samples; /* struct drill_file * (borrowed from files) */
     int samples_ok;
     struct buf phases;
 };
+
+static const char interrupted_text[] =
+    "the console closed while the drill ran: restic was stopped and the drill did not finish";
 
 /* ---- small helpers ---- */
 
@@ -545,11 +555,11 @@ static uint64_t measure(const char *path)
     return sum_acc;
 }
 
-static void update_rate(struct drill *d)
+static void rate_from(struct drill *d, uint64_t bytes)
 {
     int64_t ms = loop_now_ms(d->loop) - d->restore_started_ms;
 
-    d->v.bytes_done = measure(d->v.rec.target);
+    d->v.bytes_done = bytes;
     if (d->v.bytes_done > d->v.scope_bytes)
         d->v.bytes_done = d->v.scope_bytes;
     if (ms > 0 && d->v.bytes_done) {
@@ -560,6 +570,42 @@ static void update_rate(struct drill *d)
     }
 }
 
+/* At once (once, when restic ended). */
+static void update_rate(struct drill *d)
+{
+    rate_from(d, measure(d->v.rec.target));
+}
+
+/* A chunk of the progress measure per loop turn: the screen keeps answering. */
+static void measure_step(struct loop *loop, void *arg)
+{
+    struct drill *d = arg;
+    size_t end = d->meas_at + VERIFY_CHUNK;
+    char p[PATH_MAX + 512];
+    struct stat sb;
+
+    (void)loop;
+    d->progress_timer = 0;
+    if (d->v.phase != DRILL_RESTORE)
+        return;
+    if (end > d->files.len)
+        end = d->files.len;
+    for (; d->meas_at < end; d->meas_at++) {
+        const struct drill_file *f = d->files.items[d->meas_at];
+
+        snprintf(p, sizeof(p), "%s%s", d->v.rec.target, f->path);
+        if (lstat(p, &sb) == 0 && S_ISREG(sb.st_mode))
+            d->meas_sum += (uint64_t)sb.st_size < f->size ? (uint64_t)sb.st_size : f->size;
+    }
+    if (d->meas_at < d->files.len) {
+        d->progress_timer = loop_add_timer(d->loop, 0, measure_step, d);
+        return;
+    }
+    rate_from(d, d->meas_sum);
+    notify(d);
+    d->progress_timer = loop_add_timer(d->loop, PROGRESS_MS, progress_tick, d);
+}
+
 static void progress_tick(struct loop *loop, void *arg)
 {
     struct drill *d = arg;
@@ -568,9 +614,9 @@ static void progress_tick(struct loop *loop, void *arg)
     d->progress_timer = 0;
     if (d->v.phase != DRILL_RESTORE)
         return;
-    update_rate(d);
-    notify(d);
-    d->progress_timer = loop_add_timer(d->loop, PROGRESS_MS, progress_tick, d);
+    d->meas_at = 0;
+    d->meas_sum = 0;
+    d->progress_timer = loop_add_timer(d->loop, 0, measure_step, d);
 }
 
 static void inspect_done(struct drill *d, const struct spawn_result *res)
@@ -689,31 +735,64 @@ static void restore_done(struct drill *d, const struct spawn_result *res)
 }
 
 /* Compare every restored file's size with the list; then pick the files for restic dump. */
-static void start_verify(struct drill *d)
+static void verify_end(struct drill *d);
+
+/* A chunk of the size check per loop turn: the screen keeps answering. */
+static void verify_step(struct loop *loop, void *arg)
 {
-    size_t i, missing = 0, wrong = 0, nsmall = 0;
+    struct drill *d = arg;
     struct drill_file *f;
     char p[PATH_MAX + 512];
     struct stat sb;
-    uint64_t bytes = 0;
+    size_t end = d->verify_at + VERIFY_CHUNK;
 
-    set_phase(d, DRILL_VERIFY, "comparing restored files with the snapshot");
-    notify(d);
-    vec_foreach(&d->files, i, f)
-    {
+    (void)loop;
+    d->verify_timer = 0;
+    if (d->v.phase != DRILL_VERIFY)
+        return;
+    if (end > d->files.len)
+        end = d->files.len;
+    for (; d->verify_at < end; d->verify_at++) {
+        f = d->files.items[d->verify_at];
         snprintf(p, sizeof(p), "%s%s", d->v.rec.target, f->path);
         if (lstat(p, &sb) < 0) {
-            missing++;
+            d->missing++;
             continue;
         }
         if ((uint64_t)sb.st_size != f->size) {
-            wrong++;
+            d->wrong++;
             continue;
         }
-        bytes += f->size;
+        d->verify_bytes += f->size;
         if (f->size <= SAMPLE_MAX_BYTES)
-            nsmall++;
+            d->nsmall++;
     }
+    if (d->verify_at < d->files.len) {
+        snprintf(d->v.step_text, sizeof(d->v.step_text),
+                 "comparing restored files with the snapshot: %zu of %zu", d->verify_at,
+                 d->files.len);
+        d->verify_timer = loop_add_timer(d->loop, 0, verify_step, d);
+        notify(d);
+        return;
+    }
+    verify_end(d);
+}
+
+static void start_verify(struct drill *d)
+{
+    set_phase(d, DRILL_VERIFY, "comparing restored files with the snapshot");
+    d->verify_at = d->missing = d->wrong = d->nsmall = 0;
+    d->verify_bytes = 0;
+    d->verify_timer = loop_add_timer(d->loop, 0, verify_step, d);
+    notify(d);
+}
+
+static void verify_end(struct drill *d)
+{
+    size_t i, missing = d->missing, wrong = d->wrong, nsmall = d->nsmall;
+    struct drill_file *f;
+    uint64_t bytes = d->verify_bytes;
+
     d->v.rec.files = d->files.len - missing;
     d->v.rec.bytes = bytes;
     if (missing || wrong) {
@@ -836,9 +915,18 @@ static void on_exit_cb(struct spawn *sp, const struct spawn_result *res, void *a
     struct drill *d = arg;
 
     d->sp = NULL;
+    if (d->closing)
+        return; /* drill_free_sync records and cleans up once the child is gone */
     if (d->orphan) {
-        if (d->target_made)
-            drills_remove_tree(d->v.rec.target);
+        if (d->target_made) {
+            /* restic has stopped writing: now the scratch copy can go, and the record says so */
+            int r = drills_remove_tree(d->v.rec.target);
+
+            d->v.rec.cleaned = r == 0;
+            if (r < 0)
+                log_warn("drill: cannot remove %s: %s", d->v.rec.target, strerror(-r));
+            record(d);
+        }
         d->orphan = false;
         drill_free(d);
         return;
@@ -870,6 +958,10 @@ static void finish(struct drill *d, const char *outcome, const char *error)
     if (d->progress_timer) {
         loop_cancel_timer(d->loop, d->progress_timer);
         d->progress_timer = 0;
+    }
+    if (d->verify_timer) {
+        loop_cancel_timer(d->loop, d->verify_timer);
+        d->verify_timer = 0;
     }
     if (d->target_made) {
         int r;
@@ -944,14 +1036,28 @@ void drill_free(struct drill *d)
         }
         d->on_update = NULL;
         d->cancelled = true;
-        finish(d, "interrupted", "the console closed while the drill ran");
         if (d->sp) {
+            /*
+             * restic may still write into scratch: the record is closed now and the
+             * copy removed when the child is gone (on_exit), not under its feet
+             */
+            bool made = d->target_made;
+
+            d->target_made = false;
+            finish(d, "interrupted", interrupted_text);
+            d->target_made = made;
             d->orphan = true; /* the child's on_exit frees the drill */
             return;
         }
+        if (d->v.phase == DRILL_READY)
+            finish(d, "cancelled", "the console closed at the drill's summary: nothing was restored");
+        else
+            finish(d, "interrupted", interrupted_text);
     }
     if (d->progress_timer)
         loop_cancel_timer(d->loop, d->progress_timer);
+    if (d->verify_timer)
+        loop_cancel_timer(d->loop, d->verify_timer);
     runlock_release(d->lock);
     rtree_free(d->tree);
     free(d->snapshot);
@@ -963,6 +1069,25 @@ void drill_free(struct drill *d)
     buf_release(&d->err_text);
     buf_release(&d->phases);
     free(d);
+}
+
+void drill_free_sync(struct drill *d)
+{
+    if (d && d->sp && d->v.phase != DRILL_DONE && d->v.phase != DRILL_NEW) {
+        /*
+         * The record stays "running" while restic stops: a process killed now
+         * leaves it to drills_recover, which removes the scratch copy.
+         */
+        d->on_update = NULL;
+        d->closing = true;
+        d->cancelled = true;
+        spawn_signal(d->sp, SIGINT); /* restic removes its lock and exits */
+        spawn_cancel(d->sp);         /* SIGTERM, then SIGKILL after the grace period */
+        while (d->sp)
+            loop_run_once(d->loop, 100);
+        d->closing = false;
+    }
+    drill_free(d); /* no child now: recorded interrupted, scratch removed */
 }
 
 /* ---- verdicts ---- */

@@ -95,6 +95,12 @@ bool drill_done(const struct drill *d);
  * scratch removed and its record marked interrupted now (nobody waits for it).
  */
 void drill_free(struct drill *d);
+/*
+ * The same, but turns the loop until the child is gone (shutdown: nothing
+ * outlives the loop): restic stops (SIGINT, then SIGTERM/SIGKILL after the
+ * grace), then the scratch copy is removed and the record says interrupted.
+ */
+void drill_free_sync(struct drill *d);
 
 /*
  * Find drills recorded as running whose process is gone (needs the drill

@@ -34,7 +34,8 @@
 #define SNAPSHOTS_MAX        ((size_t)64 << 20)
 #define KILL_GRACE_MS        5000
 #define MAX_PATHS            1000  /* marked paths (each an --include) */
-#define MEASURE_MAX          20000 /* files stat'ed each progress tick */
+#define MEASURE_MAX          20000 /* files measured each progress tick (over a few turns) */
+#define CHUNK_FILES          2000  /* files stat'ed per loop turn (preview, check) */
 #define ERR_TEXT_MAX         4000
 #define LS_OUTPUT_MAX        ((size_t)4 << 30) /* past the tree's node limit anyway */
 
@@ -59,6 +60,12 @@ struct restore {
     bool cancelled, orphan, target_made;
     uint64_t progress_timer;
     struct timespec go_wall; /* wall time restic restore started (files changed after it) */
+    uint64_t step_timer;     /* the zero-delay timer of the preview or the check */
+    uint64_t need;           /* bytes the planned restore writes (not identical) */
+    size_t missing, wrong;   /* the check after restic */
+    size_t meas_at;          /* the progress measure, a chunk per turn: where it is */
+    uint64_t meas_sum;
+    struct restore_item *first_bad;
     int64_t phase_ms;
     struct buf phases;
 };
@@ -246,6 +253,10 @@ static void stop_timer(struct restore *r)
     if (r->progress_timer) {
         loop_cancel_timer(r->loop, r->progress_timer);
         r->progress_timer = 0;
+    }
+    if (r->step_timer) {
+        loop_cancel_timer(r->loop, r->step_timer);
+        r->step_timer = 0;
     }
 }
 
@@ -590,6 +601,83 @@ static int plan_fail(struct restore *r, struct lb_err *err)
     return -(int)err->code;
 }
 
+/* The preview could not be made (or was cancelled): not planned, view.error says why. */
+static void preview_fail(struct restore *r, const struct lb_err *e)
+{
+    stop_timer(r);
+    r->v.planned = false;
+    vec_clear(&r->v.items);
+    r->v.check_done = r->v.check_total = 0;
+    step_failed(r, e->code, e->msg);
+}
+
+/* Every file looked at: the checks on the whole plan, then planned. */
+static void preview_end(struct restore *r)
+{
+    struct lb_err e = { 0 };
+    char b1[32], b2[32];
+
+    if (check_repos(r, &e) < 0) {
+        preview_fail(r, &e);
+        return;
+    }
+    r->v.free_bytes = free_at(r->v.rec.target);
+    if (r->v.free_bytes && r->v.free_bytes < r->need) {
+        lb_err_set(&e, LB_ENOSPACE,
+                   "%s has %s free and the restore writes %s: free some space or restore fewer "
+                   "paths",
+                   r->v.rec.target, str_fmt_bytes(r->v.free_bytes, b1, sizeof(b1)),
+                   str_fmt_bytes(r->need, b2, sizeof(b2)));
+        preview_fail(r, &e);
+        return;
+    }
+    snprintf(r->v.rec.verify_note, sizeof(r->v.rec.verify_note),
+             "preview: %zu to create, %zu to overwrite, %zu identical", r->v.n_create,
+             r->v.n_overwrite, r->v.n_identical);
+    r->v.rec.rpo_seconds = r->v.rec.snapshot_time ? clock_now() - r->v.rec.snapshot_time : -1;
+    r->v.planned = true;
+    set_phase(r, RESTORE_IDLE, "");
+    notify(r);
+}
+
+/* A chunk of the preview per loop turn: the screen keeps answering. */
+static void preview_step(struct loop *loop, void *arg)
+{
+    struct restore *r = arg;
+    struct lb_err e = { 0 };
+    size_t end;
+
+    (void)loop;
+    r->step_timer = 0;
+    if (r->v.phase != RESTORE_PREVIEW)
+        return;
+    end = r->v.check_done + CHUNK_FILES;
+    if (end > r->v.items.len)
+        end = r->v.items.len;
+    for (; r->v.check_done < end; r->v.check_done++) {
+        struct restore_item *it = r->v.items.items[r->v.check_done];
+
+        if (preview_one(r, it, &e) < 0) {
+            preview_fail(r, &e);
+            return;
+        }
+        if (it->effect == RFX_CREATE)
+            r->v.n_create++;
+        else if (it->effect == RFX_OVERWRITE)
+            r->v.n_overwrite++;
+        else
+            r->v.n_identical++;
+        if (it->effect != RFX_IDENTICAL)
+            r->need += it->node->size;
+    }
+    if (r->v.check_done >= r->v.items.len) {
+        preview_end(r);
+        return;
+    }
+    r->step_timer = loop_add_timer(r->loop, 0, preview_step, r);
+    notify(r);
+}
+
 int restore_plan(struct restore *r, const struct vec *paths, enum restore_target target,
                  const char *folder, struct lb_err *err)
 {
@@ -597,8 +685,6 @@ int restore_plan(struct restore *r, const struct vec *paths, enum restore_target
     size_t i, k;
     const char *p;
     struct rtree_node *n, *o;
-    uint64_t need = 0;
-    char b1[32], b2[32];
 
     if (r->v.phase != RESTORE_IDLE || !r->v.tree || !r->v.tree->snapshot_seen)
         return lb_err_set(err, LB_EUSAGE, "list the snapshot first");
@@ -692,44 +778,22 @@ int restore_plan(struct restore *r, const struct vec *paths, enum restore_target
         break;
     }
 
-    /* the preview */
+    /* the preview: every file's item now, their lstat a chunk per loop turn */
     vec_foreach(&files, i, n) {
         struct restore_item *it = xcalloc(1, sizeof(*it));
 
         it->node = n;
         vec_push(&r->v.items, it);
-        if (preview_one(r, it, err) < 0) {
-            vec_release(&files);
-            return plan_fail(r, err);
-        }
         r->v.scope_files++;
         r->v.scope_bytes += n->size;
-        if (it->effect == RFX_CREATE)
-            r->v.n_create++;
-        else if (it->effect == RFX_OVERWRITE)
-            r->v.n_overwrite++;
-        else
-            r->v.n_identical++;
-        if (it->effect != RFX_IDENTICAL)
-            need += n->size;
     }
     vec_release(&files);
-    if (check_repos(r, err) < 0)
-        return plan_fail(r, err);
-    r->v.free_bytes = free_at(r->v.rec.target);
-    if (r->v.free_bytes && r->v.free_bytes < need) {
-        lb_err_set(err, LB_ENOSPACE,
-                   "%s has %s free and the restore writes %s: free some space or restore fewer "
-                   "paths",
-                   r->v.rec.target, str_fmt_bytes(r->v.free_bytes, b1, sizeof(b1)),
-                   str_fmt_bytes(need, b2, sizeof(b2)));
-        return plan_fail(r, err);
-    }
-    snprintf(r->v.rec.verify_note, sizeof(r->v.rec.verify_note),
-             "preview: %zu to create, %zu to overwrite, %zu identical", r->v.n_create,
-             r->v.n_overwrite, r->v.n_identical);
-    r->v.rec.rpo_seconds = r->v.rec.snapshot_time ? clock_now() - r->v.rec.snapshot_time : -1;
-    r->v.planned = true;
+    r->need = 0;
+    r->v.check_done = 0;
+    r->v.check_total = r->v.items.len;
+    lb_err_clear(&r->v.error);
+    set_phase(r, RESTORE_PREVIEW, "checking what the restore would change");
+    r->step_timer = loop_add_timer(r->loop, 0, preview_step, r);
     return 0;
 }
 
@@ -740,27 +804,25 @@ bool restore_needs_confirm(const struct restore *r)
 
 /* ---- the restore ---- */
 
-/* Bytes of the scope's files rewritten since restic restore started. */
-static void measure(struct restore *r)
+/* Bytes of one file of the scope rewritten since restic restore started. */
+static uint64_t measure_one(const struct restore *r, const struct restore_item *it)
 {
-    size_t i;
-    struct restore_item *it;
     char dest[PATH_MAX * 2];
     struct stat sb;
-    uint64_t done = 0;
+
+    dest_of(r, it->node->path, dest, sizeof(dest));
+    if (lstat(dest, &sb) < 0)
+        return 0;
+    if (sb.st_ctim.tv_sec < r->go_wall.tv_sec ||
+        (sb.st_ctim.tv_sec == r->go_wall.tv_sec && sb.st_ctim.tv_nsec < r->go_wall.tv_nsec))
+        return 0;
+    return (uint64_t)sb.st_size < it->node->size ? (uint64_t)sb.st_size : it->node->size;
+}
+
+static void measured(struct restore *r, uint64_t done)
+{
     int64_t ms = loop_now_ms(r->loop) - r->v.started_ms;
 
-    if (r->v.items.len > MEASURE_MAX)
-        return;
-    vec_foreach(&r->v.items, i, it) {
-        dest_of(r, it->node->path, dest, sizeof(dest));
-        if (lstat(dest, &sb) < 0)
-            continue;
-        if (sb.st_ctim.tv_sec < r->go_wall.tv_sec ||
-            (sb.st_ctim.tv_sec == r->go_wall.tv_sec && sb.st_ctim.tv_nsec < r->go_wall.tv_nsec))
-            continue;
-        done += (uint64_t)sb.st_size < it->node->size ? (uint64_t)sb.st_size : it->node->size;
-    }
     r->v.bytes_done = done;
     if (ms > 0 && done) {
         r->v.rate = (double)done * 1000.0 / (double)ms;
@@ -768,6 +830,45 @@ static void measure(struct restore *r)
                          ? (int64_t)((double)(r->v.scope_bytes - done) / r->v.rate)
                          : -1;
     }
+}
+
+/* Bytes of the scope's files rewritten since restic restore started (at once: at the end). */
+static void measure(struct restore *r)
+{
+    size_t i;
+    struct restore_item *it;
+    uint64_t done = 0;
+
+    if (r->v.items.len > MEASURE_MAX)
+        return;
+    vec_foreach(&r->v.items, i, it)
+        done += measure_one(r, it);
+    measured(r, done);
+}
+
+static void progress_tick(struct loop *loop, void *arg);
+
+/* The progress measure while restic runs: a chunk of files per loop turn. */
+static void measure_step(struct loop *loop, void *arg)
+{
+    struct restore *r = arg;
+    size_t end = r->meas_at + CHUNK_FILES;
+
+    (void)loop;
+    r->step_timer = 0;
+    if (r->v.phase != RESTORE_RUNNING)
+        return;
+    if (end > r->v.items.len)
+        end = r->v.items.len;
+    for (; r->meas_at < end; r->meas_at++)
+        r->meas_sum += measure_one(r, r->v.items.items[r->meas_at]);
+    if (r->meas_at < r->v.items.len) {
+        r->step_timer = loop_add_timer(r->loop, 0, measure_step, r);
+        return;
+    }
+    measured(r, r->meas_sum);
+    notify(r);
+    r->progress_timer = loop_add_timer(r->loop, PROGRESS_MS, progress_tick, r);
 }
 
 static void progress_tick(struct loop *loop, void *arg)
@@ -778,9 +879,14 @@ static void progress_tick(struct loop *loop, void *arg)
     r->progress_timer = 0;
     if (r->v.phase != RESTORE_RUNNING)
         return;
-    measure(r);
-    notify(r);
-    r->progress_timer = loop_add_timer(r->loop, PROGRESS_MS, progress_tick, r);
+    if (r->v.items.len > MEASURE_MAX) {
+        notify(r); /* too many files to measure each second: the bar shows time only */
+        r->progress_timer = loop_add_timer(r->loop, PROGRESS_MS, progress_tick, r);
+        return;
+    }
+    r->meas_at = 0;
+    r->meas_sum = 0;
+    r->step_timer = loop_add_timer(r->loop, 0, measure_step, r);
 }
 
 int restore_go(struct restore *r, struct lb_err *err)
@@ -850,13 +956,75 @@ int restore_go(struct restore *r, struct lb_err *err)
     return 0;
 }
 
-/* After restic: every file at its target with its size. */
+/* The check's end: the record says what landed. */
+static void check_end(struct restore *r)
+{
+    char msg[LB_ERR_MSG_MAX + 600];
+
+    r->v.bytes_done = r->v.rec.bytes;
+    phase_done(r, "restore");
+    if (r->missing || r->wrong) {
+        char *shown = xstrdup(r->first_bad->node->path);
+
+        str_sanitize(shown);
+        snprintf(msg, sizeof(msg),
+                 "restic finished but %zu file%s missing and %zu of the wrong size at %s (first: "
+                 "%s)",
+                 r->missing, r->missing == 1 ? " is" : "s are", r->wrong, r->v.rec.target, shown);
+        free(shown);
+        r->v.rec.verified = 0;
+        finish(r, "failed", msg);
+        return;
+    }
+    r->v.rec.verified = 1;
+    finish(r, "ok", NULL);
+}
+
+/* A chunk of the check per loop turn: every file at its target with its size. */
+static void check_step(struct loop *loop, void *arg)
+{
+    struct restore *r = arg;
+    char dest[PATH_MAX * 2];
+    struct stat sb;
+    size_t end;
+
+    (void)loop;
+    r->step_timer = 0;
+    if (r->v.phase != RESTORE_CHECKING)
+        return;
+    end = r->v.check_done + CHUNK_FILES;
+    if (end > r->v.items.len)
+        end = r->v.items.len;
+    for (; r->v.check_done < end; r->v.check_done++) {
+        struct restore_item *it = r->v.items.items[r->v.check_done];
+
+        dest_of(r, it->node->path, dest, sizeof(dest));
+        if (lstat(dest, &sb) < 0) {
+            r->missing++;
+            r->first_bad = r->first_bad ? r->first_bad : it;
+            continue;
+        }
+        if (it->node->type == RT_FILE &&
+            (!S_ISREG(sb.st_mode) || (uint64_t)sb.st_size != it->node->size)) {
+            r->wrong++;
+            r->first_bad = r->first_bad ? r->first_bad : it;
+            continue;
+        }
+        r->v.rec.files++;
+        r->v.rec.bytes += it->node->size;
+    }
+    if (r->v.check_done >= r->v.items.len) {
+        check_end(r);
+        return;
+    }
+    r->step_timer = loop_add_timer(r->loop, 0, check_step, r);
+    notify(r);
+}
+
+/* After restic: every file at its target with its size (through the loop). */
 static void restore_done(struct restore *r, const struct spawn_result *res)
 {
-    size_t i, missing = 0, wrong = 0;
-    struct restore_item *it, *first_bad = NULL;
-    char dest[PATH_MAX * 2], msg[LB_ERR_MSG_MAX + 600];
-    struct stat sb;
+    char msg[LB_ERR_MSG_MAX + 600];
     const char *text = buf_cstr(&r->err_text);
 
     stop_timer(r);
@@ -883,39 +1051,14 @@ static void restore_done(struct restore *r, const struct spawn_result *res)
     }
     r->v.rec.files = 0;
     r->v.rec.bytes = 0;
-    vec_foreach(&r->v.items, i, it) {
-        dest_of(r, it->node->path, dest, sizeof(dest));
-        if (lstat(dest, &sb) < 0) {
-            missing++;
-            first_bad = first_bad ? first_bad : it;
-            continue;
-        }
-        if (it->node->type == RT_FILE &&
-            (!S_ISREG(sb.st_mode) || (uint64_t)sb.st_size != it->node->size)) {
-            wrong++;
-            first_bad = first_bad ? first_bad : it;
-            continue;
-        }
-        r->v.rec.files++;
-        r->v.rec.bytes += it->node->size;
-    }
-    r->v.bytes_done = r->v.rec.bytes;
-    phase_done(r, "restore");
-    if (missing || wrong) {
-        char *shown = xstrdup(first_bad->node->path);
-
-        str_sanitize(shown);
-        snprintf(msg, sizeof(msg),
-                 "restic finished but %zu file%s missing and %zu of the wrong size at %s (first: "
-                 "%s)",
-                 missing, missing == 1 ? " is" : "s are", wrong, r->v.rec.target, shown);
-        free(shown);
-        r->v.rec.verified = 0;
-        finish(r, "failed", msg);
-        return;
-    }
-    r->v.rec.verified = 1;
-    finish(r, "ok", NULL);
+    r->missing = r->wrong = 0;
+    r->first_bad = NULL;
+    r->v.check_done = 0;
+    r->v.check_total = r->v.items.len;
+    r->v.phase = RESTORE_CHECKING; /* phase_ms stays: "restore" counts restic and the check */
+    str_copy(r->v.step_text, sizeof(r->v.step_text), "checking every restored file at its target");
+    r->step_timer = loop_add_timer(r->loop, 0, check_step, r);
+    notify(r);
 }
 
 static void on_exit_cb(struct spawn *sp, const struct spawn_result *res, void *arg)
@@ -966,6 +1109,23 @@ static void on_exit_cb(struct spawn *sp, const struct spawn_result *res, void *a
 
 void restore_cancel(struct restore *r)
 {
+    if (r && r->v.phase == RESTORE_PREVIEW) {
+        struct lb_err e = { 0 };
+
+        lb_err_set(&e, LB_ECANCELLED, "the preview was cancelled: nothing was restored");
+        preview_fail(r, &e);
+        return;
+    }
+    if (r && r->v.phase == RESTORE_CHECKING) {
+        char msg[1200];
+
+        snprintf(msg, sizeof(msg),
+                 "restic finished but the check of the restored files was cancelled by the "
+                 "operator (%zu of %zu checked); the files are in %s",
+                 r->v.check_done, r->v.check_total, r->v.rec.target);
+        finish(r, "cancelled", msg);
+        return;
+    }
     if (!r || !r->sp)
         return;
     r->cancelled = true;
@@ -975,7 +1135,7 @@ void restore_cancel(struct restore *r)
 
 void restore_abandon(struct restore *r, const char *why)
 {
-    if (!r || r->v.phase == RESTORE_DONE || r->sp)
+    if (!r || r->v.phase == RESTORE_DONE || restore_busy(r))
         return;
     if (r->v.rec.id || r->opts.record_all)
         finish(r, "cancelled", why);
@@ -983,7 +1143,7 @@ void restore_abandon(struct restore *r, const char *why)
 
 bool restore_busy(const struct restore *r)
 {
-    return r && r->sp;
+    return r && (r->sp || r->v.phase == RESTORE_PREVIEW || r->v.phase == RESTORE_CHECKING);
 }
 
 /* ---- life cycle ---- */
@@ -1073,6 +1233,19 @@ void restore_free(struct restore *r)
         spawn_cancel(r->sp);
         r->orphan = true; /* the child's on_exit frees the restore */
         return;
+    }
+    if (r->v.phase == RESTORE_CHECKING) {
+        char msg[1200];
+
+        r->on_update = NULL;
+        snprintf(msg, sizeof(msg),
+                 "restic finished but the console closed while the restored files were checked "
+                 "(%zu of %zu); the files are in %s",
+                 r->v.check_done, r->v.check_total, r->v.rec.target);
+        finish(r, "interrupted", msg);
+    } else if (r->v.phase == RESTORE_PREVIEW && r->v.rec.id) {
+        r->on_update = NULL;
+        finish(r, "interrupted", "closed while the preview ran; nothing was restored");
     }
     stop_timer(r);
     runlock_release(r->lock);

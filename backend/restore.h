@@ -51,7 +51,9 @@ enum restore_phase {
     RESTORE_IDLE,      /* nothing running; see what the view holds */
     RESTORE_SNAPSHOTS, /* restic snapshots */
     RESTORE_LISTING,   /* restic ls */
+    RESTORE_PREVIEW,   /* restore_plan's preview: lstat of every file, a chunk per loop turn */
     RESTORE_RUNNING,   /* restic restore */
+    RESTORE_CHECKING,  /* restic ended: every file checked at its target, a chunk per turn */
     RESTORE_DONE,      /* the record is final */
 };
 
@@ -81,6 +83,8 @@ struct restore_view {
     size_t n_create, n_overwrite, n_identical;
     uint64_t free_bytes; /* free at the target (0 unknown) */
     bool planned;
+    /* the preview and the check after restic, done a chunk per loop turn */
+    size_t check_done, check_total;
     /* progress */
     uint64_t bytes_done;
     double rate;        /* bytes/s */
@@ -118,18 +122,31 @@ int restore_list(struct restore *r, const char *snapshot, struct lb_err *err);
 /*
  * Plan a restore of paths (absolute paths of the listed snapshot, char *)
  * to target (folder: the directory for RESTORE_FOLDER, else NULL). Fills
- * the view's items, counts, rec.target and rec.scope. Synchronous (lstat of
- * each file). -LB_ENOTFOUND names a path the snapshot does not hold;
- * -LB_EUSAGE a target inside a repo or a file; -LB_EIO a preview that cannot
- * be made (e.g. permission denied at a target path); -LB_ENOSPACE too little room.
+ * the view's items, counts, rec.target and rec.scope. Refused at once (the
+ * negative code): -LB_ENOTFOUND names a path the snapshot does not hold,
+ * -LB_EUSAGE a bad target. Else 0 and the preview runs through the loop
+ * (phase RESTORE_PREVIEW, an lstat of a few thousand files per turn,
+ * view.check_done of check_total; restore_cancel stops it): it ends in
+ * RESTORE_IDLE with view.planned, or not planned with view.error: -LB_EUSAGE
+ * a file landing inside a repo, LB_EIO/LB_EPERM a preview that cannot be made
+ * (e.g. permission denied at a target path), LB_ENOSPACE too little room,
+ * LB_ECANCELLED. With opts.record_all a failure ends the record (RESTORE_DONE).
  */
 int restore_plan(struct restore *r, const struct vec *paths, enum restore_target target,
                  const char *folder, struct lb_err *err);
 /* Does the plan overwrite a file that differs (the operator must confirm naming the target)? */
 bool restore_needs_confirm(const struct restore *r);
-/* Start restic restore (async). The record is written from here on. */
+/*
+ * Start restic restore (async). The record is written from here on. When
+ * restic ends well, every file is checked at its target (RESTORE_CHECKING, a
+ * chunk per loop turn), then the record is final.
+ */
 int restore_go(struct restore *r, struct lb_err *err);
-/* Stop what runs (restic gets SIGINT); a running restore ends "cancelled". */
+/*
+ * Stop what runs (restic gets SIGINT); a running restore ends "cancelled", a
+ * preview ends not planned (view.error LB_ECANCELLED), the check after restic
+ * ends "cancelled" (the files restic wrote stay).
+ */
 void restore_cancel(struct restore *r);
 /* Close without restoring after a plan was refused or not confirmed: record it as cancelled. */
 void restore_abandon(struct restore *r, const char *why);

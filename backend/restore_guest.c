@@ -44,6 +44,7 @@ struct restore_guest {
     char error[512];
     char step[200];
     bool cancelled, shutdown, start, recorded;
+    bool freeing; /* restore_guest_free: the cancelled follow's callback does nothing */
     struct pmx_call *call;
     struct pmx_follow *follow;
     void (*next)(struct restore_guest *rg, struct vec *out);
@@ -285,6 +286,8 @@ static void on_task_done(int rc, const struct lb_err *err, enum pmx_outcome outc
     struct restore_guest *rg = arg;
 
     rg->follow = NULL;
+    if (rg->freeing)
+        return;
     if (rc < 0 && rg->cancelled && rg->restore_started && !strcmp(rg->task_what, "the restore")) {
         fail(rg, "lifeboat stopped following the restore into guest %d; the task goes on in "
                  "PVE: see 'lifeboat tasks' and check the guest",
@@ -1250,6 +1253,14 @@ void restore_guest_free(struct restore_guest *rg)
     }
     rg->on_update = NULL;
     rg->phase = RG_DONE;
+    rg->freeing = true;
+    if (rg->follow) {
+        /* lifeboat stops following; the task itself goes on in PVE */
+        struct pmx_follow *f = rg->follow;
+
+        rg->follow = NULL;
+        pmx_follow_cancel(f);
+    }
     if (rg->pve)
         pmx_client_free(rg->pve);
     if (rg->http)

@@ -416,6 +416,12 @@ int cmd_restore_files(struct cli *cli, int argc, char **argv)
         rc = finish_cli(&c, EXIT_FAIL);
         goto out_sig;
     }
+    wait_step(&c); /* the preview runs through the loop */
+    if (!restore_view(c.r)->planned) {
+        cli_error("%s", restore_view(c.r)->error.msg);
+        rc = finish_cli(&c, EXIT_FAIL);
+        goto out_sig;
+    }
     print_preview(json ? stderr : stdout, c.r);
     if (restore_needs_confirm(c.r) && !yes) {
         char msg[700];

@@ -37,6 +37,7 @@ enum rstep {
 struct restore_wizard {
     struct app *app;
     bool active, finished, counted_busy, ask_cancel, btn_focus;
+    bool previewing; /* the plan's preview runs: its end shows the summary */
     struct wizard wz;
     struct restore *r;
     int repo_sel;
@@ -80,6 +81,7 @@ struct restore_wizard *restore_wizard_new(struct app *app)
 
 static void close_restore(struct restore_wizard *rw)
 {
+    rw->previewing = false;
     restore_free(rw->r);
     rw->r = NULL;
     vec_clear(&rw->marks);
@@ -510,6 +512,26 @@ static void step_target(struct restore_wizard *rw)
                 "original location the summary shows every file it would overwrite first.");
 }
 
+/* The preview runs through the loop: how far, with a spinner; Esc stops it. */
+static void show_checking(struct restore_wizard *rw)
+{
+    struct wizard *w = &rw->wz;
+    const struct restore_view *v = view(rw);
+
+    if (w->step != RS_SUMMARY || !w->progress) {
+        wizard_step(w, RS_SUMMARY, "Checking what the restore would change");
+        w->back_ok = false;
+        w->next_ok = false;
+        w->progress = true;
+        w->focus = WZB_CANCEL;
+        wizard_note(w, EL_DIM, "Each file's target is looked at; nothing is written. Esc stops.");
+    }
+    w->busy = true;
+    w->frac = v->check_total ? (double)v->check_done / (double)v->check_total : -1;
+    snprintf(w->progress_text, sizeof(w->progress_text), "checking %zu of %zu files", v->check_done,
+             v->check_total);
+}
+
 static void target_next(struct restore_wizard *rw)
 {
     struct wizard *w = &rw->wz;
@@ -533,6 +555,16 @@ static void target_next(struct restore_wizard *rw)
         wizard_note(w, EL_STATUS_CRIT, "%s", err.msg);
         return;
     }
+    rw->previewing = true;
+    busy(rw, true);
+    show_checking(rw);
+}
+
+static void show_summary(struct restore_wizard *rw)
+{
+    struct wizard *w = &rw->wz;
+    size_t i;
+
     {
         const struct restore_view *v = view(rw);
         char b1[32], b2[32], tm[32];
@@ -607,11 +639,17 @@ static void show_progress(struct restore_wizard *rw)
     w->frac = v->scope_bytes && v->items.len <= 20000
                   ? (double)v->bytes_done / (double)v->scope_bytes
                   : -1;
-    snprintf(w->progress_text, sizeof(w->progress_text), "%s of %s   %s/s   ETA %s",
-             str_fmt_bytes(v->bytes_done, b1, sizeof(b1)),
-             str_fmt_bytes(v->scope_bytes, b2, sizeof(b2)),
-             str_fmt_bytes((uint64_t)v->rate, b3, sizeof(b3)),
-             v->eta_s >= 0 ? str_fmt_duration(v->eta_s, b4, sizeof(b4)) : "?");
+    if (v->phase == RESTORE_CHECKING) {
+        w->frac = v->check_total ? (double)v->check_done / (double)v->check_total : -1;
+        snprintf(w->progress_text, sizeof(w->progress_text), "checking %zu of %zu files",
+                 v->check_done, v->check_total);
+    } else {
+        snprintf(w->progress_text, sizeof(w->progress_text), "%s of %s   %s/s   ETA %s",
+                 str_fmt_bytes(v->bytes_done, b1, sizeof(b1)),
+                 str_fmt_bytes(v->scope_bytes, b2, sizeof(b2)),
+                 str_fmt_bytes((uint64_t)v->rate, b3, sizeof(b3)),
+                 v->eta_s >= 0 ? str_fmt_duration(v->eta_s, b4, sizeof(b4)) : "?");
+    }
     if (rw->ask_cancel)
         wizard_note(w, EL_PROMPT,
                     "Cancel the restore? y: stop restic (what it wrote stays), n: go on");
@@ -658,12 +696,23 @@ static void on_restore(struct restore *r, void *arg)
         rw->ask_cancel = false;
         rw->finished = true;
         show_result(rw);
-    } else if (v->phase == RESTORE_RUNNING) {
+    } else if (v->phase == RESTORE_RUNNING || v->phase == RESTORE_CHECKING) {
         show_progress(rw);
+    } else if (v->phase == RESTORE_PREVIEW) {
+        show_checking(rw);
     } else if (v->phase == RESTORE_IDLE) {
         busy(rw, false);
         w->busy = false;
-        if (w->step == RS_REPO) {
+        if (rw->previewing) {
+            rw->previewing = false;
+            if (v->planned) {
+                show_summary(rw);
+            } else {
+                step_target(rw);
+                wizard_note(w, v->error.code == LB_ECANCELLED ? EL_STATUS_WARN : EL_STATUS_CRIT,
+                            "%s", v->error.msg);
+            }
+        } else if (w->step == RS_REPO) {
             if (v->error.code) {
                 w->next_ok = true;
                 w->nnotes = 0;
@@ -772,7 +821,12 @@ static void next(struct restore_wizard *rw)
 
 static void cancel(struct restore_wizard *rw)
 {
-    if (restore_busy(rw->r) && view(rw)->phase == RESTORE_RUNNING) {
+    if (restore_busy(rw->r) && view(rw)->phase == RESTORE_PREVIEW) {
+        restore_cancel(rw->r); /* back to the target step, nothing written */
+        return;
+    }
+    if (restore_busy(rw->r) &&
+        (view(rw)->phase == RESTORE_RUNNING || view(rw)->phase == RESTORE_CHECKING)) {
         rw->ask_cancel = true;
         show_progress(rw);
         return;
@@ -797,7 +851,7 @@ void restore_wizard_key(struct restore_wizard *rw, int key)
         rw->ask_cancel = false;
         if ((key == 'y' || key == 'Y') && rw->r)
             restore_cancel(rw->r);
-        if (rw->r && view(rw)->phase == RESTORE_RUNNING)
+        if (rw->r && (view(rw)->phase == RESTORE_RUNNING || view(rw)->phase == RESTORE_CHECKING))
             show_progress(rw);
         return;
     }

@@ -152,7 +152,9 @@ static void drills_destroy(void *st)
 {
     struct drills_st *ds = st;
 
-    close_drill(ds); /* a running drill ends interrupted, its scratch removed */
+    drill_free_sync(ds->drill); /* the console ends: wait for restic, remove scratch, record */
+    ds->drill = NULL;
+    close_drill(ds);
     chores_free(ds->ch);
     rg_wizard_free(ds->rgw);
     restore_wizard_free(ds->rf);
