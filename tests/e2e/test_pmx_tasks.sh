@@ -35,7 +35,8 @@ keys app 3
 check "key 3 opens the Runs screen" wait_for "last run" app
 keys app t
 check "t lists the Proxmox tasks whoever started them" wait_for "Proxmox tasks · whoever started them" app
-check "last night's vzdump, with its warning" wait_for "vzdump                ▲ WARNINGS: 1" app
+vzdump_row() { screen app | grep -qE -- "pve .* vzdump +▲ WARNINGS: 1"; }
+check "last night's vzdump, with its warning" wait_until vzdump_row
 check "the failed verify job is marked" wait_for "✗ verification failed" app
 check "PBS's GC is listed too" wait_for "garbage_collection" app
 keys app '?'
