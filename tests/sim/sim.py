@@ -260,10 +260,13 @@ class Lab:
         # Day 0 is the latest nightly run that has finished: before 02:10 that is
         # yesterday's, so the lab looks the same whatever the hour it starts at.
         self.pbs_snaps = []
+        # The nights kept are what the job's retention (PBS's prune algorithm, below)
+        # leaves of two months of nightly runs, so a prune finds nothing to remove
+        # whatever the date.
         night = now if local_at(now, 0, 2, 10) <= now else now - DAY
-        days = set(range(0, 5))
-        days |= {d for d in range(5, 26) if time.localtime(local_at(night, d, 2, 0)).tm_wday == 6}
-        days |= {d for d in range(26, 62) if time.localtime(local_at(night, d, 2, 0)).tm_mday == 1}
+        nightly = [{"backup-time": local_at(night, d, 2, 0), "day": d} for d in range(62)]
+        marks = prune_marks(nightly, {"keep-daily": 5, "keep-weekly": 3, "keep-monthly": 2})
+        days = {n["day"] for n in nightly if marks[n["backup-time"]] == "keep"}
         for vmid in (100, 101, 102, 103):
             for d in sorted(days):
                 t = local_at(night, d, 2, 0) + (vmid - 100) * 97
