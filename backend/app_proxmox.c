@@ -1457,8 +1457,8 @@ static void on_task_started(int rc, const struct lb_err *err, struct vec *out, v
     if (!strcmp(upid, "OK")) { /* vzdump: every guest lives on another node (3.7) */
         char msg[256];
 
-        snprintf(msg, sizeof(msg),
-                 "nothing was backed up: the guests live on another node than %s", t->node);
+        snprintf(msg, sizeof(msg), "nothing was backed up: the guests live on another node than %s",
+                 t->node);
         task_end(t, PMX_ERROR, msg);
         return;
     }

@@ -45,9 +45,9 @@ struct sched_screen {
     size_t sel;
     int scroll;
     /* s: run the selected PVE backup job now */
-    bool confirm;       /* the question is open */
+    bool confirm;         /* the question is open */
     char confirm_job[64]; /* the job it is about */
-    unsigned task_id;   /* the run started here (pmx_task id), 0: none */
+    unsigned task_id;     /* the run started here (pmx_task id), 0: none */
     char notice[320];
     bool notice_error;
 };
@@ -648,8 +648,7 @@ static void draw_confirm(struct sched_screen *ss, struct rect area)
 
     if (!j) {
         ss->confirm = false;
-        notice(ss, true, "backup job %s is gone from PVE's list: nothing was run",
-               ss->confirm_job);
+        notice(ss, true, "backup job %s is gone from PVE's list: nothing was run", ss->confirm_job);
         return;
     }
     if (!j->enabled)
