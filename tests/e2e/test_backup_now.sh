@@ -5,7 +5,8 @@
 # Esc there sends nothing to PVE; Enter runs it and the task is followed to
 # its end; the PBS backups of its guests are then newer than the test's
 # start (`lifeboat guests --json`). On the Snapshots screen b on a guest asks
-# (naming guest and storage) and backs it up. A 500 from PVE on vzdump is a
+# (naming guest and storage) and backs it up; a backup ending with warnings
+# or failing says so with PVE's words. A 500 from PVE on vzdump is a
 # clear error on the screen and the console keeps working. s on one of
 # lifeboat's own jobs says how to run it. No sanitizer report.
 . "$(dirname "$0")/../lib.sh"
@@ -110,15 +111,32 @@ check "it ends done" wait_for "done in" app 60
 check "its log tail shows TASK OK" wait_for "TASK OK" app
 check "the PBS backup of vm 100 is newer than the test's start" wait_until backup_newer 100
 
+# --- a backup that ends with warnings, one that fails (reference 3.7) -------------------------
+python3 "$TOP/tests/sim/ctl" "$PVE_URL" task-fail vzdump warnings=1 >/dev/null
+keys app j b
+check "b on vm 101 asks" wait_for "back up vm 101 docker-srv to PBS now?" app
+keys app Enter
+check "the task panel follows vm 101's backup" wait_for "task · back up vm 101 docker-srv" app
+check "it ends done with warnings" wait_for "done with warnings" app 60
+check "its log ends TASK WARNINGS: 1" wait_for "TASK WARNINGS: 1" app
+python3 "$TOP/tests/sim/ctl" "$PVE_URL" task-fail vzdump "no space left on device" >/dev/null
+keys app j b
+check "b on ct 102 asks" wait_for "back up ct 102 pihole to PBS now?" app
+keys app Enter
+check "the task panel follows ct 102's backup" wait_for "task · back up ct 102 pihole" app
+check "a failed backup says so" wait_for "✗ failed after" app 60
+check "with PVE's words" wait_for "job errors" app
+check "and the guest's error line" wait_for "ERROR: Backup of VM 102 failed - no space left" app
+
 # --- a 500 on vzdump: a clear error, the console keeps working ----------------------------------
 python3 "$TOP/tests/sim/ctl" "$PVE_URL" fault 500 /api2/json/nodes/pve/vzdump >/dev/null
 keys app j b
-check "b on vm 101 asks" wait_for "back up vm 101" app
+check "b on ct 103 asks" wait_for "back up ct 103 nextcloud" app
 keys app Enter
-check "the 500 is a clear error on the screen" wait_for "500" app 30
-screen app | grep -q "failed" && pass "the task panel says failed" || fail "the task panel says failed"
+check "the 500 is a clear error on the screen" wait_for "POST /nodes/pve/vzdump" app 30
+screen app | grep -q "(500)" && pass "it names the status 500" || fail "it names the status 500"
 keys app j
-check "keys still move the selection" wait_for "snapshots · ct 102 pihole" app
+check "keys still move the selection" wait_for "snapshots · vm 104 homeassistant" app
 keys app 2
 check "and switch screens" wait_for "week" app
 python3 "$TOP/tests/sim/ctl" "$PVE_URL" fault none >/dev/null
