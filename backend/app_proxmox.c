@@ -71,6 +71,7 @@ struct app_pmx_priv {
     struct pve_round *pve_round;
     struct pbs_round *pbs_round;
     bool pve_again; /* refresh PVE again when the round in flight ends (an action changed it) */
+    bool pbs_again; /* the same for PBS (a backup finished while a round was in flight) */
     bool closed;
     bool have_backups;         /* backups holds the datastore's last snapshot list */
     struct vec backups;        /* struct pbs_snapshot *, from the last PBS round */
@@ -856,6 +857,8 @@ static void pbs_round_free(struct pbs_round *r)
     free(r);
 }
 
+static void pbs_start(struct app *app);
+
 static void pbs_round_end(struct pbs_round *r)
 {
     struct app *app = r->app;
@@ -930,6 +933,10 @@ static void pbs_round_end(struct pbs_round *r)
     }
     pbs_round_free(r);
     notify(app);
+    if (p->priv->pbs_again) {
+        p->priv->pbs_again = false;
+        pbs_start(app);
+    }
 }
 
 static void on_pbs_list(int rc, const struct lb_err *err, struct vec *out, struct pbs_round *r,
@@ -1081,8 +1088,12 @@ static void pbs_start(struct app *app)
     struct pmx_client *c;
     struct lb_err err = { 0 };
 
-    if (!p->pbs || !p->priv || p->priv->closed || p->priv->pbs_round)
+    if (!p->pbs || !p->priv || p->priv->closed)
         return;
+    if (p->priv->pbs_round) {
+        p->priv->pbs_again = true;
+        return;
+    }
     c = client_for(app, PMX_PBS, &err);
     if (!c) {
         p->pbs_src.failed = true;
@@ -1404,6 +1415,8 @@ static void task_end(struct pmx_task *t, enum pmx_outcome oc, const char *text)
     log_info("task %s: %s", t->upid[0] ? t->upid : t->action, t->exitstatus);
     set_app_message(app, oc != PMX_OK && oc != PMX_WARNINGS, msg);
     pve_start(app);
+    if (!strcmp(t->action, "backup") || !strcmp(t->action, "job"))
+        pbs_start(app); /* the new backups on the datastore: the PBS column freshens */
     notify(app);
 }
 
@@ -1441,10 +1454,18 @@ static void on_task_started(int rc, const struct lb_err *err, struct vec *out, v
         task_end(t, PMX_ERROR, rc ? err->msg : "the server answered no task");
         return;
     }
+    if (!strcmp(upid, "OK")) { /* vzdump: every guest lives on another node (3.7) */
+        char msg[256];
+
+        snprintf(msg, sizeof(msg), "nothing was backed up: the guests live on another node than %s",
+                 t->node);
+        task_end(t, PMX_ERROR, msg);
+        return;
+    }
     str_copy(t->upid, sizeof(t->upid), upid);
     t->state = PMX_TASK_RUNNING;
     g = find_guest(app->pmx, t->vmid);
-    o.node = g && g->node ? g->node : "localhost";
+    o.node = t->node[0] ? t->node : g && g->node ? g->node : "localhost";
     o.upid = upid;
     o.poll_ms = 500;
     o.on_line = on_task_line;
@@ -1533,4 +1554,184 @@ int app_pmx_snapshot_rollback(struct app *app, int vmid, const char *name, struc
 int app_pmx_snapshot_delete(struct app *app, int vmid, const char *name, struct lb_err *err)
 {
     return action_start(app, "delete", vmid, name, NULL, false, err);
+}
+
+/* A backup task (a job's "Run now", or one guest to a storage): the same following as above. */
+static struct pmx_task *backup_task_new(struct app *app, const char *action, int vmid,
+                                        const char *node)
+{
+    struct pmx_task *t = xcalloc(1, sizeof(*t));
+
+    t->app = app;
+    t->id = ++app->pmx->priv->next_task;
+    t->vmid = vmid;
+    vec_init(&t->log, free);
+    str_copy(t->action, sizeof(t->action), action);
+    str_copy(t->node, sizeof(t->node), node);
+    t->state = PMX_TASK_STARTING;
+    t->started = clock_now();
+    t->started_ms = loop_now_ms(app->loop);
+    return t;
+}
+
+static void backup_task_push(struct app *app, struct pmx_task *t, struct pmx_call *call)
+{
+    t->call = call;
+    vec_push(&app->pmx->tasks, t);
+    app->busy++;
+    log_info("started: %s", t->what);
+    notify(app);
+}
+
+static const struct pmx_task *task_running(const struct app *app, const char *action,
+                                           const char *what_prefix)
+{
+    size_t i;
+    struct pmx_task *t;
+
+    vec_foreach(&app->pmx->tasks, i, t) {
+        if (t->state != PMX_TASK_DONE && !strcmp(t->action, action) &&
+            !strncmp(t->what, what_prefix, strlen(what_prefix)))
+            return t;
+    }
+    return NULL;
+}
+
+const struct pve_backup_job *app_pmx_backup_job(const struct app *app, const char *id)
+{
+    size_t i;
+    const struct pve_backup_job *j;
+
+    if (!app->pmx || !id)
+        return NULL;
+    vec_foreach(&app->pmx->pve_jobs, i, j) {
+        if (j->id && !strcmp(j->id, id))
+            return j;
+    }
+    return NULL;
+}
+
+const char *app_pmx_backup_job_node(const struct app *app, const struct pve_backup_job *job)
+{
+    const struct app_pmx *p = app->pmx;
+    size_t i;
+    const struct pmx_guest *g;
+
+    if (job->node && *job->node)
+        return job->node;
+    vec_foreach(&p->guests, i, g) {
+        if (g->node && pve_job_selects(job, g->vmid, g->pool))
+            return g->node;
+    }
+    vec_foreach(&p->guests, i, g) {
+        if (g->node)
+            return g->node;
+    }
+    return NULL;
+}
+
+int app_pmx_backup_job_run(struct app *app, const char *id, struct lb_err *err)
+{
+    struct app_pmx *p = app->pmx;
+    const struct pve_backup_job *job;
+    const char *node;
+    struct pmx_client *c;
+    struct pmx_task *t;
+    struct pmx_call *call;
+    char prefix[160];
+
+    if (!p || !p->pve)
+        return lb_err_set(err, LB_ECONFIG, "no [pve] section in the config");
+    job = app_pmx_backup_job(app, id);
+    if (!job)
+        return lb_err_set(err, LB_ENOTFOUND,
+                          "no backup job '%s' on PVE '%s': refresh (r) and try again", id,
+                          p->pve->name);
+    snprintf(prefix, sizeof(prefix), "run backup job %s", job->id);
+    str_sanitize(prefix);
+    if (task_running(app, "job", prefix))
+        return lb_err_set(err, LB_EBUSY, "backup job %s already runs from here: wait for it",
+                          job->id);
+    node = app_pmx_backup_job_node(app, job);
+    if (!node)
+        return lb_err_set(err, LB_ENOTFOUND,
+                          "no PVE node known to run backup job %s on: refresh (r) and try again",
+                          job->id);
+    c = client_for(app, PMX_PVE, err);
+    if (!c)
+        return -(int)err->code;
+    t = backup_task_new(app, "job", 0, node);
+    snprintf(t->what, sizeof(t->what), "%s to %s", prefix, job->storage ? job->storage : "?");
+    str_sanitize(t->what);
+    call = pve_backup_job_run(c, node, job, on_task_started, t, err);
+    if (!call) {
+        task_free(t);
+        return -(int)err->code;
+    }
+    backup_task_push(app, t, call);
+    return 0;
+}
+
+const char *app_pmx_backup_storage(const struct app *app, int vmid)
+{
+    const struct app_pmx *p = app->pmx;
+    const struct pmx_guest *g = find_guest(p, vmid);
+    const struct pve_backup_job *j;
+    size_t i;
+
+    if (g && g->job) {
+        j = app_pmx_backup_job(app, g->job);
+        if (j && j->storage && *j->storage)
+            return j->storage;
+    }
+    /* no job covers it: the storage the backup jobs write to (an enabled one first) */
+    vec_foreach(&p->pve_jobs, i, j) {
+        if (j->enabled && j->storage && *j->storage)
+            return j->storage;
+    }
+    vec_foreach(&p->pve_jobs, i, j) {
+        if (j->storage && *j->storage)
+            return j->storage;
+    }
+    return NULL;
+}
+
+int app_pmx_backup_guest(struct app *app, int vmid, const char *storage, struct lb_err *err)
+{
+    struct app_pmx *p = app->pmx;
+    struct pmx_guest *g;
+    struct pmx_client *c;
+    struct pmx_task *t;
+    struct pmx_call *call;
+    char label[96], ids[16];
+
+    if (!p || !p->pve)
+        return lb_err_set(err, LB_ECONFIG, "no [pve] section in the config");
+    g = find_guest(p, vmid);
+    if (!g)
+        return lb_err_set(err, LB_ENOTFOUND, "no guest %d on PVE '%s': refresh (r) and try again",
+                          vmid, p->pve->name);
+    pmx_guest_label(g, label, sizeof(label));
+    if (app_pmx_task_on(app, vmid))
+        return lb_err_set(err, LB_EBUSY, "a task already runs on %s: wait for it to end", label);
+    if (!storage || !*storage)
+        return lb_err_set(err, LB_ECONFIG,
+                          "no backup storage known for %s: PVE lists no backup job to take it "
+                          "from; add a backup job to the PBS storage in PVE",
+                          label);
+    c = client_for(app, PMX_PVE, err);
+    if (!c)
+        return -(int)err->code;
+    t = backup_task_new(app, "backup", vmid, g->node ? g->node : "");
+    snprintf(t->what, sizeof(t->what), "back up %s to %s", label, storage);
+    str_sanitize(t->what);
+    snprintf(ids, sizeof(ids), "%d", vmid);
+    call = pve_vzdump(c, t->node[0] ? t->node : "localhost", ids, storage, "snapshot",
+                      on_task_started, t, err);
+    if (!call) {
+        task_free(t);
+        return -(int)err->code;
+    }
+    backup_task_push(app, t, call);
+    return 0;
 }

@@ -79,8 +79,9 @@ enum pmx_task_state { PMX_TASK_STARTING, PMX_TASK_RUNNING, PMX_TASK_DONE };
 #define PMX_TASK_LOG_MAX 200
 struct pmx_task {
     unsigned id;
-    char action[16]; /* "create", "rollback", "delete" */
-    int vmid;
+    char action[16]; /* "create", "rollback", "delete"; "job" (a backup job run), "backup" */
+    int vmid;        /* 0: a backup job's run (no one guest) */
+    char node[64];   /* the node the task runs on ("": the guest's) */
     char snapshot[48];
     char what[200]; /* "snapshot pre-test of vm 100 pfsense" (sanitized) */
     enum pmx_task_state state;
@@ -257,6 +258,28 @@ int app_pmx_snapshot_rollback(struct app *app, int vmid, const char *name, struc
 int app_pmx_snapshot_delete(struct app *app, int vmid, const char *name, struct lb_err *err);
 /* The task running on vmid (borrowed), NULL. */
 const struct pmx_task *app_pmx_task_on(const struct app *app, int vmid);
+
+/*
+ * Backups started from the console (issue 5), followed as tasks like the
+ * snapshot actions above; when one ends PVE and PBS are reread (the new
+ * backups freshen the PBS column). app_pmx_backup_job_run is PVE's "Run
+ * now" of backup job id (its selection, storage, mode and notes; a disabled
+ * job runs too, as in PVE's GUI) on the job's node, else the node of the
+ * first guest it selects. app_pmx_backup_guest backs up one guest (mode
+ * snapshot) to storage. 0, or negative with err (no such job or guest, a
+ * task already runs on it, the endpoint is not usable).
+ */
+int app_pmx_backup_job_run(struct app *app, const char *id, struct lb_err *err);
+int app_pmx_backup_guest(struct app *app, int vmid, const char *storage, struct lb_err *err);
+/* The PVE backup job with id (borrowed), NULL. */
+const struct pve_backup_job *app_pmx_backup_job(const struct app *app, const char *id);
+/* The node a job's run goes to (see above), NULL when no guest is known (borrowed). */
+const char *app_pmx_backup_job_node(const struct app *app, const struct pve_backup_job *job);
+/*
+ * The storage a backup of vmid goes to: that of the job covering it, else
+ * that of the first (enabled) backup job; NULL when PVE lists no job (borrowed).
+ */
+const char *app_pmx_backup_storage(const struct app *app, int vmid);
 
 /*
  * The log of a task of either product (the UPID says which) into

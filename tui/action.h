@@ -55,6 +55,8 @@
       "every open alert, acknowledged ones too (a acknowledges the selected one)", 'A')          \
     X(SELFTEST, "self-test", "disks", "self-test", "start a short SMART self-test (asks first)",   \
       's')                                                                                        \
+    X(JOB_RUN_NOW, "job-run-now", "schedule", "run now",                                          \
+      "run the selected PVE backup job now (shows its guests and storage, asks first)", 's')      \
     X(RUN_START, "run-start", "runs", "run", "run the selected job now (shows what, asks first)", \
       's')                                                                                        \
     X(RUN_CANCEL, "run-cancel", "runs", "cancel", "cancel the run started here (asks first)", 'x') \
@@ -77,6 +79,8 @@
       "roll the guest back to the selected snapshot (says what is lost, asks first)", 'R')        \
     X(SNAP_DELETE, "snapshot-delete", "snapshots", "delete",                                      \
       "delete the selected snapshot (asks first)", 'D')                                           \
+    X(BACKUP_NOW, "backup-now", "snapshots", "backup",                                            \
+      "back up the selected guest to PBS now (names the storage, asks first)", 'b')               \
     X(DRILL_CLOUD, "drill-cloud", "drills", "cloud drill",                                        \
       "start the cloud restore drill wizard (restores into scratch, measures RTO/RPO)", 's')      \
     X(DRILL_ROLLBACK, "drill-rollback", "drills", "rollback",                                     \

@@ -4,8 +4,13 @@
  * showing when each job runs (its letter), where runs overlap (!), and the
  * quiet window shaded. Overlaps and runs outside the quiet window are said
  * in words under the strip.
+ *
+ * s on a PVE backup job runs it now (PVE's "Run now": its guests, storage
+ * and mode) after a confirmation naming them; the task is followed live on
+ * the line at the bottom, its result said there, PVE and PBS reread after.
  */
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +20,7 @@
 #include "backend/base/str.h"
 #include "backend/base/xalloc.h"
 #include "backend/config.h"
+#include "backend/proxmox_model.h"
 #include "backend/schedule.h"
 #include "backend/schedule_pmx.h"
 #include "backend/store.h"
@@ -38,7 +44,27 @@ struct sched_screen {
     char letters[MAX_JOBS + 1];
     size_t sel;
     int scroll;
+    /* s: run the selected PVE backup job now */
+    bool confirm;         /* the question is open */
+    char confirm_job[64]; /* the job it is about */
+    unsigned task_id;     /* the run started here (pmx_task id), 0: none */
+    char notice[320];
+    bool notice_error;
 };
+
+static void notice(struct sched_screen *ss, bool error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void notice(struct sched_screen *ss, bool error, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(ss->notice, sizeof(ss->notice), fmt, ap);
+    va_end(ap);
+    str_sanitize(ss->notice);
+    ss->notice_error = error;
+}
 
 /* ---- pure helpers ---- */
 
@@ -554,6 +580,202 @@ static void draw_strip(struct sched_screen *ss, struct rect r, const struct scre
     }
 }
 
+/* ---- run a PVE backup job now ---- */
+
+/* The run started from this screen (borrowed), NULL. */
+static const struct pmx_task *own_task(const struct sched_screen *ss)
+{
+    size_t i;
+    const struct pmx_task *t;
+
+    if (!ss->task_id || !ss->app->pmx)
+        return NULL;
+    vec_foreach(&ss->app->pmx->tasks, i, t) {
+        if (t->id == ss->task_id)
+            return t;
+    }
+    return NULL;
+}
+
+/* The guests a job selects, in words: "100 pfsense, 101 docker" / "all" / "pool lab". */
+static void job_guests(const struct sched_screen *ss, const struct pve_backup_job *j, char *out,
+                       size_t n)
+{
+    size_t used = 0;
+
+    out[0] = '\0';
+    if (j->all || j->exclude) {
+        snprintf(out, n, "all%s%s", j->exclude ? " except " : "", j->exclude ? j->exclude : "");
+    } else if (j->pool) {
+        snprintf(out, n, "pool %s", j->pool);
+    } else if (j->vmid) {
+        const char *p = j->vmid;
+
+        while (*p && used + 1 < n) {
+            char id[16];
+            size_t k = 0;
+            int64_t v;
+            const struct pmx_guest *g;
+            int wr;
+
+            while (*p == ',' || *p == ' ' || *p == ';')
+                p++;
+            while (*p && *p != ',' && *p != ' ' && *p != ';' && k + 1 < sizeof(id))
+                id[k++] = *p++;
+            id[k] = '\0';
+            if (!k)
+                break;
+            g = str_to_i64(id, 1, 999999999, &v) == 0 ? app_pmx_guest(ss->app, (int)v) : NULL;
+            wr = snprintf(out + used, n - used, "%s%s%s%s", used ? ", " : "", id,
+                          g && g->name ? " " : "", g && g->name ? g->name : "");
+            if (wr < 0 || (size_t)wr >= n - used)
+                break;
+            used += (size_t)wr;
+        }
+    }
+    if (!out[0])
+        snprintf(out, n, "none");
+    str_sanitize(out);
+}
+
+static void draw_confirm(struct sched_screen *ss, struct rect area)
+{
+    const struct pve_backup_job *j = app_pmx_backup_job(ss->app, ss->confirm_job);
+    int w = area.w - 4 < 84 ? area.w - 4 : 84, h = 11, y;
+    struct rect r;
+    char line[640], guests[400];
+    const char *node;
+
+    if (!j) {
+        ss->confirm = false;
+        notice(ss, true, "backup job %s is gone from PVE's list: nothing was run", ss->confirm_job);
+        return;
+    }
+    if (!j->enabled)
+        h++;
+    if (h > area.h)
+        h = area.h;
+    r = (struct rect){ area.y + (area.h - h) / 2, area.x + (area.w - w) / 2, h, w };
+    draw_clear(r, theme_attr(EL_NORMAL));
+    snprintf(line, sizeof(line), "run backup job %s now?", j->id);
+    str_sanitize(line);
+    draw_box(r, theme_attr(EL_BORDER), line, theme_attr(EL_PANEL_TITLE));
+    y = r.y + 1;
+    snprintf(line, sizeof(line), "job       %s%s%s%s", j->id, j->comment ? "  (" : "",
+             j->comment ? j->comment : "", j->comment ? ")" : "");
+    str_sanitize(line);
+    draw_text(y++, r.x + 2, w - 4, theme_attr(EL_PANEL_TITLE), line);
+    job_guests(ss, j, guests, sizeof(guests));
+    snprintf(line, sizeof(line), "guests    %s", guests);
+    draw_text(y++, r.x + 2, w - 4, theme_attr(EL_PANEL_TITLE), line);
+    node = app_pmx_backup_job_node(ss->app, j);
+    snprintf(line, sizeof(line), "storage   %s   mode %s   node %s", j->storage ? j->storage : "?",
+             j->mode ? j->mode : "snapshot", node ? node : "?");
+    str_sanitize(line);
+    draw_text(y++, r.x + 2, w - 4, theme_attr(EL_PANEL_TITLE), line);
+    y++;
+    if (!j->enabled)
+        draw_text(y++, r.x + 2, w - 4, theme_attr(EL_STATUS_WARN),
+                  "This job is disabled (it does not run on its schedule); Run now still runs "
+                  "it once.");
+    draw_text(y++, r.x + 2, w - 4, theme_attr(EL_NORMAL),
+              "Backs them up now as the job would: new backups, nothing overwritten.");
+    draw_text(y++, r.x + 2, w - 4, theme_attr(EL_NORMAL),
+              "The task is followed on the bottom line.");
+    draw_text(r.y + h - 2, r.x + 2, w - 4, theme_attr(EL_PROMPT), "Enter runs it   Esc cancels");
+}
+
+/* The bottom line: the notice, else the run started here (live), else nothing. */
+static bool draw_status(struct sched_screen *ss, int y, int x, int w, const struct screen_ctx *ctx)
+{
+    const struct pmx_task *t = own_task(ss);
+    char line[700], dur[32];
+    enum theme_el el;
+
+    if (ss->notice[0]) {
+        draw_text(y, x, w, theme_attr(ss->notice_error ? EL_ERROR : EL_MESSAGE), ss->notice);
+        return true;
+    }
+    if (!t)
+        return false;
+    if (t->state == PMX_TASK_DONE) {
+        str_fmt_duration((int64_t)(t->ended - t->started), dur, sizeof(dur));
+        if (t->outcome == PMX_OK || t->outcome == PMX_WARNINGS) {
+            snprintf(line, sizeof(line), "%s %s: %s in %s", glyph(G_OK), t->what,
+                     t->outcome == PMX_OK ? "done" : t->exitstatus, dur);
+            el = t->outcome == PMX_OK ? EL_STATUS_OK : EL_STATUS_WARN;
+        } else {
+            snprintf(line, sizeof(line), "%s %s: failed: %s", glyph(G_CRIT), t->what,
+                     t->exitstatus);
+            el = EL_STATUS_CRIT;
+        }
+    } else {
+        snprintf(line, sizeof(line), "%s %s: %s %llds%s%s", glyph(G_SPIN), t->what,
+                 t->state == PMX_TASK_STARTING ? "starting" : "running",
+                 (long long)((ctx->now_ms - t->started_ms) / 1000), t->log.len ? " | " : "",
+                 t->log.len ? (const char *)t->log.items[t->log.len - 1] : "");
+        el = EL_SPINNER;
+    }
+    str_sanitize(line);
+    draw_text(y, x, w, theme_attr(el), line);
+    return true;
+}
+
+/* s on the selected row. */
+static void run_now(struct sched_screen *ss)
+{
+    const struct sched_job *j;
+    const struct pmx_task *t = own_task(ss);
+
+    if (ss->sel >= ss->s.jobs.len) {
+        notice(ss, false, "no job selected");
+        return;
+    }
+    j = vec_get(&ss->s.jobs, ss->sel);
+    switch (j->where) {
+    case SCHED_LIFEBOAT:
+        notice(ss, false,
+               "%s is lifeboat's own job: run it from the Runs screen (3, then s) or with "
+               "`lifeboat run %s`",
+               j->name, j->name);
+        return;
+    case SCHED_PBS:
+        notice(ss, false,
+               "%s is a PBS job: running it from lifeboat is not supported; use the PBS GUI "
+               "(Run now) or wait for its schedule",
+               j->name);
+        return;
+    case SCHED_PVE:
+        break;
+    }
+    if (!app_pmx_backup_job(ss->app, j->name)) {
+        notice(ss, true, "backup job %s is not in PVE's list: r rereads it", j->name);
+        return;
+    }
+    if (t && t->state != PMX_TASK_DONE) {
+        notice(ss, true, "%s is still running: wait for it to end", t->what);
+        return;
+    }
+    str_copy(ss->confirm_job, sizeof(ss->confirm_job), j->name);
+    ss->confirm = true;
+    ss->notice[0] = '\0';
+}
+
+static void run_confirmed(struct sched_screen *ss)
+{
+    struct lb_err err = { 0 };
+    size_t n;
+
+    ss->confirm = false;
+    if (app_pmx_backup_job_run(ss->app, ss->confirm_job, &err) < 0) {
+        notice(ss, true, "%s", err.msg);
+        return;
+    }
+    n = ss->app->pmx->tasks.len;
+    ss->task_id = n ? ((const struct pmx_task *)ss->app->pmx->tasks.items[n - 1])->id : 0;
+    ss->notice[0] = '\0';
+}
+
 /* ---- the screen ---- */
 
 static void schedule_draw(void *st, struct rect area, const struct screen_ctx *ctx)
@@ -562,8 +784,11 @@ static void schedule_draw(void *st, struct rect area, const struct screen_ctx *c
     int min[2], want[2], h[2];
     struct note notes[16];
     size_t nnotes;
+    struct rect full = area;
 
     ensure_built(ss, ctx->now);
+    if (draw_status(ss, area.y + area.h - 1, area.x + 1, area.w - 2, ctx))
+        area.h--;
     nnotes = strip_notes(ss, notes, 16);
     min[0] = 4;
     want[0] = 3 + (int)(ss->s.jobs.len ? ss->s.jobs.len : 1);
@@ -578,6 +803,8 @@ static void schedule_draw(void *st, struct rect area, const struct screen_ctx *c
         draw_jobs(ss, (struct rect){ area.y, area.x, h[0], area.w }, ctx);
     if (h[1] >= 4)
         draw_strip(ss, (struct rect){ area.y + h[0], area.x, area.h - h[0], area.w }, ctx);
+    if (ss->confirm)
+        draw_confirm(ss, full);
 }
 
 static unsigned schedule_action(void *st, enum action a, const struct screen_ctx *ctx)
@@ -587,6 +814,17 @@ static unsigned schedule_action(void *st, enum action a, const struct screen_ctx
 
     ensure_built(ss, ctx->now);
     n = ss->s.jobs.len;
+    if (ss->confirm) {
+        if (a == ACTION_ENTER) {
+            run_confirmed(ss);
+        } else if (a == ACTION_BACK || a == ACTION_QUIT) {
+            ss->confirm = false;
+            notice(ss, false, "cancelled: backup job %s was not run", ss->confirm_job);
+        }
+        return REACT_HANDLED; /* nothing else while the question is open */
+    }
+    if (a != ACTION_NONE && a != ACTION_REFRESH)
+        ss->notice[0] = '\0';
     switch (a) {
     case ACTION_MOVE_UP:
         if (ss->sel > 0)
@@ -605,6 +843,9 @@ static unsigned schedule_action(void *st, enum action a, const struct screen_ctx
     case ACTION_REFRESH:
         ss->dirty = true;
         return REACT_NONE; /* the manager refreshes the rest too */
+    case ACTION_JOB_RUN_NOW:
+        run_now(ss);
+        return REACT_HANDLED;
     default:
         return REACT_NONE;
     }
@@ -615,9 +856,8 @@ static unsigned schedule_change(void *st, unsigned flags, const struct screen_ct
     struct sched_screen *ss = st;
 
     (void)ctx;
-    (void)flags;
     ss->dirty = true; /* a run may have ended: read its result at the next draw */
-    return REACT_NONE;
+    return (flags & APP_CHANGED_PROXMOX) && own_task(ss) ? REACT_REDRAW : REACT_NONE;
 }
 
 static void *schedule_create(struct app *app)

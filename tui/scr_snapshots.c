@@ -10,7 +10,9 @@
  * c creates a snapshot (asks a name, then confirms naming the guest); R
  * rolls back to the selected snapshot (says what is lost; for a guest
  * outside the drill range the operator types its VMID); D deletes it after a
- * confirmation naming guest and snapshot. r rereads everything.
+ * confirmation naming guest and snapshot. b backs the guest up to PBS now
+ * (vzdump, mode snapshot, to the storage of the job covering it) after a
+ * confirmation naming guest and storage. r rereads everything.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -40,6 +42,7 @@ enum dialog {
     DLG_CREATE,   /* confirm the create */
     DLG_ROLLBACK, /* confirm the rollback (typed VMID for a non-drill guest) */
     DLG_DELETE,   /* confirm the delete */
+    DLG_BACKUP,   /* confirm a backup of the guest to PBS now */
 };
 
 struct snapshots {
@@ -53,6 +56,7 @@ struct snapshots {
     enum dialog dlg;
     int dlg_vmid;
     char dlg_snap[48];
+    char dlg_storage[64]; /* DLG_BACKUP: where the backup goes */
     bool typed; /* the dialog wants typed text (prompt) */
     struct prompt prompt;
     char notice[320];
@@ -711,6 +715,9 @@ static void draw_dialog(struct snapshots *ss, struct rect area, const struct scr
     case DLG_ROLLBACK:
         snprintf(title, sizeof(title), "roll %s back?", label);
         break;
+    case DLG_BACKUP:
+        snprintf(title, sizeof(title), "back up %s to PBS now?", label);
+        break;
     default:
         snprintf(title, sizeof(title), "delete a snapshot of %s?", label);
         break;
@@ -786,6 +793,22 @@ static void draw_dialog(struct snapshots *ss, struct rect area, const struct scr
         dialog_lines(r, &y, EL_NORMAL, line);
         draw_text(r.y + h - 2, r.x + 2, w - 4, theme_attr(EL_PROMPT),
                   "Enter deletes it   Esc cancels");
+        return;
+    case DLG_BACKUP:
+        snprintf(line, sizeof(line), "storage   %s  (%s)", ss->dlg_storage,
+                 g->job ? "the storage of the backup job covering it"
+                        : "no backup job covers it: the storage the backup jobs write to");
+        str_sanitize(line);
+        draw_text(y++, r.x + 2, w - 4, theme_attr(EL_PANEL_TITLE), line);
+        y++;
+        snprintf(line, sizeof(line),
+                 "Back up %s to %s now (vzdump, mode snapshot: the guest keeps running)? A new "
+                 "backup is added; nothing is overwritten.",
+                 label, ss->dlg_storage);
+        str_sanitize(line);
+        dialog_lines(r, &y, EL_NORMAL, line);
+        draw_text(r.y + h - 2, r.x + 2, w - 4, theme_attr(EL_PROMPT),
+                  "Enter backs it up   Esc cancels");
         return;
     case DLG_NONE:
         return;
@@ -904,6 +927,9 @@ static void dialog_confirm(struct snapshots *ss, const struct screen_ctx *ctx)
         break;
     case DLG_DELETE:
         rc = app_pmx_snapshot_delete(ss->app, ss->dlg_vmid, ss->dlg_snap, &err);
+        break;
+    case DLG_BACKUP:
+        rc = app_pmx_backup_guest(ss->app, ss->dlg_vmid, ss->dlg_storage, &err);
         break;
     case DLG_NONE:
         return;
@@ -1055,6 +1081,27 @@ static unsigned snapshots_action(void *st, enum action a, const struct screen_ct
             open_dialog(ss, DLG_ROLLBACK, g, s->name, !app_pmx_is_drill_guest(ss->app, g->vmid),
                         "");
         return REACT_HANDLED;
+    case ACTION_BACKUP_NOW: {
+        const char *storage;
+
+        if (!g)
+            return REACT_HANDLED;
+        pmx_guest_label(g, label, sizeof(label));
+        if (app_pmx_task_on(ss->app, g->vmid)) {
+            notice(ss, true, "a task runs on %s: wait for it to end", label);
+            return REACT_HANDLED;
+        }
+        storage = app_pmx_backup_storage(ss->app, g->vmid);
+        if (!storage) {
+            notice(ss, true,
+                   "no backup storage known for %s: PVE lists no backup job (r rereads them)",
+                   label);
+            return REACT_HANDLED;
+        }
+        open_dialog(ss, DLG_BACKUP, g, NULL, false, NULL);
+        str_copy(ss->dlg_storage, sizeof(ss->dlg_storage), storage);
+        return REACT_HANDLED;
+    }
     default:
         return REACT_NONE;
     }

@@ -209,6 +209,7 @@ class Lab:
         self.prune_flip = set()  # "vm/100": the prune dry-run flips its newest decision
         self.tasks = []  # every task, oldest first
         self.fail_next = {}  # task type -> error text: the next task of that type fails
+        self.warn_next = {}  # task type -> N: the next task of that type ends "WARNINGS: N"
         self.disk_failing = set()  # PBS disk names whose drive reports failing (/_sim/disk)
         g = self.guests = {}
 
@@ -424,6 +425,9 @@ class Lab:
         if err:  # /_sim/task-fail: the task runs, then ends in this error with no effect
             task.error = err
             task.effect = None
+        warn = self.warn_next.pop(task.type, None)
+        if warn and not task.error:  # /_sim/task-fail warnings=N: an OK end with warnings
+            task.warnings = warn
         self.tasks.append(task)
         return task
 
@@ -834,7 +838,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if path == "/_sim/task-fail" and method == "POST":
                 if not q.get("type"):
                     return self.send(400, "type is required\n", "text/plain")
-                sim.lab.fail_next[q["type"]] = q.get("message") or "simulated task failure"
+                if (q.get("warnings") or "").isdigit() and int(q["warnings"]) > 0:
+                    sim.lab.warn_next[q["type"]] = int(q["warnings"])
+                else:
+                    sim.lab.fail_next[q["type"]] = q.get("message") or "simulated task failure"
                 return self.send(200, "ok\n", "text/plain")
             if path == "/_sim/guest" and method == "POST":
                 g = sim.lab.guests.get(int(q.get("vmid", "0") or 0))
@@ -1163,9 +1170,23 @@ def vzdump(lab, q, node):
     lines = ["starting new backup job: vzdump %s --storage %s --mode %s" % (
         " ".join(map(str, ids)), storage, q.get("mode", "snapshot"))]
     stamp = int(time.time())
+    # /_sim/task-fail type=vzdump: the first guest fails as VZDump.pm says it (3.7), the
+    # others are backed up, the job ends "job errors"; warnings=N: a WARN line per warning
+    failed = lab.fail_next.pop("vzdump", None)
+    warn = lab.warn_next.pop("vzdump", None)
+    done = list(local)
     for v in local:
         g = lab.guests[v]
         kind = "vm" if g["type"] == "qemu" else "ct"
+        if failed and v == local[0]:
+            done.remove(v)
+            lines += ["Starting Backup of VM %d (%s)" % (v, g["type"]),
+                      "Backup started at %s" % time.strftime("%Y-%m-%d %H:%M:%S")]
+            lines.append("ERROR: Backup of VM %d failed - %s" % (v, failed))
+            continue
+        if warn and v == local[0]:
+            lines += ["WARN: guest agent not running: fs-freeze skipped (%d)" % (i + 1)
+                      for i in range(warn)]
         lines += ["Starting Backup of VM %d (%s)" % (v, g["type"]),
                   "Backup started at %s" % time.strftime("%Y-%m-%d %H:%M:%S"),
                   "status = %s" % g["status"],
@@ -1173,17 +1194,21 @@ def vzdump(lab, q, node):
                       kind, v, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(stamp))),
                   "backup was done incrementally, reused 31.50 GiB (98%)",
                   "Finished Backup of VM %d (00:00:%02d)" % (v, int(lab.ts * 2))]
-    lines.append("Backup job finished successfully")
+    if not failed:
+        lines.append("Backup job finished successfully")
 
     def effect():
-        for v in local:
+        for v in done:
             if v in lab.guests:
                 s = lab.add_pbs_snap(v, stamp)
                 s["comment"] = lab.guests[v]["name"]
 
-    return lab.start(Task("pve", "vzdump", str(local[0]) if len(local) == 1 else "",
-                          token_user(), ["INFO: " + l for l in lines], lab.ts * 2,
-                          effect=effect)).upid
+    task = Task("pve", "vzdump", str(local[0]) if len(local) == 1 else "", token_user(),
+                [l if l.startswith(("ERROR: ", "WARN: ")) else "INFO: " + l for l in lines],
+                lab.ts * 2, effect=effect, warnings=warn or 0)
+    if failed:
+        task.error = "job errors"
+    return lab.start(task).upid
 
 
 def pve_storages(lab, q, node):

@@ -188,11 +188,51 @@ static void test_pmx_jobs_cached_80x24(void **state)
     assert_on_screen(&w->screen, "PVE not read (PVE 'lab' did not answer");
 }
 
+/*
+ * s runs a PVE backup job now: on lifeboat's own job it says how to run it,
+ * on a PBS job that it is not supported; on the PVE job it asks first,
+ * naming the job, its guests, storage and mode; Esc starts nothing.
+ */
+static void test_run_now_asks_first(void **state)
+{
+    struct world *w = *state;
+
+    resize_term(24, 80);
+    screen_mgr_key(w->mgr, 'g', &w->ctx); /* nightly: lifeboat's own */
+    screen_mgr_key(w->mgr, 's', &w->ctx);
+    render(w);
+    assert_on_screen(&w->screen, "nightly is lifeboat's own job: run it from the Runs screen");
+    screen_mgr_key(w->mgr, 'G', &w->ctx); /* gc usb-ssd: PBS */
+    screen_mgr_key(w->mgr, 's', &w->ctx);
+    render(w);
+    assert_on_screen(&w->screen, "gc usb-ssd is a PBS job: running it from lifeboat is not");
+    screen_mgr_key(w->mgr, 'k', &w->ctx); /* the PVE job */
+    screen_mgr_key(w->mgr, 's', &w->ctx);
+    render(w);
+    harness_assert_fits(&w->screen, 80, 24);
+    assert_on_screen(&w->screen, "run backup job backup-83831498-c631 now?");
+    assert_on_screen(&w->screen, "guests    100, 101");
+    assert_on_screen(&w->screen, "storage   pbs-usb   mode snapshot");
+    assert_on_screen(&w->screen, "Enter runs it   Esc cancels");
+    screen_mgr_key(w->mgr, KEY_ESC, &w->ctx);
+    render(w);
+    assert_on_screen(&w->screen, "cancelled: backup job backup-83831498-c631 was not run");
+    assert_true(harness_find(&w->screen, "now?") < 0);
+    assert_int_equal(w->pmx.tasks.len, 0);
+    /* Enter without a guest list: no node to run it on, said so; nothing started */
+    screen_mgr_key(w->mgr, 's', &w->ctx);
+    screen_mgr_key(w->mgr, '\n', &w->ctx);
+    render(w);
+    assert_on_screen(&w->screen, "no PVE node known to run backup job backup-83831498-c631 on");
+    assert_int_equal(w->pmx.tasks.len, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_pmx_jobs_200x60, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pmx_jobs_cached_80x24, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_run_now_asks_first, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

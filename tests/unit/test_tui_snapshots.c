@@ -23,6 +23,7 @@
 #include "backend/app_proxmox.h"
 #include "backend/base/xalloc.h"
 #include "backend/config.h"
+#include "backend/proxmox_model.h"
 #include "tui/action.h"
 #include "tui/crt.h"
 #include "tui/glyph.h"
@@ -332,6 +333,52 @@ static void test_rollback_of_the_drill_guest_and_delete(void **state)
     key(w, KEY_ESC);
 }
 
+/* b: back the guest up to PBS now, to the storage of its job; asks first naming both. */
+static void test_backup_now_asks_naming_guest_and_storage(void **state)
+{
+    struct world *w = *state;
+    struct pve_backup_job *j;
+
+    resize(w, 80, 24);
+    key(w, '6');
+    key(w, 'b'); /* vm 100, no job list read: no storage to name */
+    render(w);
+    assert_on_screen(&w->screen, "no backup storage known for vm 100 pfsense");
+    assert_true(harness_find(&w->screen, "to PBS now?") < 0);
+
+    vec_init(&w->pmx.pve_jobs, pve_backup_job_free);
+    j = xcalloc(1, sizeof(*j));
+    j->id = xstrdup("backup-nightly");
+    j->enabled = true;
+    j->storage = xstrdup("pbs-usb");
+    j->vmid = xstrdup("100,101,103,9000");
+    vec_push(&w->pmx.pve_jobs, j);
+    key(w, 'b');
+    render(w);
+    harness_assert_fits(&w->screen, 80, 24);
+    assert_on_screen(&w->screen, "back up vm 100 pfsense to PBS now?");
+    assert_on_screen(&w->screen, "storage   pbs-usb  (the storage of the backup job covering it)");
+    assert_on_screen(&w->screen, "Enter backs it up   Esc cancels");
+    key(w, KEY_ESC);
+    render(w);
+    assert_on_screen(&w->screen, "cancelled: nothing was changed");
+    assert_int_equal(w->pmx.tasks.len, 1); /* only the task of the setup */
+
+    /* a guest no job covers: the storage the jobs write to, said so */
+    key(w, 'G');
+    key(w, 'k'); /* 104 homeassistant */
+    key(w, 'b');
+    render(w);
+    assert_on_screen(&w->screen, "back up vm 104 homeassistant to PBS now?");
+    assert_on_screen(&w->screen, "no backup job covers it");
+    /* Enter goes to the engine, which is not running in this test: its error is shown */
+    key(w, '\n');
+    render(w);
+    assert_on_screen(&w->screen, "the Proxmox engine is not running");
+    assert_int_equal(w->pmx.tasks.len, 1);
+    vec_release(&w->pmx.pve_jobs);
+}
+
 static void test_overview_matrix_and_datastore(void **state)
 {
     struct world *w = *state;
@@ -361,6 +408,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rollback_of_a_real_guest_wants_its_vmid, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_rollback_of_the_drill_guest_and_delete, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_backup_now_asks_naming_guest_and_storage, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_overview_matrix_and_datastore, setup, teardown),
     };
