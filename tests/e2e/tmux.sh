@@ -22,12 +22,20 @@ TMUX_SOCK=$T_TMP/tmux.sock
 
 tm() { tmux -S "$TMUX_SOCK" -f /dev/null "$@"; }
 
-# kill_at_exit PID: processes the test started, ended by pid at exit
+# kill_at_exit PID: processes the test started, ended by pid at exit. With
+# its start time: pids wrap fast here (pid_max 32768 and thousands of
+# processes a test run), and a pid that ended long ago may be another test's.
 E2E_PIDS=""
-kill_at_exit() { E2E_PIDS="$E2E_PIDS $1"; }
+pid_start() { [ -n "$1" ] && sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20; }
+kill_at_exit() {
+    _st=$(pid_start "$1")
+    [ -n "$_st" ] && E2E_PIDS="$E2E_PIDS $1:$_st"
+}
 tmux_stop() {
     tm kill-server 2>/dev/null || true
-    for _p in $E2E_PIDS; do kill "$_p" 2>/dev/null; done
+    for _p in $E2E_PIDS; do
+        [ "$(pid_start "${_p%%:*}")" = "${_p#*:}" ] && kill "${_p%%:*}" 2>/dev/null
+    done
 }
 at_exit tmux_stop
 
