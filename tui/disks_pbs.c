@@ -31,8 +31,8 @@ enum pcol {
 
 static const struct col_spec pbs_cols[PC_COUNT] = {
     [PC_NAME] = { "disk", 7, 9, 0, false },      [PC_STATUS] = { "SMART", 9, 9, 0, false },
-    [PC_LIFE] = { "life", 4, 5, 1, true },       [PC_MODEL] = { "model", 8, 26, 3, false },
-    [PC_SERIAL] = { "serial", 9, 18, 2, false }, [PC_OURS] = { "our [disk]", 10, 24, 1, false },
+    [PC_LIFE] = { "life", 4, 5, 1, true },       [PC_MODEL] = { "model", 8, 26, 2, false },
+    [PC_SERIAL] = { "serial", 9, 18, 3, false }, [PC_OURS] = { "our [disk]", 10, 14, 1, false },
     [PC_SIZE] = { "size", 8, 9, 4, true },       [PC_TYPE] = { "type", 4, 4, 5, false },
     [PC_USED] = { "used", 6, 11, 6, false },
 };
