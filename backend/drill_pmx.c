@@ -282,10 +282,8 @@ static void phase_done(struct drill_pmx *d, const char *name)
 
 static void record(struct drill_pmx *d)
 {
-    struct lb_err e = { 0 };
-
-    if (d->st && d->rec.id && store_drill_update(d->st, &d->rec, &e) < 0)
-        log_warn("drill %lld: cannot record: %s", (long long)d->rec.id, e.msg);
+    if (d->rec.id) /* inserted when the drill started */
+        drill_record_save(d->st, &d->rec, "drill");
 }
 
 static void finish(struct drill_pmx *d, const char *outcome)

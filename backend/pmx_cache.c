@@ -7,6 +7,7 @@
 
 #include "backend/base/str.h"
 #include "backend/base/xalloc.h"
+#include "backend/proxmox_json.h"
 
 #define CACHE_VERSION 1
 
@@ -74,31 +75,6 @@ char *pmx_cache_encode(const struct app_pmx *p)
     return text;
 }
 
-/* A string member (new, sanitized), NULL when absent or null. */
-static char *get_str(json_t *o, const char *key)
-{
-    json_t *v = json_object_get(o, key);
-    char *s;
-
-    if (!json_is_string(v))
-        return NULL;
-    s = xstrdup(json_string_value(v));
-    str_sanitize(s);
-    return s;
-}
-
-static int64_t get_int(json_t *o, const char *key)
-{
-    json_t *v = json_object_get(o, key);
-
-    return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
-}
-
-static bool get_bool(json_t *o, const char *key)
-{
-    return json_is_true(json_object_get(o, key));
-}
-
 static void snap_release(void *p)
 {
     struct pmx_snap *s = p;
@@ -119,14 +95,14 @@ int pmx_cache_decode(const char *doc, struct vec *guests, struct pmx_datastore *
     json_t *root = json_loads(doc, 0, &jerr), *arr, *o, *d;
     size_t i;
 
-    if (!json_is_object(root) || get_int(root, "version") != CACHE_VERSION) {
+    if (!json_is_object(root) || pj_int0(root, "version") != CACHE_VERSION) {
         json_decref(root);
         return lb_err_set(err, LB_EPARSE,
                           "the cached Proxmox inventory is not in this version's "
                           "form: it is read again from the servers");
     }
-    *pve_at = (time_t)get_int(root, "pve_at");
-    *pbs_at = (time_t)get_int(root, "pbs_at");
+    *pve_at = (time_t)pj_int0(root, "pve_at");
+    *pbs_at = (time_t)pj_int0(root, "pbs_at");
     arr = json_object_get(root, "guests");
     json_array_foreach(arr, i, o) {
         struct pmx_guest *g;
@@ -138,22 +114,22 @@ int pmx_cache_decode(const char *doc, struct vec *guests, struct pmx_datastore *
             continue;
         g = xcalloc(1, sizeof(*g));
         vec_init(&g->snaps, snap_release);
-        g->vmid = (int)get_int(o, "vmid");
-        type = get_str(o, "type");
+        g->vmid = (int)pj_int0(o, "vmid");
+        type = pj_str(o, "type");
         str_copy(g->type, sizeof(g->type), type && !strcmp(type, "lxc") ? "lxc" : "qemu");
         free(type);
-        g->name = get_str(o, "name");
+        g->name = pj_str(o, "name");
         if (!g->name)
             g->name = xstrdup("");
-        g->node = get_str(o, "node");
+        g->node = pj_str(o, "node");
         if (!g->node)
             g->node = xstrdup("localhost");
-        g->status = get_str(o, "status");
+        g->status = pj_str(o, "status");
         if (!g->status)
             g->status = xstrdup("");
-        g->lock = get_str(o, "lock");
-        g->pool = get_str(o, "pool");
-        g->snaps_known = get_bool(o, "snaps_known");
+        g->lock = pj_str(o, "lock");
+        g->pool = pj_str(o, "pool");
+        g->snaps_known = pj_true(o, "snaps_known");
         snaps = json_object_get(o, "snapshots");
         json_array_foreach(snaps, k, so) {
             struct pmx_snap *s;
@@ -161,42 +137,42 @@ int pmx_cache_decode(const char *doc, struct vec *guests, struct pmx_datastore *
             if (!json_is_object(so))
                 continue;
             s = xcalloc(1, sizeof(*s));
-            s->name = get_str(so, "name");
+            s->name = pj_str(so, "name");
             if (!s->name)
                 s->name = xstrdup("");
-            s->description = get_str(so, "description");
+            s->description = pj_str(so, "description");
             if (!s->description)
                 s->description = xstrdup("");
-            s->parent = get_str(so, "parent");
-            s->snaptime = (time_t)get_int(so, "snaptime");
-            s->vmstate = get_bool(so, "vmstate");
-            s->is_current = get_bool(so, "current");
-            s->snapstate = get_str(so, "snapstate");
+            s->parent = pj_str(so, "parent");
+            s->snaptime = (time_t)pj_int0(so, "snaptime");
+            s->vmstate = pj_true(so, "vmstate");
+            s->is_current = pj_true(so, "current");
+            s->snapstate = pj_str(so, "snapstate");
             vec_push(&g->snaps, s);
         }
-        g->pbs_known = get_bool(o, "pbs_known");
-        g->backup_count = (int)get_int(o, "backup_count");
-        g->backup_newest = (time_t)get_int(o, "backup_newest");
+        g->pbs_known = pj_true(o, "pbs_known");
+        g->backup_count = (int)pj_int0(o, "backup_count");
+        g->backup_newest = (time_t)pj_int0(o, "backup_newest");
         {
-            char *v = get_str(o, "verify");
+            char *v = pj_str(o, "verify");
 
             str_copy(g->verify, sizeof(g->verify), v ? v : "");
             free(v);
         }
-        g->verify_failed = (int)get_int(o, "verify_failed");
-        g->jobs_known = get_bool(o, "jobs_known");
-        g->job = get_str(o, "job");
-        g->job_enabled = get_bool(o, "job_enabled");
+        g->verify_failed = (int)pj_int0(o, "verify_failed");
+        g->jobs_known = pj_true(o, "jobs_known");
+        g->job = pj_str(o, "job");
+        g->job_enabled = pj_true(o, "job_enabled");
         vec_push(guests, g);
     }
     d = json_object_get(root, "datastore");
     if (json_is_object(d)) {
-        ds->known = get_bool(d, "known");
-        ds->total = (uint64_t)get_int(d, "total");
-        ds->used = (uint64_t)get_int(d, "used");
-        ds->avail = (uint64_t)get_int(d, "avail");
-        ds->has_estimate = get_bool(d, "has_estimate");
-        ds->estimated_full = (time_t)get_int(d, "estimated_full");
+        ds->known = pj_true(d, "known");
+        ds->total = (uint64_t)pj_int0(d, "total");
+        ds->used = (uint64_t)pj_int0(d, "used");
+        ds->avail = (uint64_t)pj_int0(d, "avail");
+        ds->has_estimate = pj_true(d, "has_estimate");
+        ds->estimated_full = (time_t)pj_int0(d, "estimated_full");
     }
     json_decref(root);
     return 0;

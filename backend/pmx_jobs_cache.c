@@ -7,6 +7,7 @@
 
 #include "backend/base/str.h"
 #include "backend/base/xalloc.h"
+#include "backend/proxmox_json.h"
 
 static json_t *str_or_null(const char *s)
 {
@@ -129,34 +130,9 @@ char *pmx_jobs_cache_add(char *doc, const struct app_pmx *p, const struct vec *b
     return text;
 }
 
-/* A string member (new, sanitized), NULL when absent or null. */
-static char *get_str(json_t *o, const char *key)
-{
-    json_t *v = json_object_get(o, key);
-    char *s;
-
-    if (!json_is_string(v))
-        return NULL;
-    s = xstrdup(json_string_value(v));
-    str_sanitize(s);
-    return s;
-}
-
-static int64_t get_int(json_t *o, const char *key)
-{
-    json_t *v = json_object_get(o, key);
-
-    return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
-}
-
-static bool get_bool(json_t *o, const char *key)
-{
-    return json_is_true(json_object_get(o, key));
-}
-
 static void get_fixed(json_t *o, const char *key, char *out, size_t n)
 {
-    char *s = get_str(o, key);
+    char *s = pj_str(o, key);
 
     str_copy(out, n, s ? s : "");
     free(s);
@@ -169,14 +145,14 @@ static void get_keep(json_t *o, struct pmx_keep *k)
     memset(k, 0, sizeof(*k));
     if (!json_is_object(ko))
         return;
-    k->set = get_bool(ko, "set");
-    k->all = get_bool(ko, "all");
-    k->last = (int)get_int(ko, "last");
-    k->hourly = (int)get_int(ko, "hourly");
-    k->daily = (int)get_int(ko, "daily");
-    k->weekly = (int)get_int(ko, "weekly");
-    k->monthly = (int)get_int(ko, "monthly");
-    k->yearly = (int)get_int(ko, "yearly");
+    k->set = pj_true(ko, "set");
+    k->all = pj_true(ko, "all");
+    k->last = (int)pj_int0(ko, "last");
+    k->hourly = (int)pj_int0(ko, "hourly");
+    k->daily = (int)pj_int0(ko, "daily");
+    k->weekly = (int)pj_int0(ko, "weekly");
+    k->monthly = (int)pj_int0(ko, "monthly");
+    k->yearly = (int)pj_int0(ko, "yearly");
 }
 
 int pmx_jobs_cache_read(const char *doc, struct app_pmx *p, struct vec *backups, bool *have_backups,
@@ -200,20 +176,20 @@ int pmx_jobs_cache_read(const char *doc, struct app_pmx *p, struct vec *backups,
             if (!json_is_object(o))
                 continue;
             j = xcalloc(1, sizeof(*j));
-            j->id = get_str(o, "id");
+            j->id = pj_str(o, "id");
             if (!j->id)
                 j->id = xstrdup("");
-            j->schedule = get_str(o, "schedule");
-            j->enabled = get_bool(o, "enabled");
-            j->next_run = (time_t)get_int(o, "next_run");
-            j->storage = get_str(o, "storage");
-            j->vmid = get_str(o, "vmid");
-            j->all = get_bool(o, "all");
-            j->exclude = get_str(o, "exclude");
-            j->pool = get_str(o, "pool");
-            j->node = get_str(o, "node");
-            j->mode = get_str(o, "mode");
-            j->comment = get_str(o, "comment");
+            j->schedule = pj_str(o, "schedule");
+            j->enabled = pj_true(o, "enabled");
+            j->next_run = (time_t)pj_int0(o, "next_run");
+            j->storage = pj_str(o, "storage");
+            j->vmid = pj_str(o, "vmid");
+            j->all = pj_true(o, "all");
+            j->exclude = pj_str(o, "exclude");
+            j->pool = pj_str(o, "pool");
+            j->node = pj_str(o, "node");
+            j->mode = pj_str(o, "mode");
+            j->comment = pj_str(o, "comment");
             get_keep(o, &j->keep);
             vec_push(&p->pve_jobs, j);
         }
@@ -228,16 +204,16 @@ int pmx_jobs_cache_read(const char *doc, struct app_pmx *p, struct vec *backups,
                 continue;
             j = xcalloc(1, sizeof(*j));
             get_fixed(o, "kind", j->kind, sizeof(j->kind));
-            j->id = get_str(o, "id");
+            j->id = pj_str(o, "id");
             if (!j->id)
                 j->id = xstrdup("");
-            j->store = get_str(o, "store");
-            j->schedule = get_str(o, "schedule");
-            j->disabled = get_bool(o, "disabled");
-            j->next_run = (time_t)get_int(o, "next_run");
-            j->last_state = get_str(o, "last_state");
-            j->last_upid = get_str(o, "last_upid");
-            j->last_end = (time_t)get_int(o, "last_end");
+            j->store = pj_str(o, "store");
+            j->schedule = pj_str(o, "schedule");
+            j->disabled = pj_true(o, "disabled");
+            j->next_run = (time_t)pj_int0(o, "next_run");
+            j->last_state = pj_str(o, "last_state");
+            j->last_upid = pj_str(o, "last_upid");
+            j->last_end = (time_t)pj_int0(o, "last_end");
             get_keep(o, &j->keep);
             vec_push(&p->pbs_jobs, j);
         }
@@ -253,17 +229,17 @@ int pmx_jobs_cache_read(const char *doc, struct app_pmx *p, struct vec *backups,
                 continue;
             s = xcalloc(1, sizeof(*s));
             get_fixed(o, "type", s->type, sizeof(s->type));
-            s->id = get_str(o, "id");
+            s->id = pj_str(o, "id");
             if (!s->id)
                 s->id = xstrdup("");
-            s->time = (time_t)get_int(o, "time");
+            s->time = (time_t)pj_int0(o, "time");
             size = json_object_get(o, "size");
             s->has_size = json_is_integer(size);
             s->size = s->has_size ? (uint64_t)json_integer_value(size) : 0;
-            s->complete = get_bool(o, "complete");
-            s->is_protected = get_bool(o, "protected");
+            s->complete = pj_true(o, "complete");
+            s->is_protected = pj_true(o, "protected");
             get_fixed(o, "verify", s->verify, sizeof(s->verify));
-            s->encrypted = get_bool(o, "encrypted");
+            s->encrypted = pj_true(o, "encrypted");
             vec_push(backups, s);
         }
     }

@@ -8,6 +8,7 @@
 
 #include "backend/base/str.h"
 #include "backend/base/xalloc.h"
+#include "backend/proxmox_json.h"
 
 #define RECENT_VERSION 1
 
@@ -195,31 +196,11 @@ char *pmx_recent_encode(const struct vec *rows, const struct vec *disks)
     return text;
 }
 
-/* A string member (new, sanitized), NULL when absent or null. */
-static char *get_str(json_t *o, const char *key)
-{
-    json_t *v = json_object_get(o, key);
-    char *s;
-
-    if (!json_is_string(v))
-        return NULL;
-    s = xstrdup(json_string_value(v));
-    str_sanitize(s);
-    return s;
-}
-
 static char *get_str_or(json_t *o, const char *key, const char *dflt)
 {
-    char *s = get_str(o, key);
+    char *s = pj_str(o, key);
 
     return s ? s : xstrdup(dflt);
-}
-
-static int64_t get_int(json_t *o, const char *key)
-{
-    json_t *v = json_object_get(o, key);
-
-    return json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
 }
 
 int pmx_recent_decode(const char *doc, struct vec *rows, struct vec *disks, struct lb_err *err)
@@ -228,7 +209,7 @@ int pmx_recent_decode(const char *doc, struct vec *rows, struct vec *disks, stru
     json_t *root = json_loads(doc, 0, &jerr), *o;
     size_t i;
 
-    if (!json_is_object(root) || get_int(root, "version") != RECENT_VERSION) {
+    if (!json_is_object(root) || pj_int0(root, "version") != RECENT_VERSION) {
         json_decref(root);
         return lb_err_set(err, LB_EPARSE,
                           "the cached Proxmox task list is not in this version's form: it is "
@@ -241,17 +222,17 @@ int pmx_recent_decode(const char *doc, struct vec *rows, struct vec *disks, stru
         if (!json_is_object(o) || !json_is_string(json_object_get(o, "upid")))
             continue;
         r = xcalloc(1, sizeof(*r));
-        prod = get_str(o, "product");
+        prod = pj_str(o, "product");
         r->product = prod && !strcmp(prod, "pbs") ? PMX_PBS : PMX_PVE;
         free(prod);
-        r->upid = get_str(o, "upid");
+        r->upid = pj_str(o, "upid");
         r->node = get_str_or(o, "node", "");
         r->type = get_str_or(o, "type", "");
         r->id = get_str_or(o, "id", "");
         r->user = get_str_or(o, "user", "");
-        r->status = get_str(o, "status");
-        r->started = (time_t)get_int(o, "started");
-        r->ended = r->status ? (time_t)get_int(o, "ended") : 0;
+        r->status = pj_str(o, "status");
+        r->started = (time_t)pj_int0(o, "started");
+        r->ended = r->status ? (time_t)pj_int0(o, "ended") : 0;
         vec_push(rows, r);
     }
     json_array_foreach(json_object_get(root, "disks"), i, o) {
@@ -261,17 +242,17 @@ int pmx_recent_decode(const char *doc, struct vec *rows, struct vec *disks, stru
         if (!json_is_object(o) || !json_is_string(json_object_get(o, "name")))
             continue;
         d = xcalloc(1, sizeof(*d));
-        d->name = get_str(o, "name");
-        d->used = get_str(o, "used");
-        d->disk_type = get_str(o, "disk_type");
+        d->name = pj_str(o, "name");
+        d->used = pj_str(o, "used");
+        d->disk_type = pj_str(o, "disk_type");
         d->status = get_str_or(o, "status", "unknown");
-        w = json_is_integer(json_object_get(o, "wearout")) ? get_int(o, "wearout") : -1;
+        w = json_is_integer(json_object_get(o, "wearout")) ? pj_int0(o, "wearout") : -1;
         d->wearout = w >= 0 && w <= 100 ? (int)w : -1;
-        d->vendor = get_str(o, "vendor");
-        d->model = get_str(o, "model");
-        d->serial = get_str(o, "serial");
-        d->devpath = get_str(o, "devpath");
-        d->size = (uint64_t)get_int(o, "size");
+        d->vendor = pj_str(o, "vendor");
+        d->model = pj_str(o, "model");
+        d->serial = pj_str(o, "serial");
+        d->devpath = pj_str(o, "devpath");
+        d->size = (uint64_t)pj_int0(o, "size");
         vec_push(disks, d);
     }
     json_decref(root);

@@ -134,6 +134,20 @@ bool pj_bool(json_t *obj, const char *key, bool *out)
     return true;
 }
 
+int64_t pj_int0(json_t *obj, const char *key)
+{
+    int64_t v;
+
+    return pj_int(obj, key, &v) ? v : 0;
+}
+
+bool pj_true(json_t *obj, const char *key)
+{
+    bool v;
+
+    return pj_bool(obj, key, &v) && v;
+}
+
 char *pj_str(json_t *obj, const char *key)
 {
     json_t *v = json_object_get(obj, key);

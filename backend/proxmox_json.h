@@ -2,7 +2,8 @@
 #define LIFEBOAT_BACKEND_PROXMOX_JSON_H
 
 /*
- * Private to the Proxmox parsers (proxmox.c, pve.c, pbs.c): lenient field
+ * Private to the Proxmox parsers (proxmox.c, pve.c, pbs.c) and the caches of
+ * what they read (pmx_cache.c, pmx_jobs_cache.c, pmx_recent.c): lenient field
  * readers over jansson. PVE sends numbers as strings in places and booleans
  * as 0/1 (reference 1.3): every reader accepts int, integral real, numeric
  * string and, for booleans, true/false.
@@ -30,6 +31,9 @@ bool pj_u64(json_t *obj, const char *key, uint64_t *out);
 bool pj_bool(json_t *obj, const char *key, bool *out);
 /* New sanitized string (numbers become their decimal text); NULL when absent or null. */
 char *pj_str(json_t *obj, const char *key);
+/* The value, or 0 / false when absent or not a number / boolean. */
+int64_t pj_int0(json_t *obj, const char *key);
+bool pj_true(json_t *obj, const char *key);
 /* Copy a string field into a fixed buffer (sanitized); false when absent or too long. */
 bool pj_copy(json_t *obj, const char *key, char *buf, size_t n);
 

@@ -192,10 +192,8 @@ static void phase_done(struct restore_guest *rg, const char *name)
 
 static void record(struct restore_guest *rg)
 {
-    struct lb_err e = { 0 };
-
-    if (rg->st && rg->rec.id && store_drill_update(rg->st, &rg->rec, &e) < 0)
-        log_warn("restore %lld: cannot record: %s", (long long)rg->rec.id, e.msg);
+    if (rg->rec.id) /* inserted when the restore started */
+        drill_record_save(rg->st, &rg->rec, "restore");
 }
 
 static void finish(struct restore_guest *rg, const char *outcome)
