@@ -2204,7 +2204,8 @@ def main():
                          daemon=True).start()
 
     def ticker():
-        while not STOP.wait(0.2):
+        while not STOP.is_set():
+            time.sleep(0.2)  # not STOP.wait(): a sleep also works under libfaketime
             with LOCK:
                 sim.lab.tick()
 
@@ -2226,7 +2227,7 @@ def main():
     signal.signal(signal.SIGTERM, lambda *a: STOP.set())
     signal.signal(signal.SIGINT, lambda *a: STOP.set())
     while not STOP.is_set():
-        STOP.wait(0.5)
+        time.sleep(0.2)
     for srv in servers.values():
         srv.shutdown()
         srv.server_close()
