@@ -21,6 +21,7 @@ static void job_free(void *p)
         return;
     free(j->name);
     free(j->calendar);
+    free(j->last_upid);
     vec_release(&j->touches);
     cal_free(j->ev);
     free(j);
@@ -92,6 +93,7 @@ size_t schedule_add(struct schedule *s, const struct sched_source_job *src)
         j->last_started = src->last_started;
         j->last_ended = src->last_ended;
         j->last_outcome = src->last_outcome;
+        j->last_upid = src->last_upid ? xstrdup(src->last_upid) : NULL;
     }
     j->duration = src->typical_duration;
     if (j->duration <= 0) {

@@ -46,6 +46,7 @@ struct sched_source_job {
     /* the last run, when the source knows it (PVE/PBS task history); 0: unknown */
     time_t last_started, last_ended;
     int last_outcome;         /* enum run_outcome, or -1 unknown */
+    const char *last_upid;    /* the Proxmox task of the last run; NULL: none */
     int64_t typical_duration; /* seconds; 0: unknown */
 };
 
@@ -62,6 +63,7 @@ struct sched_job {
     bool has_last;
     time_t last_started, last_ended; /* last_ended 0 while running */
     int last_outcome;                /* enum run_outcome */
+    char *last_upid;                 /* the Proxmox task of the last run, or NULL */
     int64_t duration;                /* seconds a run is taken to last (overlaps, the strip) */
     bool duration_estimated;         /* no finished run seen: SCHED_DEFAULT_DURATION */
     bool outside_quiet;              /* a run in the window starts outside the quiet window */

@@ -17,24 +17,35 @@
  * counted. The last run of a PBS job comes from its own state (last-run-upid
  * gives the start, last-run-endtime the end, last-run-state the outcome).
  * PVE's job list says nothing of the last run and its vzdump tasks do not
- * name the job that started them: a PVE job's last result stays unknown
+ * name the job that started them. But pvescheduler checks the jobs once a
+ * minute and starts a due one as root@pam: a vzdump task of root@pam that
+ * began within SCHED_PVE_SLACK seconds after an elapse of exactly one
+ * enabled job's calendar (on the job's node, if it names one) is that job's
+ * run (SCHED_PVE_TASK_NOTE). Otherwise (the task list no longer holds it,
+ * two jobs due the same minute) the last result stays unknown
  * (SCHED_PVE_LAST_NOTE says why).
  */
 
 #define SCHED_PVE_LAST_NOTE \
     "PVE does not say which job started a vzdump task: see the PVE task log for the last run"
+#define SCHED_PVE_TASK_NOTE \
+    "the last run is the vzdump task PVE's scheduler (root@pam) started at the job's time"
+#define SCHED_PVE_SLACK 90
 
 struct sched_pmx_counts {
     size_t pve, pbs;                   /* jobs added */
+    size_t pve_matched;                /* PVE jobs whose last run was found in the task list */
     size_t pve_disabled, pbs_disabled; /* left out */
 };
 
 /*
  * Add pve_jobs (struct pve_backup_job *, NULL: not known) and pbs_jobs
- * (struct pbs_job *, NULL: not known) to s. counts may be NULL.
+ * (struct pbs_job *, NULL: not known) to s; recent (struct pmx_recent *,
+ * backend/pmx_recent.h; may be NULL) gives the PVE jobs' last runs. counts
+ * may be NULL.
  */
 void schedule_add_pmx(struct schedule *s, const struct vec *pve_jobs, const struct vec *pbs_jobs,
-                      struct sched_pmx_counts *counts);
+                      const struct vec *recent, struct sched_pmx_counts *counts);
 
 /* The run outcome (enum run_outcome) of a Proxmox state text; -1: not known. */
 int schedule_pmx_outcome(const char *state, bool finished);

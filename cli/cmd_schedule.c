@@ -85,6 +85,8 @@ static void print_json(const struct schedule *s, const struct pmx_side *px)
             json_object_set_new(last, "ended", cli_json_time(j->last_ended));
             json_object_set_new(last, "result",
                                 json_string(store_outcome_text((enum run_outcome)j->last_outcome)));
+            json_object_set_new(last, "upid",
+                                j->last_upid ? json_string(j->last_upid) : json_null());
             json_object_set_new(last, "duration_seconds",
                                 j->last_ended > j->last_started
                                     ? json_integer((json_int_t)(j->last_ended - j->last_started))
@@ -94,7 +96,9 @@ static void print_json(const struct schedule *s, const struct pmx_side *px)
             json_object_set_new(jo, "last", json_null());
         }
         if (j->where == SCHED_PVE)
-            json_object_set_new(jo, "last_note", json_string(SCHED_PVE_LAST_NOTE));
+            json_object_set_new(
+                jo, "last_note",
+                json_string(j->has_last ? SCHED_PVE_TASK_NOTE : SCHED_PVE_LAST_NOTE));
         json_object_set_new(jo, "duration_seconds", json_integer((json_int_t)j->duration));
         json_object_set_new(jo, "duration_estimated", json_boolean(j->duration_estimated));
         vec_foreach(&j->touches, k, t)
@@ -251,8 +255,10 @@ static void print_table(const struct schedule *s, const struct pmx_side *px)
             printf("%*s  then %s\n", nw, "", line);
         }
     }
-    if (px->counts.pve)
+    if (px->counts.pve > px->counts.pve_matched)
         printf("(PVE) %s\n", SCHED_PVE_LAST_NOTE);
+    if (px->counts.pve_matched)
+        printf("(PVE) %s\n", SCHED_PVE_TASK_NOTE);
     if (px->p && px->p->pve)
         print_source("PVE", &px->p->pve_src, px->p->pve_jobs_known, NULL);
     if (px->p && px->p->pbs)
@@ -331,7 +337,8 @@ int cmd_schedule(struct cli *cli, int argc, char **argv)
         }
         px.p = app->pmx;
         schedule_add_pmx(&s, app->pmx->pve_jobs_known ? &app->pmx->pve_jobs : NULL,
-                         app->pmx->pbs_jobs_known ? &app->pmx->pbs_jobs : NULL, &px.counts);
+                         app->pmx->pbs_jobs_known ? &app->pmx->pbs_jobs : NULL,
+                         app->pmx->recent_known ? &app->pmx->recent : NULL, &px.counts);
     }
     if (app->store)
         schedule_add_runs(&s, app->store);

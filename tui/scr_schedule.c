@@ -134,7 +134,8 @@ static void rebuild(struct sched_screen *ss, time_t now)
     memset(&ss->pmx, 0, sizeof(ss->pmx));
     if (ss->app->pmx)
         schedule_add_pmx(&ss->s, ss->app->pmx->pve_jobs_known ? &ss->app->pmx->pve_jobs : NULL,
-                         ss->app->pmx->pbs_jobs_known ? &ss->app->pmx->pbs_jobs : NULL, &ss->pmx);
+                         ss->app->pmx->pbs_jobs_known ? &ss->app->pmx->pbs_jobs : NULL,
+                         ss->app->pmx->recent_known ? &ss->app->pmx->recent : NULL, &ss->pmx);
     schedule_add_runs(&ss->s, ss->app->store);
     schedule_compute(&ss->s, now);
     sched_letters(&ss->s, ss->letters, sizeof(ss->letters));
@@ -328,10 +329,15 @@ static size_t pmx_notes(const struct sched_screen *ss, bool warn, struct note *o
 
     if (!p)
         return 0;
-    if (ss->pmx.pve && n < max && !warn) {
+    if (ss->pmx.pve > ss->pmx.pve_matched && n < max && !warn) {
         out[n].el = EL_DIM;
         snprintf(out[n].text, sizeof(out[n].text), "%s PVE jobs' last result: %s", glyph(G_NA),
                  SCHED_PVE_LAST_NOTE);
+        n++;
+    } else if (ss->pmx.pve_matched && n < max && !warn) {
+        out[n].el = EL_DIM;
+        snprintf(out[n].text, sizeof(out[n].text), "%s PVE jobs: %s", glyph(G_NA),
+                 SCHED_PVE_TASK_NOTE);
         n++;
     }
     for (int k = 0; k < 2 && n < max; k++) {

@@ -79,6 +79,8 @@ check "Schedule: the PBS verify job is listed" wait_for "v  verify " app
 screen app >"$T_TMP/schedule.txt"
 check "Schedule: the verify job's last run failed (✗), as its task says" sh -c \
     'grep -E "^│ v  verify " "$1" | grep -qE "✗ [0-9]+[smhd] "' sh "$T_TMP/schedule.txt"
+check "Schedule: the PVE job's last run is last night's vzdump, with its warning (▲)" sh -c \
+    'grep -E "^│ b  backup-" "$1" | grep -qE "▲ [0-9]+[smhd] "' sh "$T_TMP/schedule.txt"
 check "Schedule: GC and prune last ran OK (✓)" sh -c \
     'grep -E "^│ g  gc " "$1" | grep -qE "✓ [0-9]+[smhd] " && grep -E "^│ p  prune " "$1" | grep -qE "✓ [0-9]+[smhd] "' \
     sh "$T_TMP/schedule.txt"

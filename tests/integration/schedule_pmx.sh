@@ -5,7 +5,7 @@
 # server's local time, the PBS jobs' last results from their own state, the
 # PVE job's last result left empty with the reason, the verify job's last
 # run failed as PBS's task history says (last night's 02:08 run), the disabled PVE job left
-# out, the overlap with lifeboat's own 02:10 job inside the quiet window; a
+# out, the overlap with lifeboat's own 02:05 job inside the quiet window; a
 # job list the token may not read is named while the rest stays; the jobs
 # come from the cache (--cached, or the server gone) with its age said.
 . "$(dirname "$0")/../lib.sh"
@@ -33,7 +33,7 @@ password_file = $T_TMP/pass
 keep = daily=7
 
 [job nightly]
-schedule = *-*-* 02:10
+schedule = *-*-* 02:05
 repos = local
 paths = $T_TMP/data
 
@@ -71,11 +71,25 @@ assert nx[0] > time.time() and nx[0] - time.time() <= 86400 + 3600, nx
 assert all(82800 <= b - a <= 90000 for a, b in zip(nx, nx[1:])), nx
 assert p["touches"] == ["pbs-usb"], p
 EOF
-check "PVE job: last result empty, the reason given" python3 - "$T_TMP/s.json" <<'EOF'
-import json, sys
+# PVE does not name the job in its tasks: the last run is the vzdump task its scheduler
+# (root@pam) started at the job's time, the one `lifeboat tasks` lists
+run LB tasks --json
+printf '%s\n' "$T_OUT" >"$T_TMP/t.json"
+check "PVE job: its last run is last night's 02:00 vzdump of root@pam, with its warning and UPID" \
+    python3 - "$T_TMP/s.json" "$T_TMP/t.json" <<'EOF'
+import json, sys, datetime, time
 j = {x["job"]: x for x in json.load(open(sys.argv[1]))["jobs"]}
 p = j["backup-83831498-c631"]
-assert p["last"] is None and "vzdump" in p["last_note"], p
+last = p["last"]
+assert last is not None and last["result"] == "warning", p
+lt = time.localtime(datetime.datetime.fromisoformat(last["started"]).timestamp())
+assert (lt.tm_hour, lt.tm_min) == (2, 0), last
+assert time.time() - datetime.datetime.fromisoformat(last["started"]).timestamp() < 86400, last
+assert last["duration_seconds"] > 0, last
+tasks = json.load(open(sys.argv[2]))
+vz = [t for t in tasks if t["type"] == "vzdump" and t["user"] == "root@pam"]
+assert vz and last["upid"] == vz[0]["upid"], (last, vz)
+assert "scheduler" in p["last_note"], p
 EOF
 check "the disabled PVE job is left out and counted" python3 - "$T_TMP/s.json" <<'EOF'
 import json, sys
@@ -108,7 +122,7 @@ gc = j["gc usb-ssd"]["last"]
 ago = time.time() - datetime.datetime.fromisoformat(gc["ended"]).timestamp()
 assert 19 * 3600 < ago < 21 * 3600, gc   # the simulator's GC ran 20 h ago
 EOF
-check "overlap: lifeboat's 02:10 job and the PVE job, inside the quiet window" \
+check "overlap: lifeboat's 02:05 job and the PVE job (02:00, 6m21s last night), inside the quiet window" \
     python3 - "$T_TMP/s.json" <<'EOF'
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -119,8 +133,9 @@ EOF
 run LB schedule
 expect_rc "schedule (table): exit 0" 0
 expect_out "table: the PVE job" "backup-83831498-c631"
-expect_out "table: its last result not known, said so" "not known (PVE)"
-expect_out "table: the reason" "does not say which job started a vzdump task"
+check "table: its last run ended with a warning" sh -c \
+    'printf "%s\n" "$1" | grep "^backup-83831498-c631 " | grep -q " warning "' sh "$T_OUT"
+expect_out "table: where that comes from" "(PVE) the last run is the vzdump task PVE's scheduler"
 expect_out "table: the PBS GC" "gc usb-ssd"
 check "table: the verify job's last run failed" sh -c \
     'printf "%s\n" "$1" | grep "^verify v-3f2a9c1e-77d0 " | grep -q " failed "' sh "$T_OUT"

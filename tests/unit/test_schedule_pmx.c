@@ -3,20 +3,25 @@
  * through the inventory cache (pmx_jobs_cache): names, calendars in the
  * proxmox dialect, disabled jobs left out, last runs from PBS job state,
  * an end older than the UPID's start not taken as a length, the cache
- * round trip, and an old document without the job keys.
+ * round trip, and an old document without the job keys. A PVE job's last
+ * run is the vzdump task pvescheduler started at its time, when only that
+ * job was due then.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 
 #include "backend/app_proxmox.h"
 #include "backend/base/str.h"
 #include "backend/base/xalloc.h"
 #include "backend/pmx_jobs_cache.h"
+#include "backend/pmx_recent.h"
 #include "backend/schedule_pmx.h"
 #include "backend/store.h"
 
@@ -77,7 +82,7 @@ static void test_join(void **state)
     (void)state;
     fill(&pve, &pbs);
     schedule_init(&s, 60, 360);
-    schedule_add_pmx(&s, &pve, &pbs, &c);
+    schedule_add_pmx(&s, &pve, &pbs, NULL, &c);
     assert_int_equal(c.pve, 1);
     assert_int_equal(c.pve_disabled, 1);
     assert_int_equal(c.pbs, 4);
@@ -127,12 +132,116 @@ static void test_join(void **state)
 
     /* not known: nothing added */
     schedule_init(&s, -1, -1);
-    schedule_add_pmx(&s, NULL, NULL, &c);
+    schedule_add_pmx(&s, NULL, NULL, NULL, &c);
     assert_int_equal(s.jobs.len, 0);
     assert_int_equal(c.pve + c.pbs + c.pve_disabled + c.pbs_disabled, 0);
     schedule_release(&s);
     vec_release(&pve);
     vec_release(&pbs);
+}
+
+static struct pmx_recent *task(const char *node, const char *user, time_t started,
+                               const char *status, time_t ended)
+{
+    struct pmx_recent *r = xcalloc(1, sizeof(*r));
+    char upid[128];
+
+    snprintf(upid, sizeof(upid), "UPID:%s:0000AAAA:0000BBBB:%08llX:vzdump::%s:", node,
+             (unsigned long long)started, user);
+    r->product = PMX_PVE;
+    r->node = xstrdup(node);
+    r->type = xstrdup("vzdump");
+    r->id = xstrdup("");
+    r->user = xstrdup(user);
+    r->upid = xstrdup(upid);
+    r->status = status ? xstrdup(status) : NULL;
+    r->started = started;
+    r->ended = ended;
+    return r;
+}
+
+static struct sched_job *find(struct schedule *s, const char *name)
+{
+    for (size_t i = 0; i < s->jobs.len; i++) {
+        struct sched_job *j = s->jobs.items[i];
+
+        if (!strcmp(j->name, name))
+            return j;
+    }
+    fail_msg("no job %s", name);
+    return NULL;
+}
+
+static void test_pve_last_run(void **state)
+{
+    struct vec pve = VEC_INIT(pve_backup_job_free), recent = VEC_INIT(pmx_recent_free);
+    struct pve_backup_job *pinned;
+    struct schedule s;
+    struct sched_pmx_counts c;
+    struct sched_job *j;
+    time_t night = T0 + 2 * 3600; /* Thu 2026-11-26 02:00 UTC */
+
+    (void)state;
+    vec_push(&pve, pve_job("backup-1", "02:00", true));
+    vec_push(&pve, pve_job("backup-2", "sun 05:00", false));
+    pinned = pve_job("backup-3", "sat 03:00", true);
+    pinned->node = xstrdup("pve2");
+    vec_push(&pve, pinned);
+    /* newest first, as the task list comes; the console's run now at 02:00 is not the job's */
+    vec_push(&recent, task("pve", "lifeboat@pve!console", night + 86400 + 1, "job errors", 0));
+    vec_push(&recent, task("pve", "root@pam", night + 8 * 3600 + 17, "OK", night + 9 * 3600));
+    vec_push(&recent, task("pve", "lifeboat@pve!console", night + 3 * 3600, "OK", night + 4 * 3600));
+    vec_push(&recent, task("pve", "root@pam", night + 4, "WARNINGS: 1", night + 395));
+    vec_push(&recent, task("pve", "root@pam", night - 86400 + 2, "OK", night - 86400 + 300));
+    vec_push(&recent, task("pve", "root@pam", T0 - 5 * 86400 + 3 * 3600 + 5, "OK",
+                           T0 - 5 * 86400 + 4 * 3600)); /* Sat 03:00, but on node pve */
+
+    schedule_init(&s, -1, -1);
+    schedule_add_pmx(&s, &pve, NULL, &recent, &c);
+    assert_int_equal(c.pve, 2);
+    assert_int_equal(c.pve_matched, 1);
+    /* runs by hand (10:00, the console's) are not the schedule's: last night's is */
+    j = find(&s, "backup-1");
+    assert_true(j->has_last);
+    assert_int_equal(j->last_started, night + 4);
+    assert_int_equal(j->last_ended, night + 395);
+    assert_int_equal(j->last_outcome, RUN_WARNING);
+    assert_non_null(strstr(j->last_upid, ":vzdump::root@pam:"));
+    assert_int_equal(j->duration, 391);
+    /* due on Saturday at 03:00 on pve2: a task on pve at that time is not its run */
+    j = find(&s, "backup-3");
+    assert_false(j->has_last);
+    schedule_release(&s);
+
+    /* still running: the last run is the running one */
+    vec_clear(&recent);
+    vec_push(&recent, task("pve", "root@pam", night + 2, NULL, 0));
+    schedule_init(&s, -1, -1);
+    schedule_add_pmx(&s, &pve, NULL, &recent, &c);
+    j = find(&s, "backup-1");
+    assert_true(j->has_last);
+    assert_int_equal(j->last_outcome, RUN_RUNNING);
+    schedule_release(&s);
+
+    /* a second job due the same minute (no node): which one ran is not known */
+    free(pinned->schedule);
+    pinned->schedule = xstrdup("*-*-* 02:00");
+    free(pinned->node);
+    pinned->node = NULL;
+    schedule_init(&s, -1, -1);
+    schedule_add_pmx(&s, &pve, NULL, &recent, &c);
+    assert_int_equal(c.pve_matched, 0);
+    assert_false(find(&s, "backup-1")->has_last);
+    assert_false(find(&s, "backup-3")->has_last);
+    schedule_release(&s);
+
+    /* no task list: unknown, as before */
+    schedule_init(&s, -1, -1);
+    schedule_add_pmx(&s, &pve, NULL, NULL, &c);
+    assert_false(find(&s, "backup-1")->has_last);
+    schedule_release(&s);
+    vec_release(&recent);
+    vec_release(&pve);
 }
 
 static void test_outcome(void **state)
@@ -212,9 +321,12 @@ static void test_cache_round_trip(void **state)
 
 int main(void)
 {
+    setenv("TZ", "UTC", 1); /* the calendars elapse in local time */
+    tzset();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_join),
         cmocka_unit_test(test_outcome),
+        cmocka_unit_test(test_pve_last_run),
         cmocka_unit_test(test_cache_round_trip),
     };
 

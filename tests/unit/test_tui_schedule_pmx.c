@@ -22,6 +22,7 @@
 #include "backend/base/str.h"
 #include "backend/base/xalloc.h"
 #include "backend/config.h"
+#include "backend/pmx_recent.h"
 #include "backend/pve.h"
 #include "tui/crt.h"
 #include "tui/glyph.h"
@@ -173,6 +174,34 @@ static void test_pmx_jobs_200x60(void **state)
     assert_on_screen(&w->screen, "nightly overlaps backup-83831498-c631");
 }
 
+/* The task list holds last night's run: pvescheduler's vzdump (root@pam) at 02:00. */
+static void test_pve_last_run_from_tasks(void **state)
+{
+    struct world *w = *state;
+    struct pmx_recent *r = xcalloc(1, sizeof(*r));
+
+    r->product = PMX_PVE;
+    r->node = xstrdup("pve");
+    r->type = xstrdup("vzdump");
+    r->id = xstrdup("");
+    r->user = xstrdup("root@pam");
+    r->upid = xstrdup("UPID:pve:0033F5E7:110A8027:6B07E4A4:vzdump::root@pam:");
+    r->status = xstrdup("WARNINGS: 1");
+    r->started = at("2026-11-26 02:00") + 4;
+    r->ended = r->started + 22 * 60;
+    vec_init(&w->pmx.recent, pmx_recent_free);
+    vec_push(&w->pmx.recent, r);
+    w->pmx.recent_known = true;
+    render(w);
+    harness_assert_row_has(&w->screen, "backup-83831498-c631", "▲ 11h");
+    harness_assert_row_has(&w->screen, "backup-83831498-c631", "22m");
+    assert_on_screen(&w->screen, "PVE jobs: the last run is the vzdump task PVE's scheduler");
+    assert_true(harness_find(&w->screen, "does not say which job") < 0);
+    /* its measured length (22 min), not a guess, still meets lifeboat's 02:10 job */
+    assert_on_screen(&w->screen, "nightly overlaps backup-83831498-c631");
+    vec_release(&w->pmx.recent);
+}
+
 static void test_pmx_jobs_cached_80x24(void **state)
 {
     struct world *w = *state;
@@ -231,6 +260,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_pmx_jobs_200x60, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pve_last_run_from_tasks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pmx_jobs_cached_80x24, setup, teardown),
         cmocka_unit_test_setup_teardown(test_run_now_asks_first, setup, teardown),
     };
