@@ -1,9 +1,9 @@
 /*
  * The rollback and PBS drills (see drill_pmx.h): a chain of steps over the
  * loop. A read step starts an API call whose records go to d->next; an
- * action step starts a call whose UPID is followed to its end, then
- * d->after runs. Any failure goes to fail(), which first removes what the
- * drill created (the drill snapshot, the restored guest), then records.
+ * action step starts a call whose UPID is followed to its end (pmx_action.h),
+ * then d->after runs. Any failure goes to fail(), which first removes what
+ * the drill created (the drill snapshot, the restored guest), then records.
  */
 #include "backend/drill_pmx.h"
 
@@ -24,6 +24,7 @@
 #include "backend/drills.h"
 #include "backend/http.h"
 #include "backend/loop.h"
+#include "backend/pmx_action.h"
 #include "backend/proxmox.h"
 #include "backend/pve.h"
 #include "backend/runlock.h"
@@ -44,13 +45,11 @@ struct drill_pmx {
     char step[160];
     bool rollback; /* else pbs */
     bool done, cancelled, failing;
-    struct pmx_call *call;
-    struct pmx_follow *follow;
-    bool call_starts_task; /* call asks PVE for a task (its answer is the UPID) */
+    struct pmx_call *call; /* a read */
+    struct pmx_action act; /* an action: its request, then its task */
     bool freeing;          /* drill_pmx_free: callbacks of what it cancels do nothing */
     void (*next)(struct drill_pmx *d, struct vec *out);
     void (*after)(struct drill_pmx *d);
-    char task_what[96];
     char fail_text[512];
     struct buf phases;
     int64_t phase_ms, rto_start_ms;
@@ -350,7 +349,6 @@ static void read_then(struct drill_pmx *d, struct pmx_call *call, const struct l
         return;
     }
     d->call = call;
-    d->call_starts_task = false;
 }
 
 static void on_task_done(int rc, const struct lb_err *err, enum pmx_outcome outcome,
@@ -359,13 +357,12 @@ static void on_task_done(int rc, const struct lb_err *err, enum pmx_outcome outc
     struct drill_pmx *d = arg;
     void (*after)(struct drill_pmx *) = d->after;
 
-    d->follow = NULL;
     if (d->freeing)
         return;
     if (rc < 0 || (outcome != PMX_OK && outcome != PMX_WARNINGS)) {
         char what[96];
 
-        str_copy(what, sizeof(what), d->task_what);
+        str_copy(what, sizeof(what), d->act.what);
         if (d->failing) {
             /* a cleanup task failed: say so, leave it for the next start */
             size_t l = strlen(d->fail_text);
@@ -384,44 +381,12 @@ static void on_task_done(int rc, const struct lb_err *err, enum pmx_outcome outc
     after(d);
 }
 
-static void on_upid(int rc, const struct lb_err *err, struct vec *out, void *arg)
-{
-    struct drill_pmx *d = arg;
-    struct pmx_follow_opts fo = { 0 };
-    struct lb_err e = { 0 };
-    const char *upid;
-
-    d->call = NULL;
-    d->call_starts_task = false;
-    if (rc < 0 || !out->len) {
-        on_task_done(rc < 0 ? rc : -LB_EPARSE, rc < 0 ? err : &e, PMX_ERROR,
-                     rc < 0 ? NULL : "no task id in the answer", d);
-        return;
-    }
-    upid = out->items[0];
-    fo.node = d->node;
-    fo.upid = upid;
-    fo.poll_ms = 300;
-    fo.max_ms = TASK_MAX_MS;
-    fo.on_done = on_task_done;
-    fo.arg = d;
-    d->follow = pmx_follow_start(d->pve, &fo, &e);
-    if (!d->follow)
-        on_task_done(e.code ? -(int)e.code : -LB_EFAIL, &e, PMX_ERROR, NULL, d);
-}
-
 /* Start an action; its task is followed, then after runs. */
 static void task_then(struct drill_pmx *d, struct pmx_call *call, const struct lb_err *err,
                       const char *what, void (*after)(struct drill_pmx *))
 {
-    str_copy(d->task_what, sizeof(d->task_what), what);
     d->after = after;
-    if (!call) {
-        on_task_done(err->code ? -(int)err->code : -LB_EFAIL, err, PMX_ERROR, NULL, d);
-        return;
-    }
-    d->call = call;
-    d->call_starts_task = true;
+    pmx_action_start(&d->act, call, err, what);
 }
 
 static const struct pve_guest *find_guest(struct vec *guests, int vmid)
@@ -485,7 +450,7 @@ static void cleanup_stopped(struct drill_pmx *d)
 
     task_then(d,
               pve_destroy(d->pve, d->node, d->type, d->vmid, d->cfg->drill.vmid_from,
-                          d->cfg->drill.vmid_to, on_upid, d, &e),
+                          d->cfg->drill.vmid_to, pmx_action_answer, &d->act, &e),
               &e, "destroying the restored guest", cleanup_done);
 }
 
@@ -507,8 +472,8 @@ static void cleanup_guest(struct drill_pmx *d, struct vec *out)
     }
     if (g->status && !strcmp(g->status, "running")) {
         snprintf(path, sizeof(path), "/nodes/%s/%s/%d/status/stop", d->node, d->type, d->vmid);
-        task_then(d, pmx_call_start(d->pve, &r, on_upid, d, &e), &e, "stopping the restored guest",
-                  cleanup_stopped);
+        task_then(d, pmx_call_start(d->pve, &r, pmx_action_answer, &d->act, &e), &e,
+                  "stopping the restored guest", cleanup_stopped);
         return;
     }
     cleanup_stopped(d);
@@ -521,7 +486,8 @@ static void cleanup(struct drill_pmx *d)
     if (d->rollback && d->snap_made && !d->snap_removed) {
         set_step(d, "removing drill snapshot %s of %s", d->snap, d->name);
         task_then(d,
-                  pve_snapshot_delete(d->pve, d->node, d->type, d->vmid, d->snap, on_upid, d, &e),
+                  pve_snapshot_delete(d->pve, d->node, d->type, d->vmid, d->snap,
+                                      pmx_action_answer, &d->act, &e),
                   &e, "removing the drill snapshot", cleanup_done);
         return;
     }
@@ -586,7 +552,9 @@ static void rb_after_config(struct drill_pmx *d, struct vec *out)
     d->rec.rto_ms = loop_now_ms(d->loop) - d->rto_start_ms;
     phase_done(d, "confirm");
     set_step(d, "removing drill snapshot %s", d->snap);
-    task_then(d, pve_snapshot_delete(d->pve, d->node, d->type, d->vmid, d->snap, on_upid, d, &e),
+    task_then(d,
+              pve_snapshot_delete(d->pve, d->node, d->type, d->vmid, d->snap, pmx_action_answer,
+                                  &d->act, &e),
               &e, "removing the drill snapshot", rb_deleted);
 }
 
@@ -625,7 +593,7 @@ static void rb_created(struct drill_pmx *d)
     set_step(d, "rolling %s back to %s", d->name, d->snap);
     task_then(d,
               pve_snapshot_rollback(d->pve, d->node, d->type, d->vmid, d->snap, lxc_running,
-                                    on_upid, d, &e),
+                                    pmx_action_answer, &d->act, &e),
               &e, "the rollback", rb_rolled_back);
 }
 
@@ -655,7 +623,7 @@ static void rb_prior_config(struct drill_pmx *d, struct vec *out)
     task_then(d,
               pve_snapshot_create(d->pve, d->node, d->type, d->vmid, d->snap,
                                   "lifeboat rollback drill: removed when the drill ends", vmstate,
-                                  on_upid, d, &e),
+                                  pmx_action_answer, &d->act, &e),
               &e, "the drill snapshot", rb_created);
 }
 
@@ -686,8 +654,8 @@ static void rb_snapshots(struct drill_pmx *d, struct vec *out)
             set_step(d, "removing %s left by an interrupted drill", s->name);
             snprintf(what, sizeof(what), "removing leftover snapshot %.48s", s->name);
             task_then(d,
-                      pve_snapshot_delete(d->pve, d->node, d->type, d->vmid, s->name, on_upid, d,
-                                          &e),
+                      pve_snapshot_delete(d->pve, d->node, d->type, d->vmid, s->name,
+                                          pmx_action_answer, &d->act, &e),
                       &e, what, rb_leftover_gone);
             return;
         }
@@ -756,7 +724,7 @@ static void pbs_destroy(struct drill_pmx *d)
     set_step(d, "destroying restored guest %d", d->vmid);
     task_then(d,
               pve_destroy(d->pve, d->node, d->type, d->vmid, d->cfg->drill.vmid_from,
-                          d->cfg->drill.vmid_to, on_upid, d, &e),
+                          d->cfg->drill.vmid_to, pmx_action_answer, &d->act, &e),
               &e, "destroying the restored guest", pbs_destroyed);
 }
 
@@ -773,7 +741,7 @@ static void power(struct drill_pmx *d, const char *action, const char *what,
                          .item_free = pmx_string_free };
 
     snprintf(path, sizeof(path), "/nodes/%s/%s/%d/status/%s", d->node, d->type, d->vmid, action);
-    task_then(d, pmx_call_start(d->pve, &r, on_upid, d, &e), &e, what, after);
+    task_then(d, pmx_call_start(d->pve, &r, pmx_action_answer, &d->act, &e), &e, what, after);
 }
 
 static void pbs_stopped(struct drill_pmx *d)
@@ -858,7 +826,8 @@ static void pbs_backup_conf(struct drill_pmx *d, struct vec *out)
     set_step(d, "restoring %s into new guest %d", d->volid, d->vmid);
     task_then(d,
               pve_restore(d->pve, d->node, d->type, d->vmid, d->volid, NULL,
-                          d->cfg->drill.vmid_from, d->cfg->drill.vmid_to, on_upid, d, &e),
+                          d->cfg->drill.vmid_from, d->cfg->drill.vmid_to, pmx_action_answer,
+                          &d->act, &e),
               &e, "the restore", pbs_restored);
 }
 
@@ -1038,6 +1007,11 @@ struct drill_pmx *drill_pmx_new(struct loop *loop, const struct config *cfg, str
         drill_pmx_free(d);
         return NULL;
     }
+    d->act.c = d->pve;
+    d->act.node = d->node;
+    d->act.max_ms = TASK_MAX_MS;
+    d->act.on_done = on_task_done;
+    d->act.arg = d;
     str_copy(d->rec.kind, sizeof(d->rec.kind), opts->kind);
     str_copy(d->rec.repo, sizeof(d->rec.repo), pve->name);
     str_copy(d->rec.outcome, sizeof(d->rec.outcome), "running");
@@ -1082,14 +1056,14 @@ void drill_pmx_cancel(struct drill_pmx *d)
     d->cancelled = true;
     if (d->failing)
         return; /* cleaning up already: let it end */
-    if (d->call) {
-        struct pmx_call *c = d->call;
+    if (d->call || d->act.call) {
+        struct pmx_call *c = d->call ? d->call : d->act.call;
 
-        d->call = NULL;
+        d->call = d->act.call = NULL;
         pmx_call_cancel(c); /* its callback fails the drill: cleanup runs */
         return;
     }
-    if (d->follow) {
+    if (d->act.follow) {
         /* let the task end (the guest stays locked until it does), then clean up */
         d->after = cancel_now;
         return;
@@ -1118,10 +1092,10 @@ void drill_pmx_free(struct drill_pmx *d)
         return;
     if (!d->done && d->rec.id) {
         str_copy(d->fail_text, sizeof(d->fail_text),
-                 d->follow ? "lifeboat stopped before the drill finished: its started Proxmox task "
-                             "goes on in PVE (what it creates may be left: the next drill removes "
-                             "it)"
-                 : d->call && d->call_starts_task
+                 d->act.follow
+                     ? "lifeboat stopped before the drill finished: its started Proxmox task "
+                       "goes on in PVE (what it creates may be left: the next drill removes it)"
+                 : d->act.call
                      ? "lifeboat stopped before the drill finished: the Proxmox task it had just "
                        "asked for may go on in PVE (what it creates may be left: the next drill "
                        "removes it)"
@@ -1136,13 +1110,7 @@ void drill_pmx_free(struct drill_pmx *d)
     d->on_update = NULL;
     d->done = true;
     d->freeing = true;
-    if (d->follow) {
-        /* lifeboat stops following; the task itself goes on in PVE */
-        struct pmx_follow *f = d->follow;
-
-        d->follow = NULL;
-        pmx_follow_cancel(f);
-    }
+    pmx_action_unfollow(&d->act); /* the task itself goes on in PVE */
     if (d->pve)
         pmx_client_free(d->pve);
     if (d->http)

@@ -1,9 +1,9 @@
 /*
  * Real guest restores from PBS (see restore_guest.h): a chain of API calls
  * over the loop. A read starts a call whose records go to rg->next; an
- * action starts a call whose UPID is followed to its end, then rg->after
- * runs. The config parsers and the comparison are the PBS drill's
- * (drill_pmx.h); the restore request is pve_restore_guest().
+ * action starts a call whose UPID is followed to its end (pmx_action.h),
+ * then rg->after runs. The config parsers and the comparison are the PBS
+ * drill's (drill_pmx.h); the restore request is pve_restore_guest().
  */
 #include "backend/restore_guest.h"
 
@@ -25,6 +25,7 @@
 #include "backend/drills.h"
 #include "backend/http.h"
 #include "backend/loop.h"
+#include "backend/pmx_action.h"
 #include "backend/proxmox.h"
 #include "backend/pve.h"
 
@@ -45,11 +46,10 @@ struct restore_guest {
     char step[200];
     bool cancelled, shutdown, start, recorded;
     bool freeing; /* restore_guest_free: the cancelled follow's callback does nothing */
-    struct pmx_call *call;
-    struct pmx_follow *follow;
+    struct pmx_call *call; /* a read */
+    struct pmx_action act; /* an action: its request, then its task */
     void (*next)(struct restore_guest *rg, struct vec *out);
     void (*after)(struct restore_guest *rg);
-    char task_what[96];
     /* load */
     char node[64];
     char storage[64];
@@ -275,7 +275,7 @@ static void on_line(const struct pmx_log_line *line, void *arg)
         return;
     tail_push(rg, line->t);
     if (!str_starts_with(line->t, "TASK "))
-        set_step(rg, "%s: %.140s", rg->task_what, line->t);
+        set_step(rg, "%s: %.140s", rg->act.what, line->t);
 }
 
 static void on_task_done(int rc, const struct lb_err *err, enum pmx_outcome outcome,
@@ -283,10 +283,9 @@ static void on_task_done(int rc, const struct lb_err *err, enum pmx_outcome outc
 {
     struct restore_guest *rg = arg;
 
-    rg->follow = NULL;
     if (rg->freeing)
         return;
-    if (rc < 0 && rg->cancelled && rg->restore_started && !strcmp(rg->task_what, "the restore")) {
+    if (rc < 0 && rg->cancelled && rg->restore_started && !strcmp(rg->act.what, "the restore")) {
         fail(rg, "lifeboat stopped following the restore into guest %d; the task goes on in "
                  "PVE: see 'lifeboat tasks' and check the guest",
              rg->pv.target);
@@ -295,7 +294,7 @@ static void on_task_done(int rc, const struct lb_err *err, enum pmx_outcome outc
     if (rc < 0 || (outcome != PMX_OK && outcome != PMX_WARNINGS)) {
         struct buf b = BUF_INIT(0);
 
-        buf_printf(&b, "%s failed: %s", rg->task_what,
+        buf_printf(&b, "%s failed: %s", rg->act.what,
                    rg->cancelled && rc < 0 ? "cancelled by the operator"
                    : rc < 0                ? err->msg
                    : exitstatus            ? exitstatus
@@ -311,7 +310,7 @@ static void on_task_done(int rc, const struct lb_err *err, enum pmx_outcome outc
             buf_puts(&b, ")");
         }
         if (rg->restore_started && rg->pv.original && rg->rec.verified != 1 &&
-            !strcmp(rg->task_what, "the restore"))
+            !strcmp(rg->act.what, "the restore"))
             buf_printf(&b, "; guest %d may be left without its disks or locked: look at it in "
                            "PVE before anything else",
                        rg->pv.target);
@@ -322,43 +321,14 @@ static void on_task_done(int rc, const struct lb_err *err, enum pmx_outcome outc
     rg->after(rg);
 }
 
-static void on_upid(int rc, const struct lb_err *err, struct vec *out, void *arg)
-{
-    struct restore_guest *rg = arg;
-    struct pmx_follow_opts fo = { 0 };
-    struct lb_err e = { 0 };
-
-    rg->call = NULL;
-    if (rc < 0 || !out->len) {
-        on_task_done(rc < 0 ? rc : -LB_EPARSE, rc < 0 ? err : &e, PMX_ERROR,
-                     rc < 0 ? NULL : "no task id in the answer", rg);
-        return;
-    }
-    fo.node = rg->pv.node;
-    fo.upid = out->items[0];
-    fo.poll_ms = 300;
-    fo.max_ms = TASK_MAX_MS;
-    fo.on_line = on_line;
-    fo.on_done = on_task_done;
-    fo.arg = rg;
-    rg->follow = pmx_follow_start(rg->pve, &fo, &e);
-    if (!rg->follow)
-        on_task_done(e.code ? -(int)e.code : -LB_EFAIL, &e, PMX_ERROR, NULL, rg);
-}
-
 static void task_then(struct restore_guest *rg, struct pmx_call *call, const struct lb_err *err,
                       const char *what, void (*after)(struct restore_guest *))
 {
-    str_copy(rg->task_what, sizeof(rg->task_what), what);
     rg->after = after;
     for (int i = 0; i < rg->nlog; i++)
         free(rg->log_tail[i]);
     rg->nlog = 0;
-    if (!call) {
-        on_task_done(err->code ? -(int)err->code : -LB_EFAIL, err, PMX_ERROR, NULL, rg);
-        return;
-    }
-    rg->call = call;
+    pmx_action_start(&rg->act, call, err, what);
 }
 
 static const struct pve_guest *find_pve_guest(struct vec *guests, int vmid)
@@ -925,7 +895,8 @@ static void power(struct restore_guest *rg, const char *action, const char *what
         snprintf(form, sizeof(form), "timeout=%d", SHUTDOWN_S);
         r.form = form;
     }
-    task_then(rg, pmx_call_start(rg->pve, &r, on_upid, rg, &e), &e, what, after);
+    task_then(rg, pmx_call_start(rg->pve, &r, pmx_action_answer, &rg->act, &e), &e, what,
+              after);
 }
 
 static void strip_macs(const struct vec *in, struct vec *out)
@@ -1010,8 +981,8 @@ static void go_restore(struct restore_guest *rg)
     task_then(rg,
               pve_restore_guest(rg->pve, rg->pv.node, rg->pv.guest.type, rg->pv.target,
                                 rg->pv.backup.volid,
-                                rg->target_storage[0] ? rg->target_storage : NULL, flags, on_upid,
-                                rg, &e),
+                                rg->target_storage[0] ? rg->target_storage : NULL, flags,
+                                pmx_action_answer, &rg->act, &e),
               &e, "the restore", go_restored);
 }
 
@@ -1142,22 +1113,19 @@ void restore_guest_cancel(struct restore_guest *rg)
         }
         return;
     }
-    if (rg->follow && rg->restore_started) {
+    if (rg->act.follow && rg->restore_started) {
         /* the task runs on in PVE; stopping it half-way would leave a broken guest */
-        struct pmx_follow *f = rg->follow;
-
-        rg->follow = NULL;
-        pmx_follow_cancel(f); /* its on_done fails the restore: the record ends cancelled */
+        pmx_action_unfollow(&rg->act); /* on_done fails the restore: the record ends cancelled */
         return;
     }
-    if (rg->call) {
-        struct pmx_call *c = rg->call;
+    if (rg->call || rg->act.call) {
+        struct pmx_call *c = rg->call ? rg->call : rg->act.call;
 
-        rg->call = NULL;
+        rg->call = rg->act.call = NULL;
         pmx_call_cancel(c);
         return;
     }
-    if (rg->follow) {
+    if (rg->act.follow) {
         rg->after = cancel_now; /* a shutdown or start: let it end */
         return;
     }
@@ -1232,6 +1200,12 @@ struct restore_guest *restore_guest_new(struct loop *loop, const struct config *
         restore_guest_free(rg);
         return NULL;
     }
+    rg->act.c = rg->pve;
+    rg->act.node = rg->pv.node;
+    rg->act.max_ms = TASK_MAX_MS;
+    rg->act.on_line = on_line;
+    rg->act.on_done = on_task_done;
+    rg->act.arg = rg;
     return rg;
 }
 
@@ -1252,13 +1226,7 @@ void restore_guest_free(struct restore_guest *rg)
     rg->on_update = NULL;
     rg->phase = RG_DONE;
     rg->freeing = true;
-    if (rg->follow) {
-        /* lifeboat stops following; the task itself goes on in PVE */
-        struct pmx_follow *f = rg->follow;
-
-        rg->follow = NULL;
-        pmx_follow_cancel(f);
-    }
+    pmx_action_unfollow(&rg->act); /* the task itself goes on in PVE */
     if (rg->pve)
         pmx_client_free(rg->pve);
     if (rg->http)
