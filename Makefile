@@ -48,7 +48,7 @@ CLI_OBJ     = $(CLI_SRC:%.c=$(OUT)/%.o)
 UNIT_BIN    = $(UNIT_SRC:tests/unit/%.c=$(OUT)/tests/%)
 TUI_UNIT_SRC = $(filter tests/unit/test_tui_%.c,$(UNIT_SRC))
 
-.PHONY: all deps check check-build test-unit test-shell demo install screenshots format lint \
+.PHONY: all deps check check-build test-unit test-shell check-hours demo install screenshots format lint \
         check-deps clean bench fuzz variant-bin variant-tests
 
 all: lifeboat
@@ -139,6 +139,11 @@ check-deps:
 
 bench: lifeboat
 	@sh bench/run.sh
+
+# The simulator-backed tests at the hours where "last night" changes (HOURS=...).
+check-hours: deps lifeboat
+	@sh scripts/deps.sh hours
+	@sh scripts/check-hours.sh
 
 fuzz:
 	@sh scripts/deps.sh fuzz

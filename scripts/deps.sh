@@ -4,6 +4,7 @@
 #   scripts/deps.sh            build + runtime + test packages
 #   scripts/deps.sh shots      also what `make screenshots` needs (chromium)
 #   scripts/deps.sh fuzz       also clang for libFuzzer
+#   scripts/deps.sh hours      also libfaketime (make check-hours)
 set -eu
 
 PKGS="gcc make pkg-config libncurses-dev libcurl4-openssl-dev libjansson-dev libsqlite3-dev
@@ -13,6 +14,7 @@ tmux python3 systemd dbus-daemon dunst xvfb libnotify-bin procps util-linux pass
 case "${1:-}" in
 shots) PKGS="$PKGS chromium fonts-dejavu-core" ;;
 fuzz) PKGS="$PKGS clang libclang-rt-14-dev" ;;
+hours) PKGS="$PKGS faketime" ;;
 esac
 
 missing=""
