@@ -29,7 +29,7 @@ struct tree_rm {
     tree_rm_done_cb done;
     void *arg;
     uint64_t timer;
-    dev_t dev;     /* the root's file system */
+    dev_t dev; /* the root's file system */
     bool dev_seen;
     size_t removed;
     int first_errno; /* 0: no failure yet */
@@ -121,8 +121,8 @@ static void step(struct loop *loop, void *arg)
     rm->timer = loop_add_timer(loop, 0, step, rm);
 }
 
-struct tree_rm *tree_rm_start(struct loop *loop, const char *path, tree_rm_done_cb done,
-                              void *arg, struct lb_err *err)
+struct tree_rm *tree_rm_start(struct loop *loop, const char *path, tree_rm_done_cb done, void *arg,
+                              struct lb_err *err)
 {
     struct tree_rm *rm;
     char *paths[2];

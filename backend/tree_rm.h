@@ -39,8 +39,8 @@ typedef void (*tree_rm_done_cb)(int rc, const char *failed_path, void *arg);
  * from inside tree_rm_start: a missing path is done on the first turn, rc 0.
  * NULL with err when the walk cannot start.
  */
-struct tree_rm *tree_rm_start(struct loop *loop, const char *path, tree_rm_done_cb done,
-                              void *arg, struct lb_err *err);
+struct tree_rm *tree_rm_start(struct loop *loop, const char *path, tree_rm_done_cb done, void *arg,
+                              struct lb_err *err);
 
 /* Stop and free without calling done (teardown). What was removed stays removed. NULL: no-op. */
 void tree_rm_cancel(struct tree_rm *rm);

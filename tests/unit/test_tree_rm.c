@@ -174,7 +174,7 @@ static void make_tree(const char *root, int na, int nb, int nf)
     assert_int_equal(chmod(root, 0500), 0);
 }
 
-/* 4000 files in 4x5 read-only directories: all gone, over more than one turn. */
+/* 3000 files in 3x4 read-only directories: all gone, over more than one turn. */
 static void test_big_readonly_tree_goes_in_chunks(void **state)
 {
     struct fx *fx = *state;
@@ -183,7 +183,7 @@ static void test_big_readonly_tree_goes_in_chunks(void **state)
     struct tree_rm *rm;
     int turns;
 
-    make_tree(root, 4, 5, 200);
+    make_tree(root, 3, 4, 250);
     dac_caps(false);
     rm = tree_rm_start(fx->loop, root, on_done, fx, &err);
     assert_non_null(rm);
@@ -193,9 +193,9 @@ static void test_big_readonly_tree_goes_in_chunks(void **state)
     dac_caps(true);
     assert_int_equal(fx->rc, 0);
     assert_true(gone(root));
-    /* 4025 entries at 2000 a turn: at least three turns, and the other timer ran between them */
-    assert_true(turns >= 3);
-    assert_true(fx->ticks_at_done >= 2);
+    /* 3032 entries at 2000 a turn: at least two turns, and the other timer ran between them */
+    assert_true(turns >= 2);
+    assert_true(fx->ticks_at_done >= 1);
     free(root);
 }
 
@@ -318,7 +318,7 @@ static void test_directories_replaced_mid_walk(void **state)
 {
     struct fx *fx = *state;
     char *root = path_of(fx, "scratch"), *moved = path_of(fx, "moved");
-    char p[1024], q[1100];
+    char p[1024], q[1100], kept[1200] = "";
     struct lb_err err = { 0 };
     struct stat sb;
     int replaced = 0, left = 0;
@@ -327,7 +327,7 @@ static void test_directories_replaced_mid_walk(void **state)
 
     assert_int_equal(mkdir(moved, 0700), 0);
     assert_int_equal(mkdir(root, 0700), 0);
-    for (int i = 0; i < 20; i++) {
+    for (int i = 0; i < 10; i++) {
         snprintf(p, sizeof(p), "%s/d%02d", root, i);
         assert_int_equal(mkdir(p, 0700), 0);
         for (int k = 0; k < 300; k++) {
@@ -338,16 +338,18 @@ static void test_directories_replaced_mid_walk(void **state)
     assert_non_null(tree_rm_start(fx->loop, root, on_done, fx, &err));
     loop_run_once(fx->loop, 1000); /* the first chunk: the root is listed, some of it gone */
     assert_int_equal(fx->calls, 0);
-    for (int i = 0; i < 20; i++) {
+    for (int i = 0; i < 10; i++) {
         snprintf(p, sizeof(p), "%s/d%02d", root, i);
         if (lstat(p, &sb) < 0 || !S_ISDIR(sb.st_mode))
             continue;
         snprintf(q, sizeof(q), "%s/d%02d", moved, i);
         assert_int_equal(rename(p, q), 0);
         put_file(p, "not a directory any more\n", 0600);
+        if (!replaced)
+            snprintf(kept, sizeof(kept), "%s/f299", q);
         replaced++;
     }
-    assert_true(replaced > 0 && replaced < 20);
+    assert_true(replaced > 0 && replaced < 10);
     run_until_done(fx);
     assert_int_equal(fx->rc, -ENOTDIR);
     assert_int_equal(strncmp(fx->failed, root, strlen(root)), 0);
@@ -365,8 +367,7 @@ static void test_directories_replaced_mid_walk(void **state)
     }
     closedir(dir);
     assert_int_equal(left, replaced);
-    snprintf(q, sizeof(q), "%s/d19/f299", moved);
-    assert_false(gone(q));
+    assert_false(gone(kept));
     free(root);
     free(moved);
 }
@@ -379,7 +380,7 @@ static void test_cancel_mid_walk(void **state)
     struct lb_err err = { 0 };
     struct tree_rm *rm;
 
-    make_tree(root, 4, 5, 200);
+    make_tree(root, 3, 4, 250);
     rm = tree_rm_start(fx->loop, root, on_done, fx, &err);
     assert_non_null(rm);
     loop_run_once(fx->loop, 1000);
@@ -401,8 +402,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_directories_replaced_mid_walk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cancel_mid_walk, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_mount_point_is_reported_not_entered, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_mount_point_is_reported_not_entered, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
