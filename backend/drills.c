@@ -31,6 +31,7 @@
 #include "backend/restore_tree.h"
 #include "backend/runlock.h"
 #include "backend/spawn.h"
+#include "backend/tree_rm.h"
 
 #define PROGRESS_MS      1000
 #define LS_TIMEOUT_MS    (30 * 60 * 1000LL)
@@ -91,6 +92,8 @@ struct drill {
     struct vec samples; /* struct drill_file * (borrowed from files) */
     int samples_ok;
     struct buf phases;
+    struct tree_rm *rm;      /* the scratch copy going, a chunk per loop turn (DRILL_CLEANUP) */
+    const char *end_outcome; /* recorded once the scratch copy is gone (a literal) */
 };
 
 static const char interrupted_text[] =
@@ -292,6 +295,8 @@ out:
 /* ---- the cloud drill ---- */
 
 static void finish(struct drill *d, const char *outcome, const char *error);
+static void cleanup_sync(struct drill *d);
+static void orphan_cleanup_done(int rc, const char *failed_path, void *arg);
 
 static void on_line(struct spawn *sp, enum spawn_stream stream, const char *line, size_t len,
                     bool cut, void *arg);
@@ -537,24 +542,6 @@ static void progress_tick(struct loop *loop, void *arg);
 static void start_verify(struct drill *d);
 static void next_sample(struct drill *d);
 
-/* Sum of file sizes under the target (nftw has no user pointer: a file-scope accumulator). */
-static uint64_t sum_acc;
-static int sum_cb(const char *p, const struct stat *sb, int type, struct FTW *f)
-{
-    (void)p;
-    (void)f;
-    if (type == FTW_F && S_ISREG(sb->st_mode))
-        sum_acc += (uint64_t)sb->st_size;
-    return 0;
-}
-
-static uint64_t measure(const char *path)
-{
-    sum_acc = 0;
-    nftw(path, sum_cb, 32, FTW_PHYS | FTW_MOUNT);
-    return sum_acc;
-}
-
 static void rate_from(struct drill *d, uint64_t bytes)
 {
     int64_t ms = loop_now_ms(d->loop) - d->restore_started_ms;
@@ -570,10 +557,14 @@ static void rate_from(struct drill *d, uint64_t bytes)
     }
 }
 
-/* At once (once, when restic ended). */
+/*
+ * Once, when restic ended well: the scope over the whole restore time (what
+ * landed is checked file by file next, a chunk per turn; walking the copy
+ * here would hold the loop for as long as the copy is big).
+ */
 static void update_rate(struct drill *d)
 {
-    rate_from(d, measure(d->v.rec.target));
+    rate_from(d, d->v.scope_bytes);
 }
 
 /* A chunk of the progress measure per loop turn: the screen keeps answering. */
@@ -920,11 +911,13 @@ static void on_exit_cb(struct spawn *sp, const struct spawn_result *res, void *a
     if (d->orphan) {
         if (d->target_made) {
             /* restic has stopped writing: now the scratch copy can go, and the record says so */
-            int r = drills_remove_tree(d->v.rec.target);
+            struct lb_err err = { 0 };
 
-            d->v.rec.cleaned = r == 0;
-            if (r < 0)
-                log_warn("drill: cannot remove %s: %s", d->v.rec.target, strerror(-r));
+            d->rm = tree_rm_start(d->loop, d->v.rec.target, orphan_cleanup_done, d, &err);
+            if (d->rm)
+                return; /* orphan_cleanup_done records and frees */
+            log_warn("drill: %s; removing it at once", err.msg);
+            cleanup_sync(d);
             record(d);
         }
         d->orphan = false;
@@ -950,10 +943,87 @@ static void on_exit_cb(struct spawn *sp, const struct spawn_result *res, void *a
     }
 }
 
-/* The end, whatever the outcome: remove the scratch copy, write the record. */
-static void finish(struct drill *d, const char *outcome, const char *error)
+/* The scratch copy's removal ended (rc 0: gone; else -errno of the first entry that stayed). */
+static void scratch_removed(struct drill *d, int rc, const char *failed)
 {
-    if (d->v.phase == DRILL_DONE)
+    d->v.rec.cleaned = rc == 0;
+    if (rc < 0) {
+        char *shown = xstrdup(failed ? failed : d->v.rec.target);
+
+        str_sanitize(shown); /* a name from the snapshot */
+        log_warn("drill: cannot remove %s: %s: %s", d->v.rec.target, shown, strerror(-rc));
+        free(shown);
+    }
+}
+
+/* Remove the scratch copy now, in one go (nothing on screen waits for it). */
+static void cleanup_sync(struct drill *d)
+{
+    struct stat sb;
+    int r = drills_remove_tree(d->v.rec.target);
+
+    if (r == 0 && lstat(d->v.rec.target, &sb) == 0)
+        r = -ENOTEMPTY; /* something stayed (another file system mounted inside?) */
+    scratch_removed(d, r, NULL);
+}
+
+/* After the cleanup: the estimate, the outcome, the record, the lock; then tell the owner. */
+static void finish_record(struct drill *d)
+{
+    if (d->v.rec.rto_ms > 0 && d->v.scope_bytes) {
+        double rate = (double)d->v.scope_bytes * 1000.0 / (double)d->v.rec.rto_ms;
+
+        d->v.rate = rate;
+        d->v.rec.estimate_full_seconds =
+            rate > 0 ? (int64_t)((double)d->v.rec.full_bytes / rate + 0.5) : -1;
+    }
+    str_copy(d->v.rec.outcome, sizeof(d->v.rec.outcome), d->end_outcome);
+    d->v.rec.ended = clock_now();
+    if (!d->v.rec.started)
+        d->v.rec.started = d->v.rec.ended;
+    d->v.phase = DRILL_DONE;
+    str_copy(d->v.step_text, sizeof(d->v.step_text), "done");
+    record(d);
+    runlock_release(d->lock);
+    d->lock = NULL;
+    notify(d); /* last: the owner may free the drill here */
+}
+
+static void cleanup_done(int rc, const char *failed_path, void *arg)
+{
+    struct drill *d = arg;
+
+    d->rm = NULL; /* tree_rm frees itself after this returns */
+    scratch_removed(d, rc, failed_path);
+    if (rc == 0)
+        phase_done(d, "cleanup");
+    finish_record(d);
+}
+
+/* The orphan's scratch copy is gone (or what could go): record it and let go of the drill. */
+static void orphan_cleanup_done(int rc, const char *failed_path, void *arg)
+{
+    struct drill *d = arg;
+
+    d->rm = NULL;
+    scratch_removed(d, rc, failed_path);
+    record(d);
+    d->orphan = false;
+    drill_free(d);
+}
+
+/*
+ * The end, whatever the outcome: remove the scratch copy, write the record.
+ * The removal runs a chunk per loop turn (phase DRILL_CLEANUP, the screen
+ * keeps answering) and the record is written when it is done; sync removes
+ * it at once (the drill is being freed: nothing waits, nothing is shown).
+ * The first outcome is the one: a drill ending or ended ignores the next.
+ */
+static void finish_ex(struct drill *d, const char *outcome, const char *error, bool sync)
+{
+    struct lb_err err = { 0 };
+
+    if (d->v.phase == DRILL_DONE || d->v.phase == DRILL_CLEANUP)
         return;
     if (d->progress_timer) {
         loop_cancel_timer(d->loop, d->progress_timer);
@@ -963,26 +1033,7 @@ static void finish(struct drill *d, const char *outcome, const char *error)
         loop_cancel_timer(d->loop, d->verify_timer);
         d->verify_timer = 0;
     }
-    if (d->target_made) {
-        int r;
-
-        set_phase(d, DRILL_CLEANUP, "removing the scratch copy");
-        notify(d);
-        r = drills_remove_tree(d->v.rec.target);
-        d->v.rec.cleaned = r == 0;
-        if (r < 0)
-            log_warn("drill: cannot remove %s: %s", d->v.rec.target, strerror(-r));
-        else
-            phase_done(d, "cleanup");
-    }
-    if (d->v.rec.rto_ms > 0 && d->v.scope_bytes) {
-        double rate = (double)d->v.scope_bytes * 1000.0 / (double)d->v.rec.rto_ms;
-
-        d->v.rate = rate;
-        d->v.rec.estimate_full_seconds =
-            rate > 0 ? (int64_t)((double)d->v.rec.full_bytes / rate + 0.5) : -1;
-    }
-    str_copy(d->v.rec.outcome, sizeof(d->v.rec.outcome), outcome);
+    d->end_outcome = outcome;
     if (error) {
         char *e = xstrdup(error);
 
@@ -990,20 +1041,32 @@ static void finish(struct drill *d, const char *outcome, const char *error)
         str_copy(d->v.rec.error, sizeof(d->v.rec.error), e);
         free(e);
     }
-    d->v.rec.ended = clock_now();
-    if (!d->v.rec.started)
-        d->v.rec.started = d->v.rec.ended;
-    d->v.phase = DRILL_DONE;
-    str_copy(d->v.step_text, sizeof(d->v.step_text), "done");
-    record(d);
-    runlock_release(d->lock);
-    d->lock = NULL;
-    notify(d);
+    if (d->target_made) {
+        set_phase(d, DRILL_CLEANUP, "removing the scratch copy");
+        if (!sync) {
+            d->rm = tree_rm_start(d->loop, d->v.rec.target, cleanup_done, d, &err);
+            if (d->rm) {
+                notify(d);
+                return; /* cleanup_done records */
+            }
+            log_warn("drill: %s; removing it at once", err.msg);
+        }
+        cleanup_sync(d);
+        if (d->v.rec.cleaned)
+            phase_done(d, "cleanup");
+    }
+    finish_record(d);
+}
+
+static void finish(struct drill *d, const char *outcome, const char *error)
+{
+    finish_ex(d, outcome, error, false);
 }
 
 void drill_cancel(struct drill *d)
 {
-    if (!d || d->v.phase == DRILL_DONE)
+    /* removing the scratch copy is the end already: cancelling would do the same */
+    if (!d || d->v.phase == DRILL_DONE || d->v.phase == DRILL_CLEANUP)
         return;
     d->cancelled = true;
     if (d->sp) {
@@ -1028,7 +1091,16 @@ void drill_free(struct drill *d)
 {
     if (!d)
         return;
-    if (d->v.phase != DRILL_DONE && d->v.phase != DRILL_NEW) {
+    if (d->v.phase == DRILL_CLEANUP) {
+        /* nobody waits for the removal any more: it ends now, and the outcome is recorded */
+        d->on_update = NULL;
+        tree_rm_cancel(d->rm);
+        d->rm = NULL;
+        cleanup_sync(d);
+        if (d->v.rec.cleaned)
+            phase_done(d, "cleanup");
+        finish_record(d);
+    } else if (d->v.phase != DRILL_DONE && d->v.phase != DRILL_NEW) {
         /* nobody waits for the child any more: stop it and close the record now */
         if (d->sp) {
             spawn_signal(d->sp, SIGTERM);
@@ -1044,16 +1116,18 @@ void drill_free(struct drill *d)
             bool made = d->target_made;
 
             d->target_made = false;
-            finish(d, "interrupted", interrupted_text);
+            finish_ex(d, "interrupted", interrupted_text, true);
             d->target_made = made;
             d->orphan = true; /* the child's on_exit frees the drill */
             return;
         }
         if (d->v.phase == DRILL_READY)
-            finish(d, "cancelled", "the console closed at the drill's summary: nothing was restored");
+            finish_ex(d, "cancelled",
+                      "the console closed at the drill's summary: nothing was restored", true);
         else
-            finish(d, "interrupted", interrupted_text);
+            finish_ex(d, "interrupted", interrupted_text, true);
     }
+    tree_rm_cancel(d->rm);
     if (d->progress_timer)
         loop_cancel_timer(d->loop, d->progress_timer);
     if (d->verify_timer)

@@ -85,7 +85,11 @@ struct drill *drill_cloud_new(struct loop *loop, const struct config *cfg, struc
 int drill_inspect(struct drill *d, struct lb_err *err);
 /* From DRILL_READY: restore, verify, clean up (async). */
 int drill_go(struct drill *d, struct lb_err *err);
-/* Stop what runs; the drill ends cancelled (its scratch removed). No-op when done. */
+/*
+ * Stop what runs; the drill ends cancelled (its scratch removed). No-op when
+ * done, and while the scratch copy is removed (DRILL_CLEANUP: the outcome is
+ * decided, the removal is what cancelling would do).
+ */
 void drill_cancel(struct drill *d);
 /* The state to show (borrowed). */
 const struct drill_view *drill_view(const struct drill *d);
@@ -93,12 +97,15 @@ bool drill_done(const struct drill *d);
 /*
  * Free. A drill still running is cancelled: its child is signalled, its
  * scratch removed and its record marked interrupted now (nobody waits for it).
+ * A drill removing its scratch copy (DRILL_CLEANUP, a chunk per loop turn)
+ * finishes the removal at once and records the outcome it had reached.
  */
 void drill_free(struct drill *d);
 /*
  * The same, but turns the loop until the child is gone (shutdown: nothing
  * outlives the loop): restic stops (SIGINT, then SIGTERM/SIGKILL after the
  * grace), then the scratch copy is removed and the record says interrupted.
+ * A drill removing its scratch copy finishes that at once (as drill_free).
  */
 void drill_free_sync(struct drill *d);
 
@@ -114,7 +121,11 @@ int drills_recover(const struct config *cfg, struct store *st, int *recovered,
 /* Is path equal to, inside, or the parent of any job path or local repo? err says which. */
 int drills_check_scratch(const struct config *cfg, const char *scratch, struct lb_err *err);
 
-/* Remove a directory tree (no symlink followed, no other file system entered). 0 or -errno. */
+/*
+ * Remove a directory tree at once (no symlink followed, no other file system
+ * entered). 0 or -errno. For when nothing is on screen (recovery, shutdown);
+ * a drill's own cleanup goes through the loop (tree_rm.h).
+ */
 int drills_remove_tree(const char *path);
 
 /*
