@@ -264,9 +264,20 @@ int drills_recover(const struct config *cfg, struct store *st, int *recovered, s
     vec_foreach(&list, i, dr)
     {
         /* restores (backend/restore.c) are recovered under their own lock */
-        if (strcmp(dr->outcome, "running") != 0 || dr->pid == getpid() ||
-            !strcmp(dr->kind, "restore"))
+        if (dr->pid == getpid() || !strcmp(dr->kind, "restore"))
             continue;
+        if (strcmp(dr->outcome, "running") != 0) {
+            /* ended, but its process went while removing the scratch copy: finish that */
+            if (!dr->cleaned && dr->target[0] && under_scratch(cfg, dr->target) &&
+                !access(dr->target, F_OK) && drills_remove_tree(dr->target) == 0) {
+                dr->cleaned = 1;
+                log_info("drill %lld (%s): removed the scratch copy it left", (long long)dr->id,
+                         dr->kind);
+                if (store_drill_update(st, dr, err) == 0)
+                    (*recovered)++;
+            }
+            continue;
+        }
         str_copy(dr->outcome, sizeof(dr->outcome), "interrupted");
         if (!dr->ended)
             dr->ended = clock_now();
@@ -1043,6 +1054,12 @@ static void finish_ex(struct drill *d, const char *outcome, const char *error, b
     }
     if (d->target_made) {
         set_phase(d, DRILL_CLEANUP, "removing the scratch copy");
+        /* the verdict is kept before the copy goes: killed while removing it, the record
+         * still says how the drill ended, and the next start removes what is left */
+        str_copy(d->v.rec.outcome, sizeof(d->v.rec.outcome), outcome);
+        d->v.rec.ended = clock_now();
+        d->v.rec.cleaned = 0;
+        record(d);
         if (!sync) {
             d->rm = tree_rm_start(d->loop, d->v.rec.target, cleanup_done, d, &err);
             if (d->rm) {

@@ -294,7 +294,11 @@ static void show_progress(struct drills_st *ds)
              str_fmt_bytes(v->scope_bytes, b2, sizeof(b2)),
              str_fmt_bytes((uint64_t)v->rate, b3, sizeof(b3)),
              v->eta_s >= 0 ? str_fmt_duration(v->eta_s, b4, sizeof(b4)) : "?");
-    if (ds->ask_cancel)
+    w->cancel_ok = v->phase != DRILL_CLEANUP;
+    if (v->phase == DRILL_CLEANUP)
+        wizard_note(w, EL_DIM, "Removing the scratch copy: the outcome is decided, and shown "
+                               "when the copy is gone.");
+    else if (ds->ask_cancel)
         wizard_note(w, EL_PROMPT,
                     "Cancel the drill? y: stop it and remove the scratch copy, n: go on");
     else
@@ -517,6 +521,8 @@ static unsigned wiz_back(struct drills_st *ds, time_t now)
 
 static unsigned wiz_cancel(struct drills_st *ds)
 {
+    if (ds->drill && !drill_done(ds->drill) && drill_view(ds->drill)->phase == DRILL_CLEANUP)
+        return REACT_NONE; /* the end is decided: the copy goes, then the result shows */
     if (ds->drill && !drill_done(ds->drill) && drill_view(ds->drill)->phase >= DRILL_RESTORE) {
         ds->ask_cancel = true;
         show_progress(ds);

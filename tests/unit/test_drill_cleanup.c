@@ -6,7 +6,9 @@
  * one outcome, recorded once as it was reached); the console closing while
  * it goes (drill_free_sync) finishes it at once with the record written and
  * the copy gone; a drill freed while restic restores (the orphan) removes
- * its copy through the loop after restic stopped and records that.
+ * its copy through the loop after restic stopped and records that; a drill
+ * whose process died while removing its copy keeps its verdict, and the
+ * next start removes what it left.
  * One `restic init` and one backup for the lot; the tests run in order.
  */
 #include <setjmp.h>
@@ -21,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "backend/base/buf.h"
@@ -239,8 +242,10 @@ static void test_cleanup_runs_through_the_loop_and_cancel_changes_nothing(void *
     assert_true(s.saw_cleanup); /* the owner was told: the screen says what happens */
     assert_int_equal(s.done_calls, 0);
     assert_false(gone(target));
-    /* the record is not final while the copy goes */
-    assert_string_equal(newest().outcome, "running");
+    /* the verdict is written before the copy goes (killed now, it would still be known) */
+    r = newest();
+    assert_string_equal(r.outcome, "ok");
+    assert_int_equal(r.cleaned, 0);
 
     drill_cancel(d); /* the operator presses Cancel now */
     assert_int_equal(drill_view(d)->phase, DRILL_CLEANUP);
@@ -329,12 +334,53 @@ static void test_orphan_removes_its_copy_after_restic(void **state)
     }
 }
 
+/* Killed while removing its copy: the record says ok, not cleaned; the next start finishes it. */
+static void test_killed_during_cleanup_keeps_its_verdict(void **state)
+{
+    struct store_drill rec = { 0 }, r;
+    struct lb_err err = { 0 };
+    char target[300], p[400];
+    int recovered = 0;
+
+    (void)state;
+    snprintf(target, sizeof(target), "%s/drill-left-over", F->scratch);
+    assert_int_equal(mkdir(target, 0700), 0);
+    snprintf(p, sizeof(p), "%s/sub", target);
+    assert_int_equal(mkdir(p, 0700), 0);
+    snprintf(p, sizeof(p), "%s/sub/file", target);
+    put_file(p, "restored\n", 0400);
+    snprintf(p, sizeof(p), "%s/sub", target);
+    assert_int_equal(chmod(p, 0500), 0); /* restored read-only */
+    str_copy(rec.kind, sizeof(rec.kind), "cloud");
+    str_copy(rec.outcome, sizeof(rec.outcome), "ok");
+    str_copy(rec.target, sizeof(rec.target), target);
+    rec.started = time(NULL) + 60; /* the newest record */
+    rec.ended = rec.started + 60;
+    rec.pid = getpid() + 1; /* another process, gone */
+    rec.verified = 1;
+    rec.cleaned = 0;
+    assert_int_equal(store_drill_insert(F->st, &rec, &err), 0);
+
+    assert_int_equal(drills_recover(F->cfg, F->st, &recovered, &err), 0);
+    assert_int_equal(recovered, 1);
+    assert_true(gone(target));
+    r = newest();
+    assert_int_equal(r.id, rec.id);
+    assert_string_equal(r.outcome, "ok"); /* the verdict it reached stays */
+    assert_int_equal(r.verified, 1);
+    assert_int_equal(r.cleaned, 1);
+    /* once only: nothing more to do */
+    assert_int_equal(drills_recover(F->cfg, F->st, &recovered, &err), 0);
+    assert_int_equal(recovered, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cleanup_runs_through_the_loop_and_cancel_changes_nothing),
         cmocka_unit_test(test_console_closing_during_cleanup),
         cmocka_unit_test(test_orphan_removes_its_copy_after_restic),
+        cmocka_unit_test(test_killed_during_cleanup_keeps_its_verdict),
     };
 
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
