@@ -4,6 +4,7 @@
  */
 #include "backend/schedule.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +33,7 @@ void schedule_init(struct schedule *s, int quiet_from, int quiet_to)
     memset(s, 0, sizeof(*s));
     vec_init(&s->jobs, job_free);
     vec_init(&s->overlaps, free);
+    vec_init(&s->recurring, free);
     s->quiet_from = quiet_from;
     s->quiet_to = quiet_to;
 }
@@ -40,6 +42,7 @@ void schedule_release(struct schedule *s)
 {
     vec_release(&s->jobs);
     vec_release(&s->overlaps);
+    vec_release(&s->recurring);
 }
 
 const char *schedule_where_name(enum sched_where w)
@@ -320,6 +323,91 @@ static int overlap_cmp(const void *pa, const void *pb)
     return a->b < b->b ? -1 : a->b > b->b;
 }
 
+/* ---- recurring overlaps ---- */
+
+/* s->overlaps (sorted, not yet cut) into s->recurring. */
+static void group_overlaps(struct schedule *s)
+{
+    time_t bound[SCHED_DAYS + 1];
+    size_t i, k;
+    struct sched_overlap *o;
+
+    vec_clear(&s->recurring);
+    s->recurring_seen = 0;
+    for (int d = 0; d <= SCHED_DAYS; d++)
+        bound[d] = schedule_day_start(s->from, d);
+    vec_foreach(&s->overlaps, i, o) {
+        struct sched_recurring *g = NULL, *c;
+        int fm = minute_of_day(o->from), tm_ = minute_of_day(o->to), day = -1;
+        struct tm tm;
+
+        vec_foreach(&s->recurring, k, c) {
+            if (c->a == o->a && c->b == o->b && c->from_min == fm && c->to_min == tm_ &&
+                c->in_quiet == o->in_quiet && !strcmp(c->shared, o->shared)) {
+                g = c;
+                break;
+            }
+        }
+        if (!g) {
+            g = xcalloc(1, sizeof(*g));
+            g->a = o->a;
+            g->b = o->b;
+            g->from_min = fm;
+            g->to_min = tm_;
+            g->in_quiet = o->in_quiet;
+            str_copy(g->shared, sizeof(g->shared), o->shared);
+            g->first = o->from;
+            g->first_to = o->to;
+            vec_push(&s->recurring, g);
+        }
+        g->count++;
+        s->recurring_seen++;
+        for (int d = 0; d < SCHED_DAYS; d++)
+            if (o->from >= bound[d] && o->from < bound[d + 1])
+                day = d;
+        if (day >= 0 && !(g->days & (1u << day))) {
+            g->days |= 1u << day;
+            g->ndays++;
+        }
+        localtime_r(&o->from, &tm);
+        g->weekdays |= 1u << tm.tm_wday;
+    }
+}
+
+char *schedule_recurring_days(const struct schedule *s, const struct sched_recurring *g,
+                              bool with_date, char *out, size_t n)
+{
+    bool but = g->ndays >= SCHED_DAYS - 2 && g->ndays < SCHED_DAYS;
+    size_t used;
+    struct tm tm;
+
+    if (!n)
+        return out;
+    out[0] = '\0';
+    if (g->ndays >= SCHED_DAYS) {
+        snprintf(out, n, "every day");
+        return out;
+    }
+    if (g->ndays <= 1) {
+        localtime_r(&g->first, &tm);
+        strftime(out, n, with_date ? "%a %Y-%m-%d" : "%a", &tm);
+        return out;
+    }
+    used = (size_t)snprintf(out, n, "%s", but ? "every day but " : "");
+    for (int d = 0, listed = 0; d < SCHED_DAYS && used < n; d++) {
+        time_t t;
+        char wd[16];
+
+        if (!(g->days & (1u << d)) != but)
+            continue;
+        t = schedule_day_start(s->from, d);
+        localtime_r(&t, &tm);
+        strftime(wd, sizeof(wd), "%a", &tm);
+        used += (size_t)snprintf(out + used, n - used, "%s%s", listed++ ? ", " : "", wd);
+    }
+    return out;
+}
+
 void schedule_compute(struct schedule *s, time_t now)
 {
     size_t n = s->jobs.len;
@@ -369,6 +457,7 @@ void schedule_compute(struct schedule *s, time_t now)
         }
     }
     vec_sort(&s->overlaps, overlap_cmp);
+    group_overlaps(s);
     while (s->overlaps.len > SCHED_MAX_OVERLAPS)
         vec_remove(&s->overlaps, s->overlaps.len - 1);
     for (size_t i = 0; i < n; i++)
