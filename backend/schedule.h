@@ -88,8 +88,8 @@ struct sched_overlap {
  * time and so may stand alone.
  */
 struct sched_recurring {
-    size_t a, b;           /* job indexes, a < b */
-    int from_min, to_min;  /* local minutes after midnight of each from and to */
+    size_t a, b;          /* job indexes, a < b */
+    int from_min, to_min; /* local minutes after midnight of each from and to */
     bool in_quiet;
     char shared[64];
     time_t first, first_to; /* the first instance */
@@ -100,9 +100,9 @@ struct sched_recurring {
 };
 
 struct schedule {
-    struct vec jobs;          /* struct sched_job *, in the order added */
-    struct vec overlaps;      /* struct sched_overlap *, by start, within [from, to) */
-    size_t overlaps_total;    /* may exceed overlaps.len (SCHED_MAX_OVERLAPS kept) */
+    struct vec jobs;       /* struct sched_job *, in the order added */
+    struct vec overlaps;   /* struct sched_overlap *, by start, within [from, to) */
+    size_t overlaps_total; /* may exceed overlaps.len (SCHED_MAX_OVERLAPS kept) */
     /*
      * struct sched_recurring *, by first instance: every overlap found
      * (before overlaps is cut to SCHED_MAX_OVERLAPS), grouped; recurring_seen

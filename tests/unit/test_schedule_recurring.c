@@ -94,8 +94,7 @@ static void test_daily_jobs_one_group_each(void **state)
     assert_string_equal(g->shared, "usb-ssd");
     assert_int_equal(g->first, at("2026-11-26 00:00"));
     assert_int_equal(g->first_to, at("2026-11-26 00:01"));
-    assert_string_equal(schedule_recurring_days(&s, g, true, buf, sizeof(buf)),
-                        "every day");
+    assert_string_equal(schedule_recurring_days(&s, g, true, buf, sizeof(buf)), "every day");
     assert_non_null(group(&s, gc, prune, 0));
     assert_non_null(group(&s, verify, prune, 0));
     assert_int_equal(group(&s, verify, prune, 0)->ndays, 7);
@@ -113,8 +112,8 @@ static void test_some_days_stay_apart(void **state)
     (void)state;
     set_tz("UTC");
     schedule_init(&s, 60, 360);
-    daily = add(&s, "daily", "*-*-* 03:00", 0, local);       /* 03:00-03:30 */
-    sunday = add(&s, "weekly", "Sun 03:15", 0, local);       /* meets it on Sunday */
+    daily = add(&s, "daily", "*-*-* 03:00", 0, local); /* 03:00-03:30 */
+    sunday = add(&s, "weekly", "Sun 03:15", 0, local); /* meets it on Sunday */
     weekend = add(&s, "weekend", "Sat,Sun 07:00", 600, NULL);
     workdays = add(&s, "workdays", "Mon..Fri 07:00", 600, NULL);
     add(&s, "morning", "*-*-* 07:05", 60, NULL);
@@ -128,8 +127,7 @@ static void test_some_days_stay_apart(void **state)
     assert_true(g->in_quiet);
     assert_string_equal(g->shared, "local");
     assert_int_equal(g->weekdays, 1u << 0); /* Sunday */
-    assert_string_equal(schedule_recurring_days(&s, g, true, buf, sizeof(buf)),
-                        "Sun 2026-11-29");
+    assert_string_equal(schedule_recurring_days(&s, g, true, buf, sizeof(buf)), "Sun 2026-11-29");
     /* Saturday and Sunday, in the window's order */
     g = group(&s, weekend, weekend + 2, 7 * 60 + 5);
     assert_non_null(g);
