@@ -280,10 +280,12 @@ static const char *shared_touch(const struct sched_job *a, const struct sched_jo
     return NULL;
 }
 
-static void add_overlap(struct schedule *s, size_t a, size_t b, time_t from, time_t to,
+/* Both run in [lo, hi): kept within the window, cut ends said. */
+static void add_overlap(struct schedule *s, size_t a, size_t b, time_t lo, time_t hi,
                         const char *shared)
 {
     struct sched_overlap *o;
+    time_t from = lo < s->from ? s->from : lo, to = hi > s->to ? s->to : hi;
 
     /* the same pair again, touching the last one: extend it */
     for (size_t i = s->overlaps.len; i-- > 0;) {
@@ -292,6 +294,8 @@ static void add_overlap(struct schedule *s, size_t a, size_t b, time_t from, tim
             if (from <= o->to) {
                 if (to > o->to)
                     o->to = to;
+                if (to >= o->to)
+                    o->cut_to = o->cut_to || hi > s->to;
                 return;
             }
             break;
@@ -306,6 +310,8 @@ static void add_overlap(struct schedule *s, size_t a, size_t b, time_t from, tim
     o->from = from;
     o->to = to;
     o->in_quiet = schedule_in_quiet(s->quiet_from, s->quiet_to, minute_of_day(from));
+    o->cut_from = lo < s->from;
+    o->cut_to = hi > s->to;
     if (shared)
         str_copy(o->shared, sizeof(o->shared), shared);
     vec_push(&s->overlaps, o);
@@ -325,53 +331,95 @@ static int overlap_cmp(const void *pa, const void *pb)
 
 /* ---- recurring overlaps ---- */
 
-/* s->overlaps (sorted, not yet cut) into s->recurring. */
+static int recurring_cmp(const void *pa, const void *pb)
+{
+    const struct sched_recurring *a = *(const struct sched_recurring *const *)pa;
+    const struct sched_recurring *b = *(const struct sched_recurring *const *)pb;
+
+    if (a->first != b->first)
+        return a->first < b->first ? -1 : 1;
+    if (a->a != b->a)
+        return a->a < b->a ? -1 : 1;
+    return a->b < b->b ? -1 : a->b > b->b;
+}
+
+/*
+ * The group o belongs to, or NULL: the same pair and shared store; the same
+ * local from and to, except where the window cut o (its cut end is not its
+ * own: a cut start matches by the end, a cut end by the start and quiet).
+ */
+static struct sched_recurring *find_group(const struct schedule *s, const struct sched_overlap *o,
+                                          int fm, int tm_)
+{
+    size_t k;
+    struct sched_recurring *c;
+
+    vec_foreach(&s->recurring, k, c) {
+        if (c->a != o->a || c->b != o->b || strcmp(c->shared, o->shared))
+            continue;
+        if (o->cut_from && o->cut_to)
+            continue;
+        if (!o->cut_from && (c->from_min != fm || c->in_quiet != o->in_quiet))
+            continue;
+        if (!o->cut_to && c->to_min != tm_)
+            continue;
+        return c;
+    }
+    return NULL;
+}
+
+/* s->overlaps (sorted, not yet cut to SCHED_MAX_OVERLAPS) into s->recurring. */
 static void group_overlaps(struct schedule *s)
 {
     time_t bound[SCHED_DAYS + 1];
-    size_t i, k;
+    size_t i;
     struct sched_overlap *o;
 
     vec_clear(&s->recurring);
     s->recurring_seen = 0;
     for (int d = 0; d <= SCHED_DAYS; d++)
         bound[d] = schedule_day_start(s->from, d);
-    vec_foreach(&s->overlaps, i, o) {
-        struct sched_recurring *g = NULL, *c;
-        int fm = minute_of_day(o->from), tm_ = minute_of_day(o->to), day = -1;
-        struct tm tm;
+    /* whole ones first, then those the window's edges cut join the group they belong to */
+    for (int pass = 0; pass < 2; pass++) {
+        vec_foreach(&s->overlaps, i, o) {
+            struct sched_recurring *g;
+            int fm = minute_of_day(o->from), tm_ = minute_of_day(o->to), day = -1;
+            struct tm tm;
 
-        vec_foreach(&s->recurring, k, c) {
-            if (c->a == o->a && c->b == o->b && c->from_min == fm && c->to_min == tm_ &&
-                c->in_quiet == o->in_quiet && !strcmp(c->shared, o->shared)) {
-                g = c;
-                break;
+            if ((o->cut_from || o->cut_to) != (pass == 1))
+                continue;
+            g = find_group(s, o, fm, tm_);
+            if (!g) {
+                g = xcalloc(1, sizeof(*g));
+                g->a = o->a;
+                g->b = o->b;
+                g->from_min = fm;
+                g->to_min = tm_;
+                g->in_quiet = o->in_quiet;
+                str_copy(g->shared, sizeof(g->shared), o->shared);
+                g->first = o->from;
+                g->first_to = o->to;
+                vec_push(&s->recurring, g);
+            } else if (o->cut_from) {
+                /* the tail of the run of the day before the window: no day of its own */
+                g->count++;
+                s->recurring_seen++;
+                continue;
             }
+            g->count++;
+            s->recurring_seen++;
+            for (int d = 0; d < SCHED_DAYS; d++)
+                if (o->from >= bound[d] && o->from < bound[d + 1])
+                    day = d;
+            if (day >= 0 && !(g->days & (1u << day))) {
+                g->days |= 1u << day;
+                g->ndays++;
+            }
+            localtime_r(&o->from, &tm);
+            g->weekdays |= 1u << tm.tm_wday;
         }
-        if (!g) {
-            g = xcalloc(1, sizeof(*g));
-            g->a = o->a;
-            g->b = o->b;
-            g->from_min = fm;
-            g->to_min = tm_;
-            g->in_quiet = o->in_quiet;
-            str_copy(g->shared, sizeof(g->shared), o->shared);
-            g->first = o->from;
-            g->first_to = o->to;
-            vec_push(&s->recurring, g);
-        }
-        g->count++;
-        s->recurring_seen++;
-        for (int d = 0; d < SCHED_DAYS; d++)
-            if (o->from >= bound[d] && o->from < bound[d + 1])
-                day = d;
-        if (day >= 0 && !(g->days & (1u << day))) {
-            g->days |= 1u << day;
-            g->ndays++;
-        }
-        localtime_r(&o->from, &tm);
-        g->weekdays |= 1u << tm.tm_wday;
     }
+    vec_sort(&s->recurring, recurring_cmp);
 }
 
 char *schedule_recurring_days(const struct schedule *s, const struct sched_recurring *g,
@@ -447,8 +495,7 @@ void schedule_compute(struct schedule *s, time_t now)
                 time_t hi = x.end < y.end ? x.end : y.end;
 
                 if (lo < hi)
-                    add_overlap(s, a, b, lo < s->from ? s->from : lo, hi > s->to ? s->to : hi,
-                                shared);
+                    add_overlap(s, a, b, lo, hi, shared);
                 if (x.end < y.end)
                     ia++;
                 else

@@ -75,6 +75,8 @@ struct sched_overlap {
     time_t from, to; /* the part where both run */
     bool in_quiet;   /* it starts inside the quiet window */
     char shared[64]; /* a repo or datastore both touch, "" when none */
+    bool cut_from;   /* it began before the window: from is the window's start */
+    bool cut_to;     /* it goes on after the window: to is the window's end */
 };
 
 /*
@@ -84,8 +86,10 @@ struct sched_overlap {
  * wall-clock time, as the operator reads it: across a DST change a daily
  * 00:00 overlap stays one group; one the change moves (02:30 on the
  * spring-forward day) is a group of its own, at its real time. An overlap cut
- * by the window's edge (a run across midnight at either end) keeps its cut
- * time and so may stand alone.
+ * by the window's edge (runs across midnight at either end) joins the group
+ * it is the cut part of: at the end by its start, at the start (the tail of
+ * the day before the window's, no day of its own) by its end; else it stands
+ * alone at its cut time.
  */
 struct sched_recurring {
     size_t a, b;          /* job indexes, a < b */

@@ -149,6 +149,53 @@ static void test_some_days_stay_apart(void **state)
 }
 
 /*
+ * Runs across midnight: the window (today 00:00 to a week later) cuts the
+ * tail of yesterday's 23:30 overlap at its start and the last night's at its
+ * end; both are parts of the one "every day 23:30-00:30", not lines of their own.
+ */
+static void test_across_midnight_at_the_window_edges(void **state)
+{
+    struct schedule s;
+    struct sched_recurring *g;
+    struct sched_overlap *first, *last;
+    char buf[128];
+    size_t a;
+
+    (void)state;
+    set_tz("UTC");
+    schedule_init(&s, 60, 360);
+    a = add(&s, "late", "*-*-* 23:30", 3600, NULL);
+    add(&s, "later", "*-*-* 23:30", 3600, NULL);
+    schedule_compute(&s, at("2026-11-26 14:00"));
+    /* the overlaps themselves: the cut tail, six whole nights, the cut last one */
+    assert_int_equal(s.overlaps.len, 8);
+    first = vec_get(&s.overlaps, 0);
+    last = vec_get(&s.overlaps, 7);
+    assert_int_equal(first->from, at("2026-11-26 00:00"));
+    assert_int_equal(first->to, at("2026-11-26 00:30"));
+    assert_true(first->cut_from);
+    assert_false(first->cut_to);
+    assert_int_equal(last->from, at("2026-12-02 23:30"));
+    assert_int_equal(last->to, at("2026-12-03 00:00"));
+    assert_true(last->cut_to);
+    assert_false(((struct sched_overlap *)vec_get(&s.overlaps, 3))->cut_from);
+    /* grouped: one line */
+    assert_int_equal(s.recurring.len, 1);
+    g = vec_get(&s.recurring, 0);
+    assert_int_equal(g->a, a);
+    assert_int_equal(g->from_min, 23 * 60 + 30);
+    assert_int_equal(g->to_min, 30);
+    assert_false(g->in_quiet);
+    assert_int_equal(g->ndays, 7);
+    assert_int_equal(g->count, 8);
+    assert_int_equal(s.recurring_seen, 8);
+    assert_int_equal(g->first, at("2026-11-26 23:30"));
+    assert_int_equal(g->first_to, at("2026-11-27 00:30"));
+    assert_string_equal(schedule_recurring_days(&s, g, true, buf, sizeof(buf)), "every day");
+    schedule_release(&s);
+}
+
+/*
  * Europe/Berlin, the week of 2027-03-28 (02:00 -> 03:00). Grouped by the
  * local time the operator reads: the daily 00:00 jobs keep their 00:00 on
  * the short day and stay one group of seven; a run of an hour from 01:30
@@ -214,6 +261,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_daily_jobs_one_group_each),
         cmocka_unit_test(test_some_days_stay_apart),
+        cmocka_unit_test(test_across_midnight_at_the_window_edges),
         cmocka_unit_test(test_dst_day),
     };
 
