@@ -3,7 +3,8 @@
  * result and how long it took; below, the coming week as 7 rows of 24 hours
  * showing when each job runs (its letter), where runs overlap (!), and the
  * quiet window shaded. Overlaps and runs outside the quiet window are said
- * in words under the strip.
+ * in words under the strip, an overlap that recurs once with its days
+ * ("every day 00:00-00:01", "Sat, Sun"; schedule.h's recurring groups).
  *
  * s on a PVE backup job runs it now (PVE's "Run now": its guests, storage
  * and mode) after a confirmation naming them; the task is followed live on
