@@ -4,6 +4,7 @@
  */
 #include "backend/schedule.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +33,7 @@ void schedule_init(struct schedule *s, int quiet_from, int quiet_to)
     memset(s, 0, sizeof(*s));
     vec_init(&s->jobs, job_free);
     vec_init(&s->overlaps, free);
+    vec_init(&s->recurring, free);
     s->quiet_from = quiet_from;
     s->quiet_to = quiet_to;
 }
@@ -40,6 +42,7 @@ void schedule_release(struct schedule *s)
 {
     vec_release(&s->jobs);
     vec_release(&s->overlaps);
+    vec_release(&s->recurring);
 }
 
 const char *schedule_where_name(enum sched_where w)
@@ -277,10 +280,12 @@ static const char *shared_touch(const struct sched_job *a, const struct sched_jo
     return NULL;
 }
 
-static void add_overlap(struct schedule *s, size_t a, size_t b, time_t from, time_t to,
+/* Both run in [lo, hi): kept within the window, cut ends said. */
+static void add_overlap(struct schedule *s, size_t a, size_t b, time_t lo, time_t hi,
                         const char *shared)
 {
     struct sched_overlap *o;
+    time_t from = lo < s->from ? s->from : lo, to = hi > s->to ? s->to : hi;
 
     /* the same pair again, touching the last one: extend it */
     for (size_t i = s->overlaps.len; i-- > 0;) {
@@ -289,6 +294,8 @@ static void add_overlap(struct schedule *s, size_t a, size_t b, time_t from, tim
             if (from <= o->to) {
                 if (to > o->to)
                     o->to = to;
+                if (to >= o->to)
+                    o->cut_to = o->cut_to || hi > s->to;
                 return;
             }
             break;
@@ -303,6 +310,8 @@ static void add_overlap(struct schedule *s, size_t a, size_t b, time_t from, tim
     o->from = from;
     o->to = to;
     o->in_quiet = schedule_in_quiet(s->quiet_from, s->quiet_to, minute_of_day(from));
+    o->cut_from = lo < s->from;
+    o->cut_to = hi > s->to;
     if (shared)
         str_copy(o->shared, sizeof(o->shared), shared);
     vec_push(&s->overlaps, o);
@@ -318,6 +327,133 @@ static int overlap_cmp(const void *pa, const void *pb)
     if (a->a != b->a)
         return a->a < b->a ? -1 : 1;
     return a->b < b->b ? -1 : a->b > b->b;
+}
+
+/* ---- recurring overlaps ---- */
+
+static int recurring_cmp(const void *pa, const void *pb)
+{
+    const struct sched_recurring *a = *(const struct sched_recurring *const *)pa;
+    const struct sched_recurring *b = *(const struct sched_recurring *const *)pb;
+
+    if (a->first != b->first)
+        return a->first < b->first ? -1 : 1;
+    if (a->a != b->a)
+        return a->a < b->a ? -1 : 1;
+    return a->b < b->b ? -1 : a->b > b->b;
+}
+
+/*
+ * The group o belongs to, or NULL: the same pair and shared store; the same
+ * local from and to, except where the window cut o (its cut end is not its
+ * own: a cut start matches by the end, a cut end by the start and quiet).
+ */
+static struct sched_recurring *find_group(const struct schedule *s, const struct sched_overlap *o,
+                                          int fm, int tm_)
+{
+    size_t k;
+    struct sched_recurring *c;
+
+    vec_foreach(&s->recurring, k, c) {
+        if (c->a != o->a || c->b != o->b || strcmp(c->shared, o->shared))
+            continue;
+        if (o->cut_from && o->cut_to)
+            continue;
+        if (!o->cut_from && (c->from_min != fm || c->in_quiet != o->in_quiet))
+            continue;
+        if (!o->cut_to && c->to_min != tm_)
+            continue;
+        return c;
+    }
+    return NULL;
+}
+
+/* s->overlaps (sorted, not yet cut to SCHED_MAX_OVERLAPS) into s->recurring. */
+static void group_overlaps(struct schedule *s)
+{
+    time_t bound[SCHED_DAYS + 1];
+    size_t i;
+    struct sched_overlap *o;
+
+    vec_clear(&s->recurring);
+    s->recurring_seen = 0;
+    for (int d = 0; d <= SCHED_DAYS; d++)
+        bound[d] = schedule_day_start(s->from, d);
+    /* whole ones first, then those the window's edges cut join the group they belong to */
+    for (int pass = 0; pass < 2; pass++) {
+        vec_foreach(&s->overlaps, i, o) {
+            struct sched_recurring *g;
+            int fm = minute_of_day(o->from), tm_ = minute_of_day(o->to), day = -1;
+            struct tm tm;
+
+            if ((o->cut_from || o->cut_to) != (pass == 1))
+                continue;
+            g = find_group(s, o, fm, tm_);
+            if (!g) {
+                g = xcalloc(1, sizeof(*g));
+                g->a = o->a;
+                g->b = o->b;
+                g->from_min = fm;
+                g->to_min = tm_;
+                g->in_quiet = o->in_quiet;
+                str_copy(g->shared, sizeof(g->shared), o->shared);
+                g->first = o->from;
+                g->first_to = o->to;
+                vec_push(&s->recurring, g);
+            } else if (o->cut_from) {
+                /* the tail of the run of the day before the window: no day of its own */
+                g->count++;
+                s->recurring_seen++;
+                continue;
+            }
+            g->count++;
+            s->recurring_seen++;
+            for (int d = 0; d < SCHED_DAYS; d++)
+                if (o->from >= bound[d] && o->from < bound[d + 1])
+                    day = d;
+            if (day >= 0 && !(g->days & (1u << day))) {
+                g->days |= 1u << day;
+                g->ndays++;
+            }
+            localtime_r(&o->from, &tm);
+            g->weekdays |= 1u << tm.tm_wday;
+        }
+    }
+    vec_sort(&s->recurring, recurring_cmp);
+}
+
+char *schedule_recurring_days(const struct schedule *s, const struct sched_recurring *g,
+                              bool with_date, char *out, size_t n)
+{
+    bool but = g->ndays >= SCHED_DAYS - 2 && g->ndays < SCHED_DAYS;
+    size_t used;
+    struct tm tm;
+
+    if (!n)
+        return out;
+    out[0] = '\0';
+    if (g->ndays >= SCHED_DAYS) {
+        snprintf(out, n, "every day");
+        return out;
+    }
+    if (g->ndays <= 1) {
+        localtime_r(&g->first, &tm);
+        strftime(out, n, with_date ? "%a %Y-%m-%d" : "%a", &tm);
+        return out;
+    }
+    used = (size_t)snprintf(out, n, "%s", but ? "every day but " : "");
+    for (int d = 0, listed = 0; d < SCHED_DAYS && used < n; d++) {
+        time_t t;
+        char wd[16];
+
+        if (!(g->days & (1u << d)) != but)
+            continue;
+        t = schedule_day_start(s->from, d);
+        localtime_r(&t, &tm);
+        strftime(wd, sizeof(wd), "%a", &tm);
+        used += (size_t)snprintf(out + used, n - used, "%s%s", listed++ ? ", " : "", wd);
+    }
+    return out;
 }
 
 void schedule_compute(struct schedule *s, time_t now)
@@ -359,8 +495,7 @@ void schedule_compute(struct schedule *s, time_t now)
                 time_t hi = x.end < y.end ? x.end : y.end;
 
                 if (lo < hi)
-                    add_overlap(s, a, b, lo < s->from ? s->from : lo, hi > s->to ? s->to : hi,
-                                shared);
+                    add_overlap(s, a, b, lo, hi, shared);
                 if (x.end < y.end)
                     ia++;
                 else
@@ -369,6 +504,7 @@ void schedule_compute(struct schedule *s, time_t now)
         }
     }
     vec_sort(&s->overlaps, overlap_cmp);
+    group_overlaps(s);
     while (s->overlaps.len > SCHED_MAX_OVERLAPS)
         vec_remove(&s->overlaps, s->overlaps.len - 1);
     for (size_t i = 0; i < n; i++)

@@ -75,12 +75,45 @@ struct sched_overlap {
     time_t from, to; /* the part where both run */
     bool in_quiet;   /* it starts inside the quiet window */
     char shared[64]; /* a repo or datastore both touch, "" when none */
+    bool cut_from;   /* it began before the window: from is the window's start */
+    bool cut_to;     /* it goes on after the window: to is the window's end */
+};
+
+/*
+ * The overlaps that recur: the same two jobs at the same local time of day
+ * (from-to as local HH:MM), in or out of the quiet window alike, sharing the
+ * same repo or datastore, on one or more days of the week. Grouped by local
+ * wall-clock time, as the operator reads it: across a DST change a daily
+ * 00:00 overlap stays one group; one the change moves (02:30 on the
+ * spring-forward day) is a group of its own, at its real time. An overlap cut
+ * by the window's edge (runs across midnight at either end) joins the group
+ * it is the cut part of: at the end by its start, at the start (the tail of
+ * the day before the window's, no day of its own) by its end; else it stands
+ * alone at its cut time.
+ */
+struct sched_recurring {
+    size_t a, b;          /* job indexes, a < b */
+    int from_min, to_min; /* local minutes after midnight of each from and to */
+    bool in_quiet;
+    char shared[64];
+    time_t first, first_to; /* the first instance */
+    size_t count;           /* instances (a DST fall-back day may hold two) */
+    unsigned days;          /* bit d: window day d (0: today) holds one */
+    unsigned weekdays;      /* bit w: tm_wday w holds one */
+    int ndays;              /* days set in days */
 };
 
 struct schedule {
-    struct vec jobs;          /* struct sched_job *, in the order added */
-    struct vec overlaps;      /* struct sched_overlap *, by start, within [from, to) */
-    size_t overlaps_total;    /* may exceed overlaps.len (SCHED_MAX_OVERLAPS kept) */
+    struct vec jobs;       /* struct sched_job *, in the order added */
+    struct vec overlaps;   /* struct sched_overlap *, by start, within [from, to) */
+    size_t overlaps_total; /* may exceed overlaps.len (SCHED_MAX_OVERLAPS kept) */
+    /*
+     * struct sched_recurring *, by first instance: every overlap found
+     * (before overlaps is cut to SCHED_MAX_OVERLAPS), grouped; recurring_seen
+     * instances in all, overlaps_total - recurring_seen left ungrouped.
+     */
+    struct vec recurring;
+    size_t recurring_seen;
     int quiet_from, quiet_to; /* minutes after local midnight; -1: no quiet window */
     time_t now;
     time_t from, to; /* the window of the overlaps: local midnight today, + SCHED_DAYS */
@@ -100,6 +133,14 @@ void schedule_add_config(struct schedule *s, const struct config *cfg);
 void schedule_add_runs(struct schedule *s, struct store *st);
 /* Next runs after now and the overlaps in the SCHED_DAYS days from today's local midnight. */
 void schedule_compute(struct schedule *s, time_t now);
+
+/*
+ * The days of a group in words: "every day" (all SCHED_DAYS), "every day but
+ * Sun" (one or two missing), "Sat, Sun" (a few, in window order), or the one
+ * day: "Sun", with_date "Sun 2026-11-29".
+ */
+char *schedule_recurring_days(const struct schedule *s, const struct sched_recurring *g,
+                              bool with_date, char *out, size_t n);
 
 /* Is the local minute-of-day m inside the quiet window [from, to) (which may wrap midnight)? */
 bool schedule_in_quiet(int from, int to, int minute_of_day);

@@ -52,6 +52,51 @@ static json_t *source_json(const struct pmx_source *src, bool jobs_known)
     return o;
 }
 
+/* The recurring overlaps: one entry per group (schedule.h), its local span and days. */
+static json_t *recurring_json(const struct schedule *s)
+{
+    static const char *const wdays[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+    json_t *arr = json_array();
+    size_t i;
+    struct sched_recurring *g;
+
+    vec_foreach(&s->recurring, i, g) {
+        json_t *go = json_object(), *names = json_array(), *dates = json_array(),
+               *wd = json_array();
+        struct sched_job *a = vec_get(&s->jobs, g->a), *b = vec_get(&s->jobs, g->b);
+        char t[16];
+
+        json_array_append_new(names, json_string(a->name));
+        json_array_append_new(names, json_string(b->name));
+        json_object_set_new(go, "jobs", names);
+        snprintf(t, sizeof(t), "%02d:%02d", g->from_min / 60, g->from_min % 60);
+        json_object_set_new(go, "from", json_string(t));
+        snprintf(t, sizeof(t), "%02d:%02d", g->to_min / 60, g->to_min % 60);
+        json_object_set_new(go, "to", json_string(t));
+        json_object_set_new(go, "every_day", json_boolean(g->ndays >= SCHED_DAYS));
+        for (int d = 0; d < SCHED_DAYS; d++) {
+            time_t day = schedule_day_start(s->from, d);
+            struct tm tm;
+
+            if (!(g->days & (1u << d)))
+                continue;
+            localtime_r(&day, &tm);
+            strftime(t, sizeof(t), "%Y-%m-%d", &tm);
+            json_array_append_new(dates, json_string(t));
+            json_array_append_new(wd, json_string(wdays[tm.tm_wday % 7]));
+        }
+        json_object_set_new(go, "dates", dates);
+        json_object_set_new(go, "weekdays", wd);
+        json_object_set_new(go, "first", cli_json_time(g->first));
+        json_object_set_new(go, "first_to", cli_json_time(g->first_to));
+        json_object_set_new(go, "count", json_integer((json_int_t)g->count));
+        json_object_set_new(go, "in_quiet_window", json_boolean(g->in_quiet));
+        json_object_set_new(go, "shared", g->shared[0] ? json_string(g->shared) : json_null());
+        json_array_append_new(arr, go);
+    }
+    return arr;
+}
+
 static void print_json(const struct schedule *s, const struct pmx_side *px)
 {
     json_t *root = json_object(), *jobs = json_array(), *ovs = json_array();
@@ -124,6 +169,7 @@ static void print_json(const struct schedule *s, const struct pmx_side *px)
     json_object_set_new(root, "overlaps", ovs);
     json_object_set_new(root, "overlaps_window_from", cli_json_time(s->from));
     json_object_set_new(root, "overlaps_window_to", cli_json_time(s->to));
+    json_object_set_new(root, "recurring", recurring_json(s));
     if (px->p && (px->p->pve || px->p->pbs)) {
         json_t *pm = json_object();
 
@@ -190,7 +236,7 @@ static void print_table(const struct schedule *s, const struct pmx_side *px)
     char a[64], b[64], c[64], line[512];
     size_t i;
     struct sched_job *j;
-    struct sched_overlap *o;
+    struct sched_recurring *g;
     int nw = 3, cw = 8;
 
     vec_foreach(&s->jobs, i, j) {
@@ -282,27 +328,25 @@ static void print_table(const struct schedule *s, const struct pmx_side *px)
         return;
     }
     printf("overlaps in the next %d days:\n", SCHED_DAYS);
-    vec_foreach(&s->overlaps, i, o) {
-        struct sched_job *ja = vec_get(&s->jobs, o->a), *jb = vec_get(&s->jobs, o->b);
-        struct tm tm;
+    /* one line for each overlap that recurs: "every day", "Sat, Sun", "Sun 2026-11-29" */
+    vec_foreach(&s->recurring, i, g) {
+        struct sched_job *ja = vec_get(&s->jobs, g->a), *jb = vec_get(&s->jobs, g->b);
         char na[64], nb[64];
 
-        localtime_r(&o->from, &tm);
-        strftime(a, sizeof(a), "%a %Y-%m-%d %H:%M", &tm);
-        localtime_r(&o->to, &tm);
-        strftime(b, sizeof(b), "%H:%M", &tm);
+        schedule_recurring_days(s, g, true, a, sizeof(a));
         str_copy(na, sizeof(na), ja->name);
         str_sanitize(na);
         str_copy(nb, sizeof(nb), jb->name);
         str_sanitize(nb);
-        str_copy(c, sizeof(c), o->shared);
+        str_copy(c, sizeof(c), g->shared);
         str_sanitize(c);
-        printf("  %s-%s  %s and %s%s%s%s%s\n", a, b, na, nb,
-               o->in_quiet ? "" : " (outside the quiet window)", o->shared[0] ? ", both use " : "",
-               c, o->shared[0] ? ": the second waits for the first's lock" : "");
+        printf("  %s %02d:%02d-%02d:%02d  %s and %s%s%s%s%s\n", a, g->from_min / 60,
+               g->from_min % 60, g->to_min / 60, g->to_min % 60, na, nb,
+               g->in_quiet ? "" : " (outside the quiet window)", g->shared[0] ? ", both use " : "",
+               c, g->shared[0] ? ": the second waits for the first's lock" : "");
     }
-    if (s->overlaps_total > s->overlaps.len)
-        printf("  ... and %zu more\n", s->overlaps_total - s->overlaps.len);
+    if (s->overlaps_total > s->recurring_seen)
+        printf("  ... and %zu more\n", s->overlaps_total - s->recurring_seen);
 }
 
 int cmd_schedule(struct cli *cli, int argc, char **argv)

@@ -3,7 +3,8 @@
  * result and how long it took; below, the coming week as 7 rows of 24 hours
  * showing when each job runs (its letter), where runs overlap (!), and the
  * quiet window shaded. Overlaps and runs outside the quiet window are said
- * in words under the strip.
+ * in words under the strip, an overlap that recurs once with its days
+ * ("every day 00:00-00:01", "Sat, Sun"; schedule.h's recurring groups).
  *
  * s on a PVE backup job runs it now (PVE's "Run now": its guests, storage
  * and mode) after a confirmation naming them; the task is followed live on
@@ -388,34 +389,33 @@ static size_t pmx_notes(const struct sched_screen *ss, bool warn, struct note *o
 static size_t strip_notes(const struct sched_screen *ss, struct note *out, size_t max)
 {
     size_t n = 0, i;
-    struct sched_overlap *o;
+    struct sched_recurring *g;
     struct sched_job *j;
-    char a[32], b[16], q[32];
+    char days[64], q[32];
     const struct schedule *s = &ss->s;
 
     n += pmx_notes(ss, true, out, max);
-    vec_foreach(&s->overlaps, i, o) {
-        const struct sched_job *ja = vec_get(&s->jobs, o->a), *jb = vec_get(&s->jobs, o->b);
-        struct tm tm;
+    /* one line for each overlap that recurs: "every day 00:00-00:01", "Sat, Sun", "Sun" */
+    vec_foreach(&s->recurring, i, g) {
+        const struct sched_job *ja = vec_get(&s->jobs, g->a), *jb = vec_get(&s->jobs, g->b);
 
         if (n >= max)
             break;
-        localtime_r(&o->from, &tm);
-        strftime(a, sizeof(a), "%a %H:%M", &tm);
-        localtime_r(&o->to, &tm);
-        strftime(b, sizeof(b), "%H:%M", &tm);
-        out[n].el = o->shared[0] ? EL_STATUS_CRIT : EL_STATUS_WARN;
-        snprintf(out[n].text, sizeof(out[n].text), "%s %s-%s  %s overlaps %s%s%s%s%s",
-                 glyph(G_WARN), a, b, ja->name, jb->name, o->shared[0] ? ": both use " : "",
-                 o->shared, o->shared[0] ? ", the second waits for the lock" : "",
-                 o->in_quiet ? "" : " (outside the quiet window)");
+        schedule_recurring_days(s, g, false, days, sizeof(days));
+        out[n].el = g->shared[0] ? EL_STATUS_CRIT : EL_STATUS_WARN;
+        snprintf(out[n].text, sizeof(out[n].text),
+                 "%s %s %02d:%02d-%02d:%02d  %s overlaps %s%s%s%s%s", glyph(G_WARN), days,
+                 g->from_min / 60, g->from_min % 60, g->to_min / 60, g->to_min % 60, ja->name,
+                 jb->name, g->shared[0] ? ": both use " : "", g->shared,
+                 g->shared[0] ? ", the second waits for the lock" : "",
+                 g->in_quiet ? "" : " (outside the quiet window)");
         str_sanitize(out[n].text);
         n++;
     }
-    if (s->overlaps_total > s->overlaps.len && n < max) {
+    if (s->overlaps_total > s->recurring_seen && n < max) {
         out[n].el = EL_STATUS_WARN;
         snprintf(out[n].text, sizeof(out[n].text), "%s and %zu more overlaps", glyph(G_WARN),
-                 s->overlaps_total - s->overlaps.len);
+                 s->overlaps_total - s->recurring_seen);
         n++;
     }
     if (s->quiet_from >= 0)

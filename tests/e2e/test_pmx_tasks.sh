@@ -3,7 +3,7 @@
 # (tmux) at 80x24 on a demo lab with the Proxmox simulator: on the Runs screen
 # t lists the PVE and PBS tasks (last night's vzdump with its warning, the
 # failed verify job marked; the Schedule screen shows that job's last run
-# failed too), ? names the key; Enter opens the verify job's
+# failed too, and PBS's daily GC/verify overlap once as "every day"), ? names the key; Enter opens the verify job's
 # log (G shows its TASK ERROR end), Esc goes back; the 114-line vzdump log is
 # read to its end page by page; t goes back to the jobs; the Disks screen
 # shows the PBS host's disks as PBS reports them, the USB disk's unknown
@@ -84,6 +84,9 @@ check "Schedule: the PVE job's last run is last night's vzdump, with its warning
 check "Schedule: GC and prune last ran OK (✓)" sh -c \
     'grep -E "^│ g  gc " "$1" | grep -qE "✓ [0-9]+[smhd] " && grep -E "^│ p  prune " "$1" | grep -qE "✓ [0-9]+[smhd] "' \
     sh "$T_TMP/schedule.txt"
+check "Schedule: PBS's daily GC and verify overlap said once for the week, not a line a day" sh -c \
+    'grep -qE "▲ every day 00:00-00:0[0-9]  gc usb-ssd overlaps verify" "$1" &&
+     ! grep -qE "▲ (Mon|Tue|Wed|Thu|Fri|Sat|Sun) 00:00-" "$1"' sh "$T_TMP/schedule.txt"
 
 # --- the PBS host's disks on the Disks screen ---
 keys app 4

@@ -71,10 +71,15 @@ assert len(o)==1, d["overlaps"]
 o=o[0]
 assert o["from"]=="2026-11-29T03:15:00Z" and o["to"]=="2026-11-29T03:30:00Z", o
 assert o["in_quiet_window"] and o["shared"]=="local", o
+r=[x for x in d["recurring"] if x["jobs"]==["daily","weekly"]]
+assert len(r)==1 and r[0]["dates"]==["2026-11-29"] and r[0]["weekdays"]==["Sun"], d["recurring"]
+assert r[0]["from"]=="03:15" and r[0]["to"]=="03:30" and not r[0]["every_day"], r
+assert r[0]["count"]==1 and r[0]["first"]=="2026-11-29T03:15:00Z", r
 ' "$T_OUT"
 run "$LIFEBOAT" -c "$L/lifeboat.conf" schedule
 expect_rc "schedule (table) exits 0" 0
-expect_out "schedule: the overlap is said with the shared repo" "daily and weekly, both use local"
+expect_out "schedule: the one-day overlap is said with its date and the shared repo" \
+    "  Sun 2026-11-29 03:15-03:30  daily and weekly, both use local: the second waits"
 expect_out "schedule: noon runs outside the quiet window" "noon runs outside the quiet window"
 run "$LIFEBOAT" -c "$L/lifeboat.conf" schedule --bogus
 expect_rc "schedule: an unknown option is a usage error" 64

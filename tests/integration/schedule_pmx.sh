@@ -128,6 +128,17 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 ov = [o for o in d["overlaps"] if sorted(o["jobs"]) == ["backup-83831498-c631", "nightly"]]
 assert len(ov) >= 6 and all(o["in_quiet_window"] for o in ov), d["overlaps"]
+# the same overlap every day is one recurring group (a DST change day may stand apart)
+rg = [r for r in d["recurring"] if sorted(r["jobs"]) == ["backup-83831498-c631", "nightly"]]
+assert 1 <= len(rg) <= 2 and all(r["in_quiet_window"] for r in rg), rg
+assert sum(len(r["dates"]) for r in rg) == len(ov), (rg, ov)
+main = max(rg, key=lambda r: len(r["dates"]))
+assert len(main["dates"]) >= 6 and main["from"] == "02:05", main
+assert main["every_day"] == (len(main["dates"]) == 7), main
+# PBS's GC, verify and prune, all "daily" on usb-ssd: three groups, not 21 lines
+pbs = [r for r in d["recurring"] if all(j.split()[0] in ("gc", "verify", "prune") for j in r["jobs"])]
+assert len(pbs) == 3 and all(r["from"] == "00:00" and r["every_day"] for r in pbs), pbs
+assert all(r["shared"] == "usb-ssd" and not r["in_quiet_window"] for r in pbs), pbs
 EOF
 
 run LB schedule
@@ -143,7 +154,13 @@ check "table: GC and prune last ran ok" sh -c \
     'printf "%s\n" "$1" | grep "^gc usb-ssd " | grep -q " ok " &&
      printf "%s\n" "$1" | grep "^prune default" | grep -q " ok "' sh "$T_OUT"
 expect_out "table: the disabled job counted" "left out: 1 disabled"
-expect_out "table: the overlap" "nightly and backup-83831498-c631"
+check "table: the overlap with the PVE job, one line for the week, inside the quiet window" sh -c '
+    l=$(printf "%s\n" "$1" | grep "nightly and backup-83831498-c631")
+    printf "%s\n" "$l" | grep -Eq "^  every day( but [A-Za-z, ]+)? 02:05-02:[0-9][0-9]  nightly and backup-83831498-c631\$" &&
+    [ "$(printf "%s\n" "$l" | wc -l)" -le 2 ]' sh "$T_OUT"
+check "table: PBS's daily GC, verify and prune: three 'every day' lines on usb-ssd" sh -c '
+    [ "$(printf "%s\n" "$1" | grep -Ec "^  every day 00:00-00:[0-9][0-9]  (gc|verify|prune) .* \(outside the quiet window\), both use usb-ssd: the second waits")" = 3 ] &&
+    [ "$(printf "%s\n" "$1" | sed -n "/^overlaps in the next/,\$p" | grep -c "^  ")" = 4 ]' sh "$T_OUT"
 expect_no_out "table: the token secret never shows" "$secret"
 
 # a job list the token may not read: named, the rest stays

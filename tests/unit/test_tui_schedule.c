@@ -147,7 +147,9 @@ static void test_schedule_80x24(void **state)
     assert_non_null(strstr(sun, "!"));
     assert_null(strstr(thu, "!"));
     assert_non_null(strstr(thu, "n"));
-    assert_on_screen(&w->screen, "nightly overlaps verify: both use usb-ssd");
+    /* the one day it happens on: the weekday, not "every day" */
+    assert_on_screen(&w->screen,
+                     "\u25b2 Sun 03:15-03:30  nightly overlaps verify: both use usb-ssd");
     /* the noon job runs outside the quiet window, and says so */
     assert_on_screen(&w->screen, "noon runs outside the quiet window 01:00-06:00");
 }
@@ -162,6 +164,9 @@ static void test_schedule_200x60_and_keys(void **state)
     harness_assert_fits(&w->screen, 200, 60);
     /* room for every hour on the ruler and the later runs */
     assert_on_screen(&w->screen, "00    01    02");
+    assert_on_screen(&w->screen, "Sun 03:15-03:30  nightly overlaps verify: both use usb-ssd, the "
+                                 "second waits for the lock");
+    assert_on_screen(&w->screen, "noon runs outside the quiet window 01:00-06:00");
     row = harness_find(&w->screen, "verify");
     assert_non_null(strstr(w->screen.lines[row], "2026-12-06 03:15"));
     /* j selects the next job: its detail is spelt out under the strip */

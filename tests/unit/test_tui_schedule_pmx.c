@@ -174,6 +174,68 @@ static void test_pmx_jobs_200x60(void **state)
     assert_on_screen(&w->screen, "nightly overlaps backup-83831498-c631");
 }
 
+static struct pbs_job *pbs_daily(const char *kind, const char *id)
+{
+    struct pbs_job *j = xcalloc(1, sizeof(*j));
+
+    str_copy(j->kind, sizeof(j->kind), kind);
+    j->id = xstrdup(id);
+    j->store = xstrdup("usb-ssd");
+    j->schedule = xstrdup("daily");
+    return j;
+}
+
+/* Screen rows holding text. */
+static int rows_with(const struct screen_text *s, const char *text)
+{
+    int n = 0;
+
+    for (int i = 0; i < s->nlines; i++)
+        n += strstr(s->lines[i], text) != NULL;
+    return n;
+}
+
+/*
+ * PBS's GC, verify and prune all "daily" (00:00) on usb-ssd, and lifeboat's
+ * 02:10 job with the PVE 02:00 job: the same overlaps every day are one line
+ * each, not 28, so the notes after them and the job's detail still show.
+ */
+static void test_daily_overlaps_one_line_each(void **state)
+{
+    struct world *w = *state;
+
+    vec_push(&w->pmx.pbs_jobs, pbs_daily("verify", "v-3f2a9c1e-77d0"));
+    vec_push(&w->pmx.pbs_jobs, pbs_daily("prune", "default-usb-ssd-1a2b"));
+    screen_mgr_key(w->mgr, 'r', &w->ctx);
+    render(w);
+    harness_assert_fits(&w->screen, 200, 60);
+    assert_on_screen(&w->screen,
+                     "\u25b2 every day 00:00-00:01  gc usb-ssd overlaps verify v-3f2a9c1e-77d0: "
+                     "both use usb-ssd, the second waits for the lock (outside the quiet window)");
+    assert_on_screen(&w->screen, "every day 00:00-00:01  gc usb-ssd overlaps prune "
+                                 "default-usb-ssd-1a2b: both use usb-ssd");
+    assert_on_screen(&w->screen, "every day 00:00-00:30  verify v-3f2a9c1e-77d0 overlaps prune "
+                                 "default-usb-ssd-1a2b: both use usb-ssd");
+    /* lifeboat's job and the PVE job: inside the quiet window, so no "outside" */
+    harness_assert_row_has(&w->screen,
+                           "every day 02:10-02:30  nightly overlaps "
+                           "backup-83831498-c631",
+                           "2:30  nightly overlaps backup-83831498-c631");
+    assert_null(
+        strstr(w->screen.lines[harness_find(&w->screen, "nightly overlaps backup")], "outside"));
+    assert_int_equal(rows_with(&w->screen, " overlaps "), 4);
+    /* what comes after the overlaps now fits: the PVE note, the left-out job, the detail */
+    assert_on_screen(&w->screen,
+                     "PVE jobs' last result: PVE does not say which job started a vzdump task");
+    assert_on_screen(&w->screen, "1 disabled or unscheduled Proxmox job left out");
+    assert_on_screen(&w->screen, "n nightly: *-*-* 02:10");
+
+    resize_term(24, 80);
+    render(w);
+    harness_assert_fits(&w->screen, 80, 24);
+    assert_on_screen(&w->screen, "every day 00:00-00:01  gc usb-ssd overlaps verify");
+}
+
 /* The task list holds last night's run: pvescheduler's vzdump (root@pam) at 02:00. */
 static void test_pve_last_run_from_tasks(void **state)
 {
@@ -261,6 +323,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_pmx_jobs_200x60, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pve_last_run_from_tasks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_daily_overlaps_one_line_each, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pmx_jobs_cached_80x24, setup, teardown),
         cmocka_unit_test_setup_teardown(test_run_now_asks_first, setup, teardown),
     };
