@@ -18,37 +18,12 @@
 #include "backend/base/xalloc.h"
 #include "backend/calendar.h"
 #include "backend/schedule.h"
-
-static void set_tz(const char *tz)
-{
-    setenv("TZ", tz, 1);
-    tzset();
-}
-
-/* "YYYY-MM-DD HH:MM" in the current TZ -> time_t */
-static time_t at(const char *s)
-{
-    struct tm tm = { 0 };
-
-    assert_non_null(strptime(s, "%Y-%m-%d %H:%M", &tm));
-    tm.tm_isdst = -1;
-    return mktime(&tm);
-}
+#include "tests/unit/sched_fixture.h"
 
 static size_t add(struct schedule *s, const char *name, const char *cal, int64_t dur,
                   const char *const *touches)
 {
-    struct sched_source_job j = {
-        .name = name,
-        .where = SCHED_PBS,
-        .calendar = cal,
-        .dialect = CAL_SYSTEMD,
-        .touches = touches,
-        .last_outcome = -1,
-        .typical_duration = dur,
-    };
-
-    return schedule_add(s, &j);
+    return sched_fx_add(s, SCHED_PBS, name, cal, dur, touches);
 }
 
 /* The group of jobs a and b starting at local HH:MM from_min, or NULL. */
