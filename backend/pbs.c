@@ -14,14 +14,6 @@
 #include "backend/base/xalloc.h"
 #include "backend/proxmox_json.h"
 
-#define BEGIN_LIST(what)                                   \
-    json_t *root, *d, *e;                                  \
-    size_t i;                                              \
-    int rc = pj_envelope(body, len, what, &root, &d, err); \
-    if (rc || (rc = pj_want_array(d, what, err)))          \
-        goto out;                                          \
-    json_array_foreach(d, i, e)
-
 static time_t time_of(json_t *e, const char *key)
 {
     int64_t v;
@@ -29,25 +21,24 @@ static time_t time_of(json_t *e, const char *key)
     return pj_int(e, key, &v) && v > 0 ? (time_t)v : 0;
 }
 
+static int datastore_item(json_t *e, size_t i, void *out, struct lb_err *err)
+{
+    struct pbs_datastore *ds = xcalloc(1, sizeof(*ds));
+
+    ds->store = pj_str(e, "store");
+    if (!ds->store) {
+        pbs_datastore_free(ds);
+        return lb_err_set(err, LB_EPARSE, "datastore %zu has no \"store\"", i + 1);
+    }
+    ds->comment = pj_str(e, "comment");
+    ds->maintenance = pj_str(e, "maintenance");
+    vec_push(out, ds);
+    return 0;
+}
+
 int pbs_parse_datastores(const char *body, size_t len, struct vec *out, struct lb_err *err)
 {
-    BEGIN_LIST("the datastore list")
-    {
-        struct pbs_datastore *ds = xcalloc(1, sizeof(*ds));
-
-        ds->store = pj_str(e, "store");
-        if (!ds->store) {
-            pbs_datastore_free(ds);
-            rc = lb_err_set(err, LB_EPARSE, "datastore %zu has no \"store\"", i + 1);
-            goto out;
-        }
-        ds->comment = pj_str(e, "comment");
-        ds->maintenance = pj_str(e, "maintenance");
-        vec_push(out, ds);
-    }
-out:
-    json_decref(root);
-    return rc;
+    return pj_each(body, len, "the datastore list", datastore_item, out, err);
 }
 
 int pbs_parse_status(const char *body, size_t len, struct vec *out, struct lb_err *err)
@@ -71,31 +62,30 @@ out:
     return rc;
 }
 
+static int usage_item(json_t *e, size_t i, void *out, struct lb_err *err)
+{
+    struct pbs_usage *u = xcalloc(1, sizeof(*u));
+    int64_t v;
+
+    u->store = pj_str(e, "store");
+    if (!u->store) {
+        pbs_usage_free(u);
+        return lb_err_set(err, LB_EPARSE, "datastore usage %zu has no \"store\"", i + 1);
+    }
+    u->known = pj_u64(e, "total", &u->total) && pj_u64(e, "used", &u->used) &&
+               pj_u64(e, "avail", &u->avail);
+    if (pj_int(e, "estimated-full-date", &v)) {
+        u->has_estimate = true;
+        u->estimated_full = (time_t)v;
+    }
+    u->error = pj_str(e, "error");
+    vec_push(out, u);
+    return 0;
+}
+
 int pbs_parse_usage(const char *body, size_t len, struct vec *out, struct lb_err *err)
 {
-    BEGIN_LIST("the datastore usage")
-    {
-        struct pbs_usage *u = xcalloc(1, sizeof(*u));
-        int64_t v;
-
-        u->store = pj_str(e, "store");
-        if (!u->store) {
-            pbs_usage_free(u);
-            rc = lb_err_set(err, LB_EPARSE, "datastore usage %zu has no \"store\"", i + 1);
-            goto out;
-        }
-        u->known = pj_u64(e, "total", &u->total) && pj_u64(e, "used", &u->used) &&
-                   pj_u64(e, "avail", &u->avail);
-        if (pj_int(e, "estimated-full-date", &v)) {
-            u->has_estimate = true;
-            u->estimated_full = (time_t)v;
-        }
-        u->error = pj_str(e, "error");
-        vec_push(out, u);
-    }
-out:
-    json_decref(root);
-    return rc;
+    return pj_each(body, len, "the datastore usage", usage_item, out, err);
 }
 
 static bool backup_type_ok(const char *t)
@@ -103,31 +93,30 @@ static bool backup_type_ok(const char *t)
     return !strcmp(t, "vm") || !strcmp(t, "ct") || !strcmp(t, "host");
 }
 
+static int group_item(json_t *e, size_t i, void *out, struct lb_err *err)
+{
+    struct pbs_group *g = xcalloc(1, sizeof(*g));
+    int64_t n;
+
+    g->id = pj_str(e, "backup-id");
+    if (!pj_copy(e, "backup-type", g->type, sizeof(g->type)) || !backup_type_ok(g->type) ||
+        !g->id) {
+        pbs_group_free(g);
+        return lb_err_set(err, LB_EPARSE, "group %zu lacks a valid backup-type or backup-id",
+                          i + 1);
+    }
+    g->last_backup = time_of(e, "last-backup");
+    if (pj_int(e, "backup-count", &n) && n >= 0 && n < INT32_MAX)
+        g->count = (int)n;
+    g->owner = pj_str(e, "owner");
+    g->comment = pj_str(e, "comment");
+    vec_push(out, g);
+    return 0;
+}
+
 int pbs_parse_groups(const char *body, size_t len, struct vec *out, struct lb_err *err)
 {
-    BEGIN_LIST("the backup group list")
-    {
-        struct pbs_group *g = xcalloc(1, sizeof(*g));
-        int64_t n;
-
-        g->id = pj_str(e, "backup-id");
-        if (!pj_copy(e, "backup-type", g->type, sizeof(g->type)) || !backup_type_ok(g->type) ||
-            !g->id) {
-            pbs_group_free(g);
-            rc = lb_err_set(err, LB_EPARSE, "group %zu lacks a valid backup-type or backup-id",
-                            i + 1);
-            goto out;
-        }
-        g->last_backup = time_of(e, "last-backup");
-        if (pj_int(e, "backup-count", &n) && n >= 0 && n < INT32_MAX)
-            g->count = (int)n;
-        g->owner = pj_str(e, "owner");
-        g->comment = pj_str(e, "comment");
-        vec_push(out, g);
-    }
-out:
-    json_decref(root);
-    return rc;
+    return pj_each(body, len, "the backup group list", group_item, out, err);
 }
 
 static int snap_cmp(const void *a, const void *b)
@@ -143,60 +132,59 @@ static int snap_cmp(const void *a, const void *b)
     return x->time < y->time ? -1 : x->time > y->time;
 }
 
+static int snapshot_item(json_t *e, size_t i, void *out, struct lb_err *err)
+{
+    struct pbs_snapshot *s = xcalloc(1, sizeof(*s));
+    json_t *files = json_object_get(e, "files"), *f, *ver;
+    size_t k;
+    bool b;
+
+    s->id = pj_str(e, "backup-id");
+    s->time = time_of(e, "backup-time");
+    if (!pj_copy(e, "backup-type", s->type, sizeof(s->type)) || !backup_type_ok(s->type) ||
+        !s->id || !s->time) {
+        pbs_snapshot_free(s);
+        return lb_err_set(err, LB_EPARSE,
+                          "snapshot %zu lacks a valid backup-type, backup-id or backup-time",
+                          i + 1);
+    }
+    s->has_size = pj_u64(e, "size", &s->size);
+    json_array_foreach(files, k, f) {
+        const char *name = json_is_string(f) ? json_string_value(f)
+                                             : json_string_value(json_object_get(f, "filename"));
+        const char *mode = json_string_value(json_object_get(f, "crypt-mode"));
+
+        if (name && !strcmp(name, "index.json.blob"))
+            s->complete = true;
+        if (mode && !strcmp(mode, "encrypt"))
+            s->encrypted = true;
+    }
+    s->owner = pj_str(e, "owner");
+    s->comment = pj_str(e, "comment");
+    if (pj_bool(e, "protected", &b))
+        s->is_protected = b;
+    ver = json_object_get(e, "verification");
+    if (json_is_object(ver)) {
+        pj_copy(ver, "state", s->verify, sizeof(s->verify));
+        s->verify_upid = pj_str(ver, "upid");
+    }
+    if (json_object_get(e, "fingerprint"))
+        s->encrypted = true;
+    vec_push(out, s);
+    return 0;
+}
+
 int pbs_parse_snapshots(const char *body, size_t len, struct vec *out, struct lb_err *err)
 {
     size_t first = out->len;
+    int rc = pj_each(body, len, "the snapshot list", snapshot_item, out, err);
 
-    BEGIN_LIST("the snapshot list")
-    {
-        struct pbs_snapshot *s = xcalloc(1, sizeof(*s));
-        json_t *files = json_object_get(e, "files"), *f, *ver;
-        size_t k;
-        bool b;
-
-        s->id = pj_str(e, "backup-id");
-        s->time = time_of(e, "backup-time");
-        if (!pj_copy(e, "backup-type", s->type, sizeof(s->type)) || !backup_type_ok(s->type) ||
-            !s->id || !s->time) {
-            pbs_snapshot_free(s);
-            rc = lb_err_set(err, LB_EPARSE,
-                            "snapshot %zu lacks a valid backup-type, backup-id or backup-time",
-                            i + 1);
-            goto out;
-        }
-        s->has_size = pj_u64(e, "size", &s->size);
-        json_array_foreach(files, k, f) {
-            const char *name = json_is_string(f)
-                                   ? json_string_value(f)
-                                   : json_string_value(json_object_get(f, "filename"));
-            const char *mode = json_string_value(json_object_get(f, "crypt-mode"));
-
-            if (name && !strcmp(name, "index.json.blob"))
-                s->complete = true;
-            if (mode && !strcmp(mode, "encrypt"))
-                s->encrypted = true;
-        }
-        s->owner = pj_str(e, "owner");
-        s->comment = pj_str(e, "comment");
-        if (pj_bool(e, "protected", &b))
-            s->is_protected = b;
-        ver = json_object_get(e, "verification");
-        if (json_is_object(ver)) {
-            pj_copy(ver, "state", s->verify, sizeof(s->verify));
-            s->verify_upid = pj_str(ver, "upid");
-        }
-        if (json_object_get(e, "fingerprint"))
-            s->encrypted = true;
-        vec_push(out, s);
-    }
     /* sort what this call added */
-    if (out->len > first) {
+    if (!rc && out->len > first) {
         struct vec tail = { out->items + first, out->len - first, out->len - first, NULL };
 
         vec_sort(&tail, snap_cmp);
     }
-out:
-    json_decref(root);
     return rc;
 }
 
@@ -244,137 +232,130 @@ int pbs_parse_gc(const char *body, size_t len, struct vec *out, struct lb_err *e
     return rc;
 }
 
-int pbs_parse_jobs(const char *body, size_t len, struct vec *out, struct lb_err *err)
+static int job_item(json_t *e, size_t i, void *out, struct lb_err *err)
 {
     static const char *const keys[] = { "keep-last",   "keep-hourly",  "keep-daily",
                                         "keep-weekly", "keep-monthly", "keep-yearly" };
+    struct pbs_job *j = xcalloc(1, sizeof(*j));
+    int *slots[] = { &j->keep.last,   &j->keep.hourly,  &j->keep.daily,
+                     &j->keep.weekly, &j->keep.monthly, &j->keep.yearly };
+    bool b;
+    int64_t n;
 
-    BEGIN_LIST("the job list")
-    {
-        struct pbs_job *j = xcalloc(1, sizeof(*j));
-        int *slots[] = { &j->keep.last,   &j->keep.hourly,  &j->keep.daily,
-                         &j->keep.weekly, &j->keep.monthly, &j->keep.yearly };
-        bool b;
-        int64_t n;
-
-        j->id = pj_str(e, "id");
-        j->store = pj_str(e, "store");
-        if (!j->id || !j->store) {
-            pbs_job_free(j);
-            rc = lb_err_set(err, LB_EPARSE, "job %zu lacks \"id\" or \"store\"", i + 1);
-            goto out;
-        }
-        j->schedule = pj_str(e, "schedule");
-        j->disabled = pj_bool(e, "disable", &b) && b;
-        j->next_run = time_of(e, "next-run");
-        j->last_state = pj_str(e, "last-run-state");
-        j->last_upid = pj_str(e, "last-run-upid");
-        j->last_end = time_of(e, "last-run-endtime");
-        for (size_t k = 0; k < 6; k++) {
-            if (pj_int(e, keys[k], &n) && n > 0 && n < 100000) {
-                *slots[k] = (int)n;
-                j->keep.set = true;
-            }
-        }
-        vec_push(out, j);
+    j->id = pj_str(e, "id");
+    j->store = pj_str(e, "store");
+    if (!j->id || !j->store) {
+        pbs_job_free(j);
+        return lb_err_set(err, LB_EPARSE, "job %zu lacks \"id\" or \"store\"", i + 1);
     }
-out:
-    json_decref(root);
-    return rc;
+    j->schedule = pj_str(e, "schedule");
+    j->disabled = pj_bool(e, "disable", &b) && b;
+    j->next_run = time_of(e, "next-run");
+    j->last_state = pj_str(e, "last-run-state");
+    j->last_upid = pj_str(e, "last-run-upid");
+    j->last_end = time_of(e, "last-run-endtime");
+    for (size_t k = 0; k < 6; k++) {
+        if (pj_int(e, keys[k], &n) && n > 0 && n < 100000) {
+            *slots[k] = (int)n;
+            j->keep.set = true;
+        }
+    }
+    vec_push(out, j);
+    return 0;
+}
+
+int pbs_parse_jobs(const char *body, size_t len, struct vec *out, struct lb_err *err)
+{
+    return pj_each(body, len, "the job list", job_item, out, err);
+}
+
+static int disk_item(json_t *e, size_t i, void *out, struct lb_err *err)
+{
+    struct pbs_disk *k = xcalloc(1, sizeof(*k));
+    int64_t n;
+    json_t *w = json_object_get(e, "wearout");
+
+    k->name = pj_str(e, "name");
+    if (!k->name) {
+        pbs_disk_free(k);
+        return lb_err_set(err, LB_EPARSE, "disk %zu has no \"name\"", i + 1);
+    }
+    k->used = pj_str(e, "used");
+    k->disk_type = pj_str(e, "disk-type");
+    k->status = pj_str_or(e, "status", "unknown");
+    k->wearout = -1;
+    if (json_is_number(w)) {
+        double v = json_number_value(w);
+
+        if (v >= 0 && v <= 100)
+            k->wearout = (int)(v + 0.5);
+    }
+    k->vendor = pj_str(e, "vendor");
+    if (k->vendor) { /* PBS passes udev's padding on ("Samsung ") */
+        char *t = str_trim(k->vendor);
+
+        memmove(k->vendor, t, strlen(t) + 1);
+    }
+    k->model = pj_str(e, "model");
+    k->serial = pj_str(e, "serial");
+    k->devpath = pj_str(e, "devpath");
+    if (pj_int(e, "size", &n) && n > 0)
+        k->size = (uint64_t)n;
+    vec_push(out, k);
+    return 0;
 }
 
 int pbs_parse_disks(const char *body, size_t len, struct vec *out, struct lb_err *err)
 {
-    BEGIN_LIST("the disk list")
-    {
-        struct pbs_disk *k = xcalloc(1, sizeof(*k));
-        int64_t n;
-        json_t *w = json_object_get(e, "wearout");
+    return pj_each(body, len, "the disk list", disk_item, out, err);
+}
 
-        k->name = pj_str(e, "name");
-        if (!k->name) {
-            pbs_disk_free(k);
-            rc = lb_err_set(err, LB_EPARSE, "disk %zu has no \"name\"", i + 1);
-            goto out;
-        }
-        k->used = pj_str(e, "used");
-        k->disk_type = pj_str(e, "disk-type");
-        k->status = pj_str(e, "status");
-        if (!k->status)
-            k->status = xstrdup("unknown");
-        k->wearout = -1;
-        if (json_is_number(w)) {
-            double v = json_number_value(w);
+static int task_item(json_t *e, size_t i, void *out, struct lb_err *err)
+{
+    struct pbs_task *t = xcalloc(1, sizeof(*t));
 
-            if (v >= 0 && v <= 100)
-                k->wearout = (int)(v + 0.5);
-        }
-        k->vendor = pj_str(e, "vendor");
-        if (k->vendor) { /* PBS passes udev's padding on ("Samsung ") */
-            char *t = str_trim(k->vendor);
-
-            memmove(k->vendor, t, strlen(t) + 1);
-        }
-        k->model = pj_str(e, "model");
-        k->serial = pj_str(e, "serial");
-        k->devpath = pj_str(e, "devpath");
-        if (pj_int(e, "size", &n) && n > 0)
-            k->size = (uint64_t)n;
-        vec_push(out, k);
+    t->upid = pj_str(e, "upid");
+    t->worker_type = pj_str(e, "worker_type");
+    if (!t->upid || !t->worker_type) {
+        pbs_task_free(t);
+        return lb_err_set(err, LB_EPARSE, "task %zu lacks \"upid\" or \"worker_type\"", i + 1);
     }
-out:
-    json_decref(root);
-    return rc;
+    t->worker_id = pj_str(e, "worker_id");
+    t->user = pj_str(e, "user");
+    t->starttime = time_of(e, "starttime");
+    t->endtime = time_of(e, "endtime");
+    t->status = pj_str(e, "status");
+    vec_push(out, t);
+    return 0;
 }
 
 int pbs_parse_tasks(const char *body, size_t len, struct vec *out, struct lb_err *err)
 {
-    BEGIN_LIST("the task list")
-    {
-        struct pbs_task *t = xcalloc(1, sizeof(*t));
+    return pj_each(body, len, "the task list", task_item, out, err);
+}
 
-        t->upid = pj_str(e, "upid");
-        t->worker_type = pj_str(e, "worker_type");
-        if (!t->upid || !t->worker_type) {
-            pbs_task_free(t);
-            rc = lb_err_set(err, LB_EPARSE, "task %zu lacks \"upid\" or \"worker_type\"", i + 1);
-            goto out;
-        }
-        t->worker_id = pj_str(e, "worker_id");
-        t->user = pj_str(e, "user");
-        t->starttime = time_of(e, "starttime");
-        t->endtime = time_of(e, "endtime");
-        t->status = pj_str(e, "status");
-        vec_push(out, t);
+static int prune_item(json_t *e, size_t i, void *out, struct lb_err *err)
+{
+    struct pbs_prune_item *p = xcalloc(1, sizeof(*p));
+    bool b;
+
+    p->id = pj_str(e, "backup-id");
+    p->time = time_of(e, "backup-time");
+    if (!pj_copy(e, "backup-type", p->type, sizeof(p->type)) || !p->id || !p->time ||
+        !pj_bool(e, "keep", &b)) {
+        pbs_prune_item_free(p);
+        return lb_err_set(err, LB_EPARSE, "prune item %zu lacks type, id, time or keep", i + 1);
     }
-out:
-    json_decref(root);
-    return rc;
+    p->keep = b;
+    if (pj_bool(e, "protected", &b))
+        p->is_protected = b;
+    vec_push(out, p);
+    return 0;
 }
 
 int pbs_parse_prune(const char *body, size_t len, struct vec *out, struct lb_err *err)
 {
-    BEGIN_LIST("the prune answer")
-    {
-        struct pbs_prune_item *p = xcalloc(1, sizeof(*p));
-        bool b;
-
-        p->id = pj_str(e, "backup-id");
-        p->time = time_of(e, "backup-time");
-        if (!pj_copy(e, "backup-type", p->type, sizeof(p->type)) || !p->id || !p->time ||
-            !pj_bool(e, "keep", &b)) {
-            pbs_prune_item_free(p);
-            rc = lb_err_set(err, LB_EPARSE, "prune item %zu lacks type, id, time or keep", i + 1);
-            goto out;
-        }
-        p->keep = b;
-        if (pj_bool(e, "protected", &b))
-            p->is_protected = b;
-        vec_push(out, p);
-    }
-out:
-    json_decref(root);
-    return rc;
+    return pj_each(body, len, "the prune answer", prune_item, out, err);
 }
 
 /* ---- requests ---- */
@@ -392,6 +373,13 @@ static struct pmx_call *call(struct pmx_client *c, const char *method, const cha
                          .item_free = item_free };
 
     return pmx_call_start(c, &r, done, arg, err);
+}
+
+static int check_kind(const char *kind, struct lb_err *err)
+{
+    if (kind && (!strcmp(kind, "verify") || !strcmp(kind, "prune") || !strcmp(kind, "sync")))
+        return 0;
+    return lb_err_set(err, LB_EUSAGE, "PBS job kind must be verify, prune or sync");
 }
 
 /* "/admin/datastore/STORE" + rest, and "Datastore.X on /datastore/STORE" */
@@ -474,10 +462,8 @@ struct pmx_call *pbs_get_jobs(struct pmx_client *c, const char *kind, const char
     struct buf path = BUF_INIT(0);
     struct pmx_call *cl;
 
-    if (!kind || (strcmp(kind, "verify") && strcmp(kind, "prune") && strcmp(kind, "sync"))) {
-        lb_err_set(err, LB_EUSAGE, "PBS job kind must be verify, prune or sync");
+    if (check_kind(kind, err) < 0)
         return NULL;
-    }
     buf_printf(&path, "/admin/%s", kind);
     if (store) {
         buf_puts(&path, "?store=");
@@ -557,10 +543,8 @@ struct pmx_call *pbs_job_run(struct pmx_client *c, const char *kind, const char 
     struct buf path = BUF_INIT(0);
     struct pmx_call *cl;
 
-    if (!kind || (strcmp(kind, "verify") && strcmp(kind, "prune") && strcmp(kind, "sync"))) {
-        lb_err_set(err, LB_EUSAGE, "PBS job kind must be verify, prune or sync");
+    if (check_kind(kind, err) < 0)
         return NULL;
-    }
     buf_printf(&path, "/admin/%s/", kind);
     pmx_escape(&path, id);
     buf_puts(&path, "/run");

@@ -62,6 +62,24 @@ int pj_want_object(json_t *data, const char *what, struct lb_err *err)
     return lb_err_set(err, LB_EPARSE, "%s: \"data\" is not an object", what);
 }
 
+int pj_each(const char *body, size_t len, const char *what, pj_item_fn item, void *ctx,
+            struct lb_err *err)
+{
+    json_t *root, *d, *e;
+    size_t i;
+    int rc = pj_envelope(body, len, what, &root, &d, err);
+
+    if (rc || (rc = pj_want_array(d, what, err)))
+        goto out;
+    json_array_foreach(d, i, e) {
+        if ((rc = item(e, i, ctx, err)))
+            goto out;
+    }
+out:
+    json_decref(root);
+    return rc;
+}
+
 bool pj_int(json_t *obj, const char *key, int64_t *out)
 {
     json_t *v = json_object_get(obj, key);
@@ -163,6 +181,13 @@ char *pj_str(json_t *obj, const char *key)
         return NULL;
     str_sanitize(s);
     return s;
+}
+
+char *pj_str_or(json_t *obj, const char *key, const char *dflt)
+{
+    char *s = pj_str(obj, key);
+
+    return s ? s : xstrdup(dflt);
 }
 
 bool pj_copy(json_t *obj, const char *key, char *buf, size_t n)
@@ -721,12 +746,23 @@ int pmx_parse_string(const char *body, size_t len, struct vec *out, struct lb_er
     return 0;
 }
 
+void pj_task_fields(json_t *e, struct pmx_task_status *t)
+{
+    int64_t v;
+
+    t->node = pj_str(e, "node");
+    t->type = pj_str(e, "type");
+    t->id = pj_str(e, "id");
+    t->user = pj_str(e, "user");
+    if (pj_int(e, "starttime", &v))
+        t->starttime = (time_t)v;
+}
+
 int pmx_parse_task_status(const char *body, size_t len, struct vec *out, struct lb_err *err)
 {
     json_t *root, *d;
     struct pmx_task_status *t;
     char *status;
-    int64_t v;
     int rc = pj_envelope(body, len, "the task status", &root, &d, err);
 
     if (rc || (rc = pj_want_object(d, "the task status", err)))
@@ -738,17 +774,10 @@ int pmx_parse_task_status(const char *body, size_t len, struct vec *out, struct 
     }
     t = xcalloc(1, sizeof(*t));
     t->upid = pj_str(d, "upid");
-    t->node = pj_str(d, "node");
-    t->type = pj_str(d, "type");
-    t->id = pj_str(d, "id");
-    t->user = pj_str(d, "user");
-    if (pj_int(d, "starttime", &v))
-        t->starttime = (time_t)v;
+    pj_task_fields(d, t);
     t->running = !strcmp(status, "running");
     if (!t->running) {
-        t->exitstatus = pj_str(d, "exitstatus");
-        if (!t->exitstatus)
-            t->exitstatus = xstrdup("unknown");
+        t->exitstatus = pj_str_or(d, "exitstatus", "unknown");
     }
     free(status);
     vec_push(out, t);
@@ -757,32 +786,23 @@ out:
     return rc;
 }
 
+static int log_line_item(json_t *e, size_t i, void *out, struct lb_err *err)
+{
+    int64_t n;
+    struct pmx_log_line *l;
+
+    if (!pj_int(e, "n", &n) || n < 1 || n > INT32_MAX)
+        return lb_err_set(err, LB_EPARSE, "task log line %zu has no line number", i + 1);
+    l = xcalloc(1, sizeof(*l));
+    l->n = (int)n;
+    l->t = pj_str_or(e, "t", "");
+    vec_push(out, l);
+    return 0;
+}
+
 int pmx_parse_task_log(const char *body, size_t len, struct vec *out, struct lb_err *err)
 {
-    json_t *root, *d, *e;
-    size_t i;
-    int rc = pj_envelope(body, len, "the task log", &root, &d, err);
-
-    if (rc || (rc = pj_want_array(d, "the task log", err)))
-        goto out;
-    json_array_foreach(d, i, e) {
-        int64_t n;
-        struct pmx_log_line *l;
-
-        if (!pj_int(e, "n", &n) || n < 1 || n > INT32_MAX) {
-            rc = lb_err_set(err, LB_EPARSE, "task log line %zu has no line number", i + 1);
-            goto out;
-        }
-        l = xcalloc(1, sizeof(*l));
-        l->n = (int)n;
-        l->t = pj_str(e, "t");
-        if (!l->t)
-            l->t = xstrdup("");
-        vec_push(out, l);
-    }
-out:
-    json_decref(root);
-    return rc;
+    return pj_each(body, len, "the task log", log_line_item, out, err);
 }
 
 int pmx_parse_version(const char *body, size_t len, struct vec *out, struct lb_err *err)

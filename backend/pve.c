@@ -44,13 +44,9 @@ static int guest_from(json_t *e, const char *type, size_t i, struct vec *out, st
         return lb_err_set(err, LB_EPARSE, "guest %zu has no valid \"vmid\"", i + 1);
     }
     str_copy(g->type, sizeof(g->type), type);
-    g->name = pj_str(e, "name");
-    if (!g->name)
-        g->name = xstrdup("");
+    g->name = pj_str_or(e, "name", "");
     g->node = pj_str(e, "node");
-    g->status = pj_str(e, "status");
-    if (!g->status)
-        g->status = xstrdup("unknown");
+    g->status = pj_str_or(e, "status", "unknown");
     g->lock = pj_str(e, "lock");
     g->tags = pj_str(e, "tags");
     g->pool = pj_str(e, "pool");
@@ -64,43 +60,39 @@ static int guest_from(json_t *e, const char *type, size_t i, struct vec *out, st
     return 0;
 }
 
+static int guest_item(json_t *e, size_t i, void *out, struct lb_err *err)
+{
+    char type[16];
+
+    if (!pj_copy(e, "type", type, sizeof(type)) || !guest_type_ok(type))
+        return 0; /* node, storage, pool, sdn entries */
+    return guest_from(e, type, i, out, err);
+}
+
 int pve_parse_guests(const char *body, size_t len, struct vec *out, struct lb_err *err)
 {
-    json_t *root, *d, *e;
-    size_t i;
-    int rc = pj_envelope(body, len, "the guest list", &root, &d, err);
+    return pj_each(body, len, "the guest list", guest_item, out, err);
+}
 
-    if (rc || (rc = pj_want_array(d, "the guest list", err)))
-        goto out;
-    json_array_foreach(d, i, e) {
-        char type[16];
+/* A node's own list: every entry is a guest of the one type asked for. */
+struct typed_list {
+    const char *type;
+    struct vec *out;
+};
 
-        if (!pj_copy(e, "type", type, sizeof(type)) || !guest_type_ok(type))
-            continue; /* node, storage, pool, sdn entries */
-        if ((rc = guest_from(e, type, i, out, err)))
-            goto out;
-    }
-out:
-    json_decref(root);
-    return rc;
+static int typed_guest_item(json_t *e, size_t i, void *ctx, struct lb_err *err)
+{
+    const struct typed_list *l = ctx;
+
+    return guest_from(e, l->type, i, l->out, err);
 }
 
 static int parse_node_list(const char *body, size_t len, const char *type, struct vec *out,
                            struct lb_err *err)
 {
-    json_t *root, *d, *e;
-    size_t i;
-    int rc = pj_envelope(body, len, "the guest list", &root, &d, err);
+    struct typed_list l = { type, out };
 
-    if (rc || (rc = pj_want_array(d, "the guest list", err)))
-        goto out;
-    json_array_foreach(d, i, e) {
-        if ((rc = guest_from(e, type, i, out, err)))
-            goto out;
-    }
-out:
-    json_decref(root);
-    return rc;
+    return pj_each(body, len, "the guest list", typed_guest_item, &l, err);
 }
 
 int pve_parse_qemu_list(const char *body, size_t len, struct vec *out, struct lb_err *err)
@@ -123,55 +115,51 @@ static int snap_cmp(const void *a, const void *b)
     return strcmp(x->name, y->name);
 }
 
+static int snapshot_item(json_t *e, size_t i, void *ctx, struct lb_err *err)
+{
+    struct pve_snapshot_list *l = ctx;
+    char *name = pj_str(e, "name");
+    struct pve_snapshot *s;
+    int64_t t;
+    bool b;
+
+    if (!name)
+        return lb_err_set(err, LB_EPARSE, "snapshot %zu has no \"name\"", i + 1);
+    if (!strcmp(name, "current")) { /* the live state, not a snapshot */
+        free(name);
+        free(l->current_parent);
+        l->current_parent = pj_str(e, "parent");
+        if (pj_bool(e, "running", &b))
+            l->running = b;
+        return 0;
+    }
+    s = xcalloc(1, sizeof(*s));
+    s->name = name;
+    s->description = pj_str_or(e, "description", "");
+    if (pj_int(e, "snaptime", &t) && t > 0)
+        s->snaptime = (time_t)t;
+    if (pj_bool(e, "vmstate", &b))
+        s->vmstate = b;
+    s->parent = pj_str(e, "parent");
+    s->snapstate = pj_str(e, "snapstate");
+    vec_push(&l->snaps, s);
+    return 0;
+}
+
 int pve_parse_snapshots(const char *body, size_t len, struct vec *out, struct lb_err *err)
 {
-    json_t *root, *d, *e;
-    size_t i;
-    struct pve_snapshot_list *l = NULL;
-    int rc = pj_envelope(body, len, "the snapshot list", &root, &d, err);
+    struct pve_snapshot_list *l = xcalloc(1, sizeof(*l));
+    int rc;
 
-    if (rc || (rc = pj_want_array(d, "the snapshot list", err)))
-        goto out;
-    l = xcalloc(1, sizeof(*l));
     vec_init(&l->snaps, pve_snapshot_free);
-    json_array_foreach(d, i, e) {
-        char *name = pj_str(e, "name");
-        struct pve_snapshot *s;
-        int64_t t;
-        bool b;
-
-        if (!name) {
-            rc = lb_err_set(err, LB_EPARSE, "snapshot %zu has no \"name\"", i + 1);
-            goto out;
-        }
-        if (!strcmp(name, "current")) { /* the live state, not a snapshot */
-            free(name);
-            free(l->current_parent);
-            l->current_parent = pj_str(e, "parent");
-            if (pj_bool(e, "running", &b))
-                l->running = b;
-            continue;
-        }
-        s = xcalloc(1, sizeof(*s));
-        s->name = name;
-        s->description = pj_str(e, "description");
-        if (!s->description)
-            s->description = xstrdup("");
-        if (pj_int(e, "snaptime", &t) && t > 0)
-            s->snaptime = (time_t)t;
-        if (pj_bool(e, "vmstate", &b))
-            s->vmstate = b;
-        s->parent = pj_str(e, "parent");
-        s->snapstate = pj_str(e, "snapstate");
-        vec_push(&l->snaps, s);
+    rc = pj_each(body, len, "the snapshot list", snapshot_item, l, err);
+    if (rc) {
+        pve_snapshot_list_free(l);
+        return rc;
     }
     vec_sort(&l->snaps, snap_cmp); /* PVE sends them in hash order */
     vec_push(out, l);
-    l = NULL;
-out:
-    pve_snapshot_list_free(l);
-    json_decref(root);
-    return rc;
+    return 0;
 }
 
 /* prune-backups: an object of (string) numbers, or PVE's "keep-daily=7,..." text. */
@@ -223,187 +211,148 @@ out:
     json_decref(tmp);
 }
 
+static int backup_job_item(json_t *e, size_t i, void *out, struct lb_err *err)
+{
+    struct pve_backup_job *j = xcalloc(1, sizeof(*j));
+    bool b;
+    int64_t t;
+
+    j->id = pj_str(e, "id");
+    if (!j->id) {
+        pve_backup_job_free(j);
+        return lb_err_set(err, LB_EPARSE, "backup job %zu has no \"id\"", i + 1);
+    }
+    j->schedule = pj_str(e, "schedule");
+    j->enabled = !pj_bool(e, "enabled", &b) || b; /* absent means enabled */
+    if (pj_int(e, "next-run", &t) && t > 0)
+        j->next_run = (time_t)t;
+    j->storage = pj_str(e, "storage");
+    j->vmid = pj_str(e, "vmid");
+    if (pj_bool(e, "all", &b))
+        j->all = b;
+    j->exclude = pj_str(e, "exclude");
+    j->pool = pj_str(e, "pool");
+    j->node = pj_str(e, "node");
+    j->mode = pj_str_or(e, "mode", "snapshot");
+    j->comment = pj_str(e, "comment");
+    j->notes_template = pj_str(e, "notes-template");
+    keep_from(json_object_get(e, "prune-backups"), &j->keep);
+    vec_push(out, j);
+    return 0;
+}
+
 int pve_parse_backup_jobs(const char *body, size_t len, struct vec *out, struct lb_err *err)
 {
-    json_t *root, *d, *e;
-    size_t i;
-    int rc = pj_envelope(body, len, "the backup job list", &root, &d, err);
+    return pj_each(body, len, "the backup job list", backup_job_item, out, err);
+}
 
-    if (rc || (rc = pj_want_array(d, "the backup job list", err)))
-        goto out;
-    json_array_foreach(d, i, e) {
-        struct pve_backup_job *j = xcalloc(1, sizeof(*j));
-        bool b;
-        int64_t t;
+static int unbacked_item(json_t *e, size_t i, void *out, struct lb_err *err)
+{
+    struct pve_unbacked *u = xcalloc(1, sizeof(*u));
 
-        j->id = pj_str(e, "id");
-        if (!j->id) {
-            pve_backup_job_free(j);
-            rc = lb_err_set(err, LB_EPARSE, "backup job %zu has no \"id\"", i + 1);
-            goto out;
-        }
-        j->schedule = pj_str(e, "schedule");
-        j->enabled = !pj_bool(e, "enabled", &b) || b; /* absent means enabled */
-        if (pj_int(e, "next-run", &t) && t > 0)
-            j->next_run = (time_t)t;
-        j->storage = pj_str(e, "storage");
-        j->vmid = pj_str(e, "vmid");
-        if (pj_bool(e, "all", &b))
-            j->all = b;
-        j->exclude = pj_str(e, "exclude");
-        j->pool = pj_str(e, "pool");
-        j->node = pj_str(e, "node");
-        j->mode = pj_str(e, "mode");
-        if (!j->mode)
-            j->mode = xstrdup("snapshot");
-        j->comment = pj_str(e, "comment");
-        j->notes_template = pj_str(e, "notes-template");
-        keep_from(json_object_get(e, "prune-backups"), &j->keep);
-        vec_push(out, j);
+    if (vmid_of(e, &u->vmid) < 0) {
+        pve_unbacked_free(u);
+        return lb_err_set(err, LB_EPARSE, "not-backed-up entry %zu has no valid \"vmid\"", i + 1);
     }
-out:
-    json_decref(root);
-    return rc;
+    pj_copy(e, "type", u->type, sizeof(u->type));
+    u->name = pj_str(e, "name");
+    vec_push(out, u);
+    return 0;
 }
 
 int pve_parse_unbacked(const char *body, size_t len, struct vec *out, struct lb_err *err)
 {
-    json_t *root, *d, *e;
-    size_t i;
-    int rc = pj_envelope(body, len, "the not-backed-up list", &root, &d, err);
+    return pj_each(body, len, "the not-backed-up list", unbacked_item, out, err);
+}
 
-    if (rc || (rc = pj_want_array(d, "the not-backed-up list", err)))
-        goto out;
-    json_array_foreach(d, i, e) {
-        struct pve_unbacked *u = xcalloc(1, sizeof(*u));
+static int backup_item(json_t *e, size_t i, void *out, struct lb_err *err)
+{
+    struct pve_backup *b;
+    char content[16] = "";
+    int64_t t;
+    bool p;
+    json_t *ver;
 
-        if (vmid_of(e, &u->vmid) < 0) {
-            pve_unbacked_free(u);
-            rc = lb_err_set(err, LB_EPARSE, "not-backed-up entry %zu has no valid \"vmid\"", i + 1);
-            goto out;
-        }
-        pj_copy(e, "type", u->type, sizeof(u->type));
-        u->name = pj_str(e, "name");
-        vec_push(out, u);
+    pj_copy(e, "content", content, sizeof(content));
+    if (*content && strcmp(content, "backup"))
+        return 0;
+    b = xcalloc(1, sizeof(*b));
+    b->volid = pj_str(e, "volid");
+    if (!b->volid || vmid_of(e, &b->vmid) < 0 || !pj_int(e, "ctime", &t)) {
+        pve_backup_free(b);
+        return lb_err_set(err, LB_EPARSE, "backup %zu lacks \"volid\", \"vmid\" or \"ctime\"",
+                          i + 1);
     }
-out:
-    json_decref(root);
-    return rc;
+    b->ctime = (time_t)t;
+    pj_copy(e, "subtype", b->subtype, sizeof(b->subtype));
+    pj_u64(e, "size", &b->size);
+    b->notes = pj_str(e, "notes");
+    if (pj_bool(e, "protected", &p))
+        b->is_protected = p;
+    ver = json_object_get(e, "verification");
+    if (json_is_object(ver))
+        pj_copy(ver, "state", b->verify, sizeof(b->verify));
+    b->encrypted = json_object_get(e, "encrypted") != NULL;
+    vec_push(out, b);
+    return 0;
 }
 
 int pve_parse_backups(const char *body, size_t len, struct vec *out, struct lb_err *err)
 {
-    json_t *root, *d, *e;
-    size_t i;
-    int rc = pj_envelope(body, len, "the storage content", &root, &d, err);
+    return pj_each(body, len, "the storage content", backup_item, out, err);
+}
 
-    if (rc || (rc = pj_want_array(d, "the storage content", err)))
-        goto out;
-    json_array_foreach(d, i, e) {
-        struct pve_backup *b;
-        char content[16] = "";
-        int64_t t;
-        bool p;
-        json_t *ver;
+static int storage_item(json_t *e, size_t i, void *out, struct lb_err *err)
+{
+    struct pve_storage *s = xcalloc(1, sizeof(*s));
+    bool b;
 
-        pj_copy(e, "content", content, sizeof(content));
-        if (*content && strcmp(content, "backup"))
-            continue;
-        b = xcalloc(1, sizeof(*b));
-        b->volid = pj_str(e, "volid");
-        if (!b->volid || vmid_of(e, &b->vmid) < 0 || !pj_int(e, "ctime", &t)) {
-            pve_backup_free(b);
-            rc = lb_err_set(err, LB_EPARSE, "backup %zu lacks \"volid\", \"vmid\" or \"ctime\"",
-                            i + 1);
-            goto out;
-        }
-        b->ctime = (time_t)t;
-        pj_copy(e, "subtype", b->subtype, sizeof(b->subtype));
-        pj_u64(e, "size", &b->size);
-        b->notes = pj_str(e, "notes");
-        if (pj_bool(e, "protected", &p))
-            b->is_protected = p;
-        ver = json_object_get(e, "verification");
-        if (json_is_object(ver))
-            pj_copy(ver, "state", b->verify, sizeof(b->verify));
-        b->encrypted = json_object_get(e, "encrypted") != NULL;
-        vec_push(out, b);
+    s->storage = pj_str(e, "storage");
+    s->type = pj_str(e, "type");
+    if (!s->storage || !s->type) {
+        pve_storage_free(s);
+        return lb_err_set(err, LB_EPARSE, "storage %zu lacks \"storage\" or \"type\"", i + 1);
     }
-out:
-    json_decref(root);
-    return rc;
+    s->content = pj_str(e, "content");
+    s->active = pj_bool(e, "active", &b) && b;
+    s->enabled = !pj_bool(e, "enabled", &b) || b;
+    pj_u64(e, "total", &s->total);
+    pj_u64(e, "used", &s->used);
+    pj_u64(e, "avail", &s->avail);
+    vec_push(out, s);
+    return 0;
 }
 
 int pve_parse_storages(const char *body, size_t len, struct vec *out, struct lb_err *err)
 {
-    json_t *root, *d, *e;
-    size_t i;
-    int rc = pj_envelope(body, len, "the storage list", &root, &d, err);
+    return pj_each(body, len, "the storage list", storage_item, out, err);
+}
 
-    if (rc || (rc = pj_want_array(d, "the storage list", err)))
-        goto out;
-    json_array_foreach(d, i, e) {
-        struct pve_storage *s = xcalloc(1, sizeof(*s));
-        bool b;
+static int task_item(json_t *e, size_t i, void *out, struct lb_err *err)
+{
+    struct pmx_task_status *t = xcalloc(1, sizeof(*t));
+    int64_t v;
 
-        s->storage = pj_str(e, "storage");
-        s->type = pj_str(e, "type");
-        if (!s->storage || !s->type) {
-            pve_storage_free(s);
-            rc = lb_err_set(err, LB_EPARSE, "storage %zu lacks \"storage\" or \"type\"", i + 1);
-            goto out;
-        }
-        s->content = pj_str(e, "content");
-        s->active = pj_bool(e, "active", &b) && b;
-        s->enabled = !pj_bool(e, "enabled", &b) || b;
-        pj_u64(e, "total", &s->total);
-        pj_u64(e, "used", &s->used);
-        pj_u64(e, "avail", &s->avail);
-        vec_push(out, s);
+    t->upid = pj_str(e, "upid");
+    if (!t->upid) {
+        pmx_task_status_free(t);
+        return lb_err_set(err, LB_EPARSE, "task %zu has no \"upid\"", i + 1);
     }
-out:
-    json_decref(root);
-    return rc;
+    pj_task_fields(e, t);
+    t->tokenid = pj_str(e, "tokenid");
+    t->running = !json_object_get(e, "endtime");
+    if (!t->running) {
+        if (pj_int(e, "endtime", &v) && v > 0)
+            t->endtime = (time_t)v;
+        t->exitstatus = pj_str_or(e, "status", "unknown");
+    }
+    vec_push(out, t);
+    return 0;
 }
 
 int pve_parse_tasks(const char *body, size_t len, struct vec *out, struct lb_err *err)
 {
-    json_t *root, *d, *e;
-    size_t i;
-    int rc = pj_envelope(body, len, "the task list", &root, &d, err);
-
-    if (rc || (rc = pj_want_array(d, "the task list", err)))
-        goto out;
-    json_array_foreach(d, i, e) {
-        struct pmx_task_status *t = xcalloc(1, sizeof(*t));
-        int64_t v;
-
-        t->upid = pj_str(e, "upid");
-        if (!t->upid) {
-            pmx_task_status_free(t);
-            rc = lb_err_set(err, LB_EPARSE, "task %zu has no \"upid\"", i + 1);
-            goto out;
-        }
-        t->node = pj_str(e, "node");
-        t->type = pj_str(e, "type");
-        t->id = pj_str(e, "id");
-        t->user = pj_str(e, "user");
-        if (pj_int(e, "starttime", &v))
-            t->starttime = (time_t)v;
-        t->tokenid = pj_str(e, "tokenid");
-        t->running = !json_object_get(e, "endtime");
-        if (!t->running) {
-            if (pj_int(e, "endtime", &v) && v > 0)
-                t->endtime = (time_t)v;
-            t->exitstatus = pj_str(e, "status");
-            if (!t->exitstatus)
-                t->exitstatus = xstrdup("unknown");
-        }
-        vec_push(out, t);
-    }
-out:
-    json_decref(root);
-    return rc;
+    return pj_each(body, len, "the task list", task_item, out, err);
 }
 
 /* ---- requests ---- */
@@ -440,12 +389,33 @@ static int check_type(const char *type, struct lb_err *err)
                       type ? type : "(none)");
 }
 
-/* "/nodes/NODE/TYPE/VMID" */
-static void guest_path(struct buf *b, const char *node, const char *type, int vmid)
+/* "/nodes/NODE" */
+static void node_path(struct buf *b, const char *node)
 {
     buf_puts(b, "/nodes/");
     pmx_escape(b, node);
+}
+
+/* "/nodes/NODE/TYPE/VMID" */
+static void guest_path(struct buf *b, const char *node, const char *type, int vmid)
+{
+    node_path(b, node);
     buf_printf(b, "/%s/%d", type, vmid);
+}
+
+/* GET /nodes/NODE + rest */
+static struct pmx_call *node_get(struct pmx_client *c, const char *node, const char *rest,
+                                 const char *need, pmx_parse_fn parse, void (*item_free)(void *),
+                                 pmx_result_fn done, void *arg, struct lb_err *err)
+{
+    struct buf path = BUF_INIT(0);
+    struct pmx_call *call;
+
+    node_path(&path, node);
+    buf_puts(&path, rest);
+    call = get(c, buf_cstr(&path), need, parse, item_free, done, arg, err);
+    buf_release(&path);
+    return call;
 }
 
 struct pmx_call *pve_get_guests(struct pmx_client *c, pmx_result_fn done, void *arg,
@@ -489,20 +459,18 @@ struct pmx_call *pve_get_unbacked(struct pmx_client *c, pmx_result_fn done, void
 struct pmx_call *pve_get_backups(struct pmx_client *c, const char *node, const char *storage,
                                  int vmid, pmx_result_fn done, void *arg, struct lb_err *err)
 {
-    struct buf b = BUF_INIT(0), need = BUF_INIT(0);
+    struct buf rest = BUF_INIT(0), need = BUF_INIT(0);
     struct pmx_call *call;
 
-    buf_puts(&b, "/nodes/");
-    pmx_escape(&b, node);
-    buf_puts(&b, "/storage/");
-    pmx_escape(&b, storage);
-    buf_puts(&b, "/content?content=backup");
+    buf_puts(&rest, "/storage/");
+    pmx_escape(&rest, storage);
+    buf_puts(&rest, "/content?content=backup");
     if (vmid)
-        buf_printf(&b, "&vmid=%d", vmid);
+        buf_printf(&rest, "&vmid=%d", vmid);
     buf_printf(&need, "Datastore.Audit on /storage/%s", storage);
-    call =
-        get(c, buf_cstr(&b), buf_cstr(&need), pve_parse_backups, pve_backup_free, done, arg, err);
-    buf_release(&b);
+    call = node_get(c, node, buf_cstr(&rest), buf_cstr(&need), pve_parse_backups, pve_backup_free,
+                    done, arg, err);
+    buf_release(&rest);
     buf_release(&need);
     return call;
 }
@@ -510,31 +478,18 @@ struct pmx_call *pve_get_backups(struct pmx_client *c, const char *node, const c
 struct pmx_call *pve_get_storages(struct pmx_client *c, const char *node, pmx_result_fn done,
                                   void *arg, struct lb_err *err)
 {
-    struct buf b = BUF_INIT(0);
-    struct pmx_call *call;
-
-    buf_puts(&b, "/nodes/");
-    pmx_escape(&b, node);
-    buf_puts(&b, "/storage");
-    call = get(c, buf_cstr(&b), "Datastore.Audit on /storage", pve_parse_storages, pve_storage_free,
-               done, arg, err);
-    buf_release(&b);
-    return call;
+    return node_get(c, node, "/storage", "Datastore.Audit on /storage", pve_parse_storages,
+                    pve_storage_free, done, arg, err);
 }
 
 struct pmx_call *pve_get_tasks(struct pmx_client *c, const char *node, int limit,
                                pmx_result_fn done, void *arg, struct lb_err *err)
 {
-    struct buf b = BUF_INIT(0);
-    struct pmx_call *call;
+    char rest[64];
 
-    buf_puts(&b, "/nodes/");
-    pmx_escape(&b, node);
-    buf_printf(&b, "/tasks?source=archive&limit=%d", limit > 0 ? limit : 50);
-    call = get(c, buf_cstr(&b), "Sys.Audit on /nodes/NODE", pve_parse_tasks, pmx_task_status_free,
-               done, arg, err);
-    buf_release(&b);
-    return call;
+    snprintf(rest, sizeof(rest), "/tasks?source=archive&limit=%d", limit > 0 ? limit : 50);
+    return node_get(c, node, rest, "Sys.Audit on /nodes/NODE", pve_parse_tasks,
+                    pmx_task_status_free, done, arg, err);
 }
 
 struct pmx_call *pve_get_cluster_tasks(struct pmx_client *c, pmx_result_fn done, void *arg,
@@ -680,33 +635,40 @@ static void form_add(struct buf *form, const char *key, const char *value)
     pmx_escape(form, value);
 }
 
+/* POST /nodes/NODE/vzdump with the form (released here) */
+static struct pmx_call *vzdump_post(struct pmx_client *c, const char *node, struct buf *form,
+                                    pmx_result_fn done, void *arg, struct lb_err *err)
+{
+    struct buf path = BUF_INIT(0);
+    struct pmx_call *call;
+
+    node_path(&path, node);
+    buf_puts(&path, "/vzdump");
+    call =
+        act(c, "POST", buf_cstr(&path), buf_cstr(form),
+            "VM.Backup on the guests and Datastore.AllocateSpace on the storage", done, arg, err);
+    buf_release(form);
+    buf_release(&path);
+    return call;
+}
+
 struct pmx_call *pve_vzdump(struct pmx_client *c, const char *node, const char *vmids,
                             const char *storage, const char *mode, pmx_result_fn done, void *arg,
                             struct lb_err *err)
 {
-    struct buf form = BUF_INIT(0), path = BUF_INIT(0);
-    struct pmx_call *call;
+    struct buf form = BUF_INIT(0);
 
     form_add(&form, "vmid", vmids);
     form_add(&form, "storage", storage);
     form_add(&form, "mode", mode ? mode : "snapshot");
-    buf_puts(&path, "/nodes/");
-    pmx_escape(&path, node);
-    buf_puts(&path, "/vzdump");
-    call =
-        act(c, "POST", buf_cstr(&path), buf_cstr(&form),
-            "VM.Backup on the guests and Datastore.AllocateSpace on the storage", done, arg, err);
-    buf_release(&form);
-    buf_release(&path);
-    return call;
+    return vzdump_post(c, node, &form, done, arg, err);
 }
 
 struct pmx_call *pve_backup_job_run(struct pmx_client *c, const char *node,
                                     const struct pve_backup_job *job, pmx_result_fn done, void *arg,
                                     struct lb_err *err)
 {
-    struct buf form = BUF_INIT(0), path = BUF_INIT(0);
-    struct pmx_call *call;
+    struct buf form = BUF_INIT(0);
 
     if (job->all || job->exclude) {
         buf_puts(&form, "all=1");
@@ -722,15 +684,7 @@ struct pmx_call *pve_backup_job_run(struct pmx_client *c, const char *node,
     form_add(&form, "storage", job->storage);
     form_add(&form, "mode", job->mode);
     form_add(&form, "notes-template", job->notes_template);
-    buf_puts(&path, "/nodes/");
-    pmx_escape(&path, job->node && *job->node ? job->node : node);
-    buf_puts(&path, "/vzdump");
-    call =
-        act(c, "POST", buf_cstr(&path), buf_cstr(&form),
-            "VM.Backup on the guests and Datastore.AllocateSpace on the storage", done, arg, err);
-    buf_release(&form);
-    buf_release(&path);
-    return call;
+    return vzdump_post(c, job->node && *job->node ? job->node : node, &form, done, arg, err);
 }
 
 struct pmx_call *pve_restore_guest(struct pmx_client *c, const char *node, const char *type,
@@ -766,9 +720,8 @@ struct pmx_call *pve_restore_guest(struct pmx_client *c, const char *node, const
         buf_puts(&form, "&unique=1");
     if (flags & PVE_RESTORE_FORCE)
         buf_puts(&form, "&force=1");
-    guest_path(&path, node, type, 0);
-    path.len -= 2; /* drop "/0": POST /nodes/NODE/TYPE */
-    path.data[path.len] = '\0';
+    node_path(&path, node); /* POST /nodes/NODE/TYPE */
+    buf_printf(&path, "/%s", type);
     call = act(c, "POST", buf_cstr(&path), buf_cstr(&form),
                flags & PVE_RESTORE_FORCE
                    ? "VM.Backup on the guest and Datastore.AllocateSpace on the target storage"
