@@ -28,17 +28,16 @@
 #include "backend/config.h"
 #include "backend/loop.h"
 #include "backend/restic.h"
+#include "backend/restic_restore.h"
 #include "backend/restore_tree.h"
 #include "backend/runlock.h"
 #include "backend/spawn.h"
 #include "backend/tree_rm.h"
 
-#define PROGRESS_MS      1000
 #define LS_TIMEOUT_MS    (30 * 60 * 1000LL)
 #define DUMP_TIMEOUT_MS  (10 * 60 * 1000LL)
 #define SAMPLE_MAX_BYTES (8u << 20) /* files compared with restic dump are at most this big */
-#define KILL_GRACE_MS    5000
-#define VERIFY_CHUNK     2000 /* files size-checked per loop turn */
+#define VERIFY_CHUNK     2000       /* files size-checked per loop turn */
 
 struct drill_file {
     char *path; /* absolute path in the snapshot */
@@ -81,9 +80,8 @@ struct drill {
     bool orphan;  /* freed by its owner while a child ran: on_exit frees it */
     bool closing; /* drill_free_sync waits for the child: on_exit only lets go of it */
     bool target_made;
-    uint64_t progress_timer; /* each second, then each turn while a measure pass runs */
-    size_t meas_at;          /* the progress measure: a chunk of files per loop turn */
-    uint64_t meas_sum;
+    /* what landed in scratch, each second (restic_restore.h) */
+    struct restic_progress progress;
     uint64_t verify_timer; /* the size check after restic, a chunk of files per loop turn */
     size_t verify_at, missing, wrong, nsmall;
     uint64_t verify_bytes;
@@ -135,8 +133,7 @@ static const char *url_kind(const char *url, char *out, size_t n)
     return out;
 }
 
-/* Does a equal b or contain it (path prefix at a '/' boundary)? */
-static bool path_within(const char *inner, const char *outer)
+bool drills_path_within(const char *inner, const char *outer)
 {
     size_t n = strlen(outer);
 
@@ -179,7 +176,7 @@ int drills_check_scratch(const struct config *cfg, const char *scratch, struct l
         vec_foreach(&job->paths, k, p)
         {
             canon(p, o, sizeof(o));
-            if (path_within(s, o) || path_within(o, s))
+            if (drills_path_within(s, o) || drills_path_within(o, s))
                 return lb_err_set(err, LB_ECONFIG,
                                   "[drill] scratch %s overlaps path %s of job '%s': a drill must "
                                   "never restore over or into backed-up data; choose another "
@@ -194,7 +191,7 @@ int drills_check_scratch(const struct config *cfg, const char *scratch, struct l
         if (!lp)
             continue;
         canon(lp, o, sizeof(o));
-        if (path_within(s, o) || path_within(o, s))
+        if (drills_path_within(s, o) || drills_path_within(o, s))
             return lb_err_set(err, LB_ECONFIG,
                               "[drill] scratch %s overlaps repo '%s' (%s): choose another "
                               "scratch directory",
@@ -313,37 +310,25 @@ static void on_line(struct spawn *sp, enum spawn_stream stream, const char *line
                     bool cut, void *arg);
 static void on_exit_cb(struct spawn *sp, const struct spawn_result *res, void *arg);
 
+/* restic --no-cache ARGS... (NULL-terminated); captured: stdout kept, no line callback. */
 static int run_restic(struct drill *d, const char *const *args, int64_t timeout_ms, bool capture,
                       size_t capture_max, struct lb_err *err)
 {
-    const char *argv[32];
-    struct spawn_opts o;
-    size_t n = 0;
+    struct restic_child_opts o = {
+        .no_cache = true,
+        .args = args,
+        .timeout_ms = timeout_ms,
+        .capture = capture,
+        .capture_max = capture_max,
+        .on_line = capture ? NULL : on_line,
+        .on_exit = on_exit_cb,
+        .arg = d,
+    };
 
-    argv[n++] = restic_program();
-    argv[n++] = "--no-cache";
-    for (; *args && n < 31; args++)
-        argv[n++] = *args;
-    argv[n] = NULL;
-    memset(&o, 0, sizeof(o));
-    o.argv = argv;
-    o.env = (const char *const *)d->env.items;
-    o.unset_env = restic_unset_env();
-    o.timeout_ms = timeout_ms;
-    o.kill_grace_ms = KILL_GRACE_MS;
-    o.capture = capture;
-    o.capture_max = capture_max;
-    o.max_output = capture ? capture_max + 1 : (size_t)4 << 30; /* ls of a big snapshot */
-    o.on_line = capture ? NULL : on_line;
-    o.on_exit = on_exit_cb;
-    o.arg = d;
+    while (args[o.nargs])
+        o.nargs++;
     buf_reset(&d->err_text);
-    d->sp = spawn_start(d->loop, &o, err);
-    if (!d->sp) {
-        lb_err_prefix(err, "cannot run restic on repo '%s'", d->repo->name);
-        return -(int)(err->code ? err->code : LB_EFAIL);
-    }
-    return 0;
+    return restic_child_start(d->loop, d->repo->name, &d->env, &o, &d->sp, err);
 }
 
 struct drill *drill_cloud_new(struct loop *loop, const struct config *cfg, struct store *st,
@@ -416,15 +401,8 @@ struct drill *drill_cloud_new(struct loop *loop, const struct config *cfg, struc
         return NULL;
     }
 
-    str_copy(d->v.rec.kind, sizeof(d->v.rec.kind), "cloud");
-    str_copy(d->v.rec.repo, sizeof(d->v.rec.repo), repo->name);
-    str_copy(d->v.rec.outcome, sizeof(d->v.rec.outcome), "running");
+    drill_record_init(&d->v.rec, "cloud", repo->name);
     str_copy(d->v.rec.scope, sizeof(d->v.rec.scope), d->include ? d->include : "everything");
-    d->v.rec.pid = getpid();
-    d->v.rec.rto_ms = -1;
-    d->v.rec.rpo_seconds = -1;
-    d->v.rec.verified = -1;
-    d->v.rec.estimate_full_seconds = -1;
     d->v.rec.rto_target = cfg->targets.rto_cloud;
     d->v.rec.rpo_target = config_repo_rpo(cfg, repo);
     {
@@ -512,10 +490,7 @@ static void on_line(struct spawn *sp, enum spawn_stream stream, const char *line
     unsigned long long n;
 
     if (stream == SPAWN_STDERR) {
-        if (d->err_text.len < 4000) {
-            buf_append(&d->err_text, line, len);
-            buf_puts(&d->err_text, "\n");
-        }
+        restic_keep_stderr(&d->err_text, line, len);
         return;
     }
     if (cut)
@@ -543,13 +518,11 @@ static void restic_failed(struct drill *d, const struct spawn_result *res, const
     struct lb_err e = { 0 };
     char msg[1200];
 
-    restic_classify_failure(d->repo->name, res->exited ? res->status : -1, res->signo,
-                            res->timed_out, res->exec_errno, buf_cstr(&d->err_text), &e);
+    restic_result_error(d->repo->name, res, buf_cstr(&d->err_text), &e);
     snprintf(msg, sizeof(msg), "%s: %s", what, e.msg);
     finish(d, "failed", msg);
 }
 
-static void progress_tick(struct loop *loop, void *arg);
 static void start_verify(struct drill *d);
 static void next_sample(struct drill *d);
 
@@ -560,12 +533,7 @@ static void rate_from(struct drill *d, uint64_t bytes)
     d->v.bytes_done = bytes;
     if (d->v.bytes_done > d->v.scope_bytes)
         d->v.bytes_done = d->v.scope_bytes;
-    if (ms > 0 && d->v.bytes_done) {
-        d->v.rate = (double)d->v.bytes_done * 1000.0 / (double)ms;
-        d->v.eta_s = d->v.rate > 0
-                         ? (int64_t)((double)(d->v.scope_bytes - d->v.bytes_done) / d->v.rate)
-                         : -1;
-    }
+    restic_progress_rate(ms, d->v.bytes_done, d->v.scope_bytes, &d->v.rate, &d->v.eta_s);
 }
 
 /*
@@ -578,47 +546,28 @@ static void update_rate(struct drill *d)
     rate_from(d, d->v.scope_bytes);
 }
 
-/* A chunk of the progress measure per loop turn: the screen keeps answering. */
-static void measure_step(struct loop *loop, void *arg)
+/* The progress measure's part of one file: its bytes in scratch so far. */
+static uint64_t measure_one(void *arg, const void *item)
 {
-    struct drill *d = arg;
-    size_t end = d->meas_at + VERIFY_CHUNK;
+    const struct drill *d = arg;
+    const struct drill_file *f = item;
     char p[PATH_MAX + 512];
     struct stat sb;
 
-    (void)loop;
-    d->progress_timer = 0;
-    if (d->v.phase != DRILL_RESTORE)
-        return;
-    if (end > d->files.len)
-        end = d->files.len;
-    for (; d->meas_at < end; d->meas_at++) {
-        const struct drill_file *f = d->files.items[d->meas_at];
-
-        snprintf(p, sizeof(p), "%s%s", d->v.rec.target, f->path);
-        if (lstat(p, &sb) == 0 && S_ISREG(sb.st_mode))
-            d->meas_sum += (uint64_t)sb.st_size < f->size ? (uint64_t)sb.st_size : f->size;
-    }
-    if (d->meas_at < d->files.len) {
-        d->progress_timer = loop_add_timer(d->loop, 0, measure_step, d);
-        return;
-    }
-    rate_from(d, d->meas_sum);
-    notify(d);
-    d->progress_timer = loop_add_timer(d->loop, PROGRESS_MS, progress_tick, d);
+    snprintf(p, sizeof(p), "%s%s", d->v.rec.target, f->path);
+    if (lstat(p, &sb) == 0 && S_ISREG(sb.st_mode))
+        return (uint64_t)sb.st_size < f->size ? (uint64_t)sb.st_size : f->size;
+    return 0;
 }
 
-static void progress_tick(struct loop *loop, void *arg)
+/* A pass of the progress measure ended (every file is measured: no cap). */
+static void measured(void *arg, bool whole, uint64_t sum)
 {
     struct drill *d = arg;
 
-    (void)loop;
-    d->progress_timer = 0;
-    if (d->v.phase != DRILL_RESTORE)
-        return;
-    d->meas_at = 0;
-    d->meas_sum = 0;
-    d->progress_timer = loop_add_timer(d->loop, 0, measure_step, d);
+    (void)whole;
+    rate_from(d, sum);
+    notify(d);
 }
 
 static void inspect_done(struct drill *d, const struct spawn_result *res)
@@ -712,7 +661,7 @@ int drill_go(struct drill *d, struct lb_err *err)
         finish(d, "failed", err->msg);
         return rc;
     }
-    d->progress_timer = loop_add_timer(d->loop, PROGRESS_MS, progress_tick, d);
+    restic_progress_start(&d->progress, d->loop, &d->files, SIZE_MAX, measure_one, measured, d);
     notify(d);
     return 0;
 }
@@ -721,10 +670,7 @@ static void restore_done(struct drill *d, const struct spawn_result *res)
 {
     int64_t ms = loop_now_ms(d->loop) - d->restore_started_ms;
 
-    if (d->progress_timer) {
-        loop_cancel_timer(d->loop, d->progress_timer);
-        d->progress_timer = 0;
-    }
+    restic_progress_stop(&d->progress);
     if (!res->exited || res->status != 0) {
         restic_failed(d, res, "the restore failed");
         return;
@@ -1036,10 +982,7 @@ static void finish_ex(struct drill *d, const char *outcome, const char *error, b
 
     if (d->v.phase == DRILL_DONE || d->v.phase == DRILL_CLEANUP)
         return;
-    if (d->progress_timer) {
-        loop_cancel_timer(d->loop, d->progress_timer);
-        d->progress_timer = 0;
-    }
+    restic_progress_stop(&d->progress);
     if (d->verify_timer) {
         loop_cancel_timer(d->loop, d->verify_timer);
         d->verify_timer = 0;
@@ -1145,8 +1088,7 @@ void drill_free(struct drill *d)
             finish_ex(d, "interrupted", interrupted_text, true);
     }
     tree_rm_cancel(d->rm);
-    if (d->progress_timer)
-        loop_cancel_timer(d->loop, d->progress_timer);
+    restic_progress_stop(&d->progress);
     if (d->verify_timer)
         loop_cancel_timer(d->loop, d->verify_timer);
     runlock_release(d->lock);
@@ -1209,6 +1151,18 @@ void drill_phase_add(struct buf *phases, const char *name, int64_t ms, struct st
 {
     buf_printf(phases, "%s%s %.1fs", phases->len ? ", " : "", name, (double)ms / 1000.0);
     str_copy(rec->phases, sizeof(rec->phases), buf_cstr(phases));
+}
+
+void drill_record_init(struct store_drill *rec, const char *kind, const char *repo)
+{
+    str_copy(rec->kind, sizeof(rec->kind), kind);
+    str_copy(rec->repo, sizeof(rec->repo), repo);
+    str_copy(rec->outcome, sizeof(rec->outcome), "running");
+    rec->pid = getpid();
+    rec->rto_ms = -1;
+    rec->rpo_seconds = -1;
+    rec->verified = -1;
+    rec->estimate_full_seconds = -1;
 }
 
 void drill_record_save(struct store *st, struct store_drill *rec, const char *what)

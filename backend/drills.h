@@ -147,5 +147,13 @@ int64_t drill_cadence(const char *kind);
 struct buf;
 void drill_phase_add(struct buf *phases, const char *name, int64_t ms, struct store_drill *rec);
 void drill_record_save(struct store *st, struct store_drill *rec, const char *what);
+/*
+ * A new record (rec zeroed): kind, repo, outcome "running", this process's
+ * pid, and the measures not known yet (RTO, RPO, verified, estimate) -1.
+ */
+void drill_record_init(struct store_drill *rec, const char *kind, const char *repo);
+
+/* Does inner equal outer or lie below it (a path prefix at a '/' boundary)? */
+bool drills_path_within(const char *inner, const char *outer);
 
 #endif

@@ -25,19 +25,16 @@
 #include "backend/drills.h"
 #include "backend/loop.h"
 #include "backend/restic.h"
+#include "backend/restic_restore.h"
 #include "backend/runlock.h"
 #include "backend/spawn.h"
 
-#define PROGRESS_MS          1000
 #define SNAPSHOTS_TIMEOUT_MS (10 * 60 * 1000LL)
 #define LS_TIMEOUT_MS        (30 * 60 * 1000LL)
 #define SNAPSHOTS_MAX        ((size_t)64 << 20)
-#define KILL_GRACE_MS        5000
 #define MAX_PATHS            1000  /* marked paths (each an --include) */
 #define MEASURE_MAX          20000 /* files measured each progress tick (over a few turns) */
 #define CHUNK_FILES          2000  /* files stat'ed per loop turn (preview, check) */
-#define ERR_TEXT_MAX         4000
-#define LS_OUTPUT_MAX        ((size_t)4 << 30) /* past the tree's node limit anyway */
 
 struct restore {
     struct loop *loop;
@@ -58,13 +55,12 @@ struct restore {
     struct buf err_text;
     struct lb_err tree_err; /* the tree refused a line (too big) */
     bool cancelled, orphan, target_made;
-    uint64_t progress_timer;
+    /* what restic rewrote, each second (restic_restore.h) */
+    struct restic_progress progress;
     struct timespec go_wall; /* wall time restic restore started (files changed after it) */
     uint64_t step_timer;     /* the zero-delay timer of the preview or the check */
     uint64_t need;           /* bytes the planned restore writes (not identical) */
     size_t missing, wrong;   /* the check after restic */
-    size_t meas_at;          /* the progress measure, a chunk per turn: where it is */
-    uint64_t meas_sum;
     struct restore_item *first_bad;
     int64_t phase_ms;
     struct buf phases;
@@ -93,18 +89,6 @@ static void set_phase(struct restore *r, enum restore_phase p, const char *text)
     r->v.phase = p;
     r->phase_ms = loop_now_ms(r->loop);
     str_copy(r->v.step_text, sizeof(r->v.step_text), text);
-}
-
-/* Does inner equal outer or lie below it (at a '/' boundary)? */
-static bool path_within(const char *inner, const char *outer)
-{
-    size_t n = strlen(outer);
-
-    while (n > 1 && outer[n - 1] == '/')
-        n--;
-    if (strncmp(inner, outer, n) != 0)
-        return false;
-    return inner[n] == '\0' || inner[n] == '/' || (n == 1 && outer[0] == '/');
 }
 
 /* realpath of path, or of its nearest existing ancestor plus the rest. */
@@ -198,32 +182,19 @@ static void on_exit_cb(struct spawn *sp, const struct spawn_result *res, void *a
 static int run_restic(struct restore *r, const char *const *args, size_t nargs, int64_t timeout_ms,
                       bool capture, struct lb_err *err)
 {
-    const char **argv = xcalloc(nargs + 2, sizeof(*argv));
-    struct spawn_opts o;
+    struct restic_child_opts o = {
+        .args = args,
+        .nargs = nargs,
+        .timeout_ms = timeout_ms,
+        .capture = capture,
+        .capture_max = SNAPSHOTS_MAX,
+        .on_line = on_line,
+        .on_exit = on_exit_cb,
+        .arg = r,
+    };
 
-    argv[0] = restic_program();
-    for (size_t i = 0; i < nargs; i++)
-        argv[i + 1] = args[i];
-    memset(&o, 0, sizeof(o));
-    o.argv = argv;
-    o.env = (const char *const *)r->env.items;
-    o.unset_env = restic_unset_env();
-    o.timeout_ms = timeout_ms;
-    o.kill_grace_ms = KILL_GRACE_MS;
-    o.capture = capture;
-    o.capture_max = capture ? SNAPSHOTS_MAX : 0;
-    o.max_output = capture ? SNAPSHOTS_MAX + 1 : LS_OUTPUT_MAX; /* ls of a big snapshot is long */
-    o.on_line = on_line;
-    o.on_exit = on_exit_cb;
-    o.arg = r;
     buf_reset(&r->err_text);
-    r->sp = spawn_start(r->loop, &o, err);
-    free(argv);
-    if (!r->sp) {
-        lb_err_prefix(err, "cannot run restic on repo '%s'", r->repo->name);
-        return -(int)(err->code ? err->code : LB_EFAIL);
-    }
-    return 0;
+    return restic_child_start(r->loop, r->repo->name, &r->env, &o, &r->sp, err);
 }
 
 static void on_line(struct spawn *sp, enum spawn_stream stream, const char *line, size_t len,
@@ -232,10 +203,7 @@ static void on_line(struct spawn *sp, enum spawn_stream stream, const char *line
     struct restore *r = arg;
 
     if (stream == SPAWN_STDERR) {
-        if (r->err_text.len < ERR_TEXT_MAX) {
-            buf_append(&r->err_text, line, len);
-            buf_puts(&r->err_text, "\n");
-        }
+        restic_keep_stderr(&r->err_text, line, len);
         return;
     }
     if (cut || r->v.phase != RESTORE_LISTING || !r->v.tree || r->tree_err.code)
@@ -250,10 +218,7 @@ static void on_line(struct spawn *sp, enum spawn_stream stream, const char *line
 
 static void stop_timer(struct restore *r)
 {
-    if (r->progress_timer) {
-        loop_cancel_timer(r->loop, r->progress_timer);
-        r->progress_timer = 0;
-    }
+    restic_progress_stop(&r->progress);
     if (r->step_timer) {
         loop_cancel_timer(r->loop, r->step_timer);
         r->step_timer = 0;
@@ -298,8 +263,7 @@ static void step_failed(struct restore *r, enum lb_code code, const char *msg)
 
 static void restic_error(struct restore *r, const struct spawn_result *res, struct lb_err *e)
 {
-    restic_classify_failure(r->repo->name, res->exited ? res->status : -1, res->signo,
-                            res->timed_out, res->exec_errno, buf_cstr(&r->err_text), e);
+    restic_result_error(r->repo->name, res, buf_cstr(&r->err_text), e);
 }
 
 /* ---- snapshots ---- */
@@ -523,14 +487,14 @@ static int check_repos(struct restore *r, struct lb_err *err)
         if (!lp)
             continue;
         canon(lp, rp, sizeof(rp));
-        if (r->v.target_kind != RESTORE_ORIGINAL && path_within(t, rp))
+        if (r->v.target_kind != RESTORE_ORIGINAL && drills_path_within(t, rp))
             return lb_err_set(err, LB_EUSAGE,
                               "target %s is inside repo '%s' (%s): restore somewhere else",
                               r->v.rec.target, repo->name, lp);
         vec_foreach(&r->v.items, k, it) {
             snprintf(dest, sizeof(dest), "%s%s", r->v.target_kind == RESTORE_ORIGINAL ? "" : t,
                      it->node->path);
-            if (path_within(dest, rp)) {
+            if (drills_path_within(dest, rp)) {
                 char *shown = xstrdup(it->node->path);
 
                 str_sanitize(shown);
@@ -804,9 +768,11 @@ bool restore_needs_confirm(const struct restore *r)
 
 /* ---- the restore ---- */
 
-/* Bytes of one file of the scope rewritten since restic restore started. */
-static uint64_t measure_one(const struct restore *r, const struct restore_item *it)
+/* Bytes of one file of the scope (it, a restore_item) rewritten since restic restore started. */
+static uint64_t measure_one(void *arg, const void *item)
 {
+    const struct restore *r = arg;
+    const struct restore_item *it = item;
     char dest[PATH_MAX * 2];
     struct stat sb;
 
@@ -824,12 +790,7 @@ static void measured(struct restore *r, uint64_t done)
     int64_t ms = loop_now_ms(r->loop) - r->v.started_ms;
 
     r->v.bytes_done = done;
-    if (ms > 0 && done) {
-        r->v.rate = (double)done * 1000.0 / (double)ms;
-        r->v.eta_s = r->v.rate > 0 && r->v.scope_bytes >= done
-                         ? (int64_t)((double)(r->v.scope_bytes - done) / r->v.rate)
-                         : -1;
-    }
+    restic_progress_rate(ms, done, r->v.scope_bytes, &r->v.rate, &r->v.eta_s);
 }
 
 /* Bytes of the scope's files rewritten since restic restore started (at once: at the end). */
@@ -846,47 +807,14 @@ static void measure(struct restore *r)
     measured(r, done);
 }
 
-static void progress_tick(struct loop *loop, void *arg);
-
-/* The progress measure while restic runs: a chunk of files per loop turn. */
-static void measure_step(struct loop *loop, void *arg)
+/* A second of the progress measure: its pass, or time only (too many files to measure). */
+static void progress_report(void *arg, bool whole, uint64_t sum)
 {
     struct restore *r = arg;
-    size_t end = r->meas_at + CHUNK_FILES;
 
-    (void)loop;
-    r->step_timer = 0;
-    if (r->v.phase != RESTORE_RUNNING)
-        return;
-    if (end > r->v.items.len)
-        end = r->v.items.len;
-    for (; r->meas_at < end; r->meas_at++)
-        r->meas_sum += measure_one(r, r->v.items.items[r->meas_at]);
-    if (r->meas_at < r->v.items.len) {
-        r->step_timer = loop_add_timer(r->loop, 0, measure_step, r);
-        return;
-    }
-    measured(r, r->meas_sum);
+    if (whole)
+        measured(r, sum);
     notify(r);
-    r->progress_timer = loop_add_timer(r->loop, PROGRESS_MS, progress_tick, r);
-}
-
-static void progress_tick(struct loop *loop, void *arg)
-{
-    struct restore *r = arg;
-
-    (void)loop;
-    r->progress_timer = 0;
-    if (r->v.phase != RESTORE_RUNNING)
-        return;
-    if (r->v.items.len > MEASURE_MAX) {
-        notify(r); /* too many files to measure each second: the bar shows time only */
-        r->progress_timer = loop_add_timer(r->loop, PROGRESS_MS, progress_tick, r);
-        return;
-    }
-    r->meas_at = 0;
-    r->meas_sum = 0;
-    r->step_timer = loop_add_timer(r->loop, 0, measure_step, r);
 }
 
 int restore_go(struct restore *r, struct lb_err *err)
@@ -951,7 +879,8 @@ int restore_go(struct restore *r, struct lb_err *err)
         finish(r, "failed", err->msg);
         return rc;
     }
-    r->progress_timer = loop_add_timer(r->loop, PROGRESS_MS, progress_tick, r);
+    restic_progress_start(&r->progress, r->loop, &r->v.items, MEASURE_MAX, measure_one,
+                          progress_report, r);
     notify(r);
     return 0;
 }
@@ -1183,7 +1112,7 @@ struct restore *restore_new(struct loop *loop, const struct config *cfg, struct 
     vec_init(&r->includes, free);
     vec_init(&r->v.snapshots, restic_snapshot_free);
     vec_init(&r->v.items, free);
-    buf_init(&r->err_text, ERR_TEXT_MAX + 512);
+    buf_init(&r->err_text, RESTIC_ERR_TEXT_MAX + 512);
     buf_init(&r->phases, 1024);
     r->v.eta_s = -1;
     if (runlock_try(NULL, "restore", &r->lock, &holder, err) < 0) {
@@ -1199,14 +1128,7 @@ struct restore *restore_new(struct loop *loop, const struct config *cfg, struct 
         restore_free(r);
         return NULL;
     }
-    str_copy(r->v.rec.kind, sizeof(r->v.rec.kind), "restore");
-    str_copy(r->v.rec.repo, sizeof(r->v.rec.repo), repo->name);
-    str_copy(r->v.rec.outcome, sizeof(r->v.rec.outcome), "running");
-    r->v.rec.pid = getpid();
-    r->v.rec.rto_ms = -1;
-    r->v.rec.rpo_seconds = -1;
-    r->v.rec.verified = -1;
-    r->v.rec.estimate_full_seconds = -1;
+    drill_record_init(&r->v.rec, "restore", repo->name);
     return r;
 }
 
