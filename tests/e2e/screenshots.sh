@@ -1,7 +1,7 @@
 #!/bin/sh
 # make screenshots: the console on a fresh demo lab at 100x30, captured from tmux,
 # drawn as HTML (ans2html.py) and photographed by headless chromium at 2x scale.
-#   screenshots/overview.png tasks.png disks.png drills.png
+#   screenshots/overview.png schedule.png tasks.png disks.png drills.png
 # The lab is built with LIFEBOAT_NOW pinned and TZ=UTC, so ages and dates are
 # the same on every run. Needs chromium: scripts/deps.sh shots installs it.
 set -u
@@ -65,12 +65,13 @@ capture() {
     sleep 0.3
     screen_ansi shot >"$T_TMP/$3.ans"
 }
+capture 2 "week · quiet" schedule
 capture 3 "runs" runs
 capture t "Proxmox tasks" tasks
 capture 4 "as PBS reports them" disks
 capture 7 "restore drills" drills
 keys shot q
-for name in overview tasks disks drills; do
+for name in overview schedule tasks disks drills; do
     if shot "$T_TMP/$name.ans" 100 30 "$OUT/$name.png"; then
         echo "screenshots: wrote $OUT/$name.png"
     else

@@ -10,6 +10,7 @@ following shared/reference/proxmox-api.md field for field, quirks included
 usage: sim.py --state-dir DIR [--pve-port N] [--pbs-port N] [--cert PEM --key PEM]
               [--pve-token-file F] [--pbs-token-file F] [--now EPOCH]
               [--auth-delay S] [--task-seconds S] [--pve-old-errors] [--foreground]
+(--now defaults to $LIFEBOAT_NOW when that pins lifeboat's clock.)
 
 On start it writes DIR/sim.env atomically (tmp + rename) with the lines
 PVE_URL=, PBS_URL=, PVE_TOKEN_FILE=, PBS_TOKEN_FILE=, FINGERPRINT=, SIM_PID=,
@@ -2169,6 +2170,10 @@ def main():
     ap.add_argument("--pve-version", default="8.1.4")  # token regenerate from 9.1
     ap.add_argument("--pbs-version", default="3.2.4")  # token regenerate from 3.4
     args = ap.parse_args()
+    if not args.now and os.environ.get("LIFEBOAT_NOW"):
+        # lifeboat's clock is pinned (make screenshots): build the lab around the same
+        # moment, or the console reads last night's tasks as being in the future
+        args.now = float(os.environ["LIFEBOAT_NOW"])
 
     d = os.path.abspath(args.state_dir)
     os.makedirs(d, mode=0o700, exist_ok=True)
