@@ -69,12 +69,12 @@ struct drill {
     struct vec env; /* restic's environment, NULL-terminated */
 
     struct drill_view v;
-    struct vec files; /* struct drill_file * in scope */
+    struct vec files;   /* struct drill_file * in scope */
     struct rtree *tree; /* the restore point's listing while it is read (restore_tree.c) */
     struct lb_err tree_err;
 
     struct spawn *sp;
-    struct buf err_text; /* restic's stderr, bounded */
+    struct buf err_text;     /* restic's stderr, bounded */
     uint64_t verified_files; /* from "finished verifying N files" */
     bool cancelled;
     bool orphan;  /* freed by its owner while a child ran: on_exit frees it */
@@ -169,12 +169,11 @@ int drills_check_scratch(const struct config *cfg, const char *scratch, struct l
                           scratch ? scratch : "");
     canon(scratch, s, sizeof(s));
     if (!strcmp(s, "/"))
-        return lb_err_set(err, LB_ECONFIG, "[drill] scratch cannot be '/': name a directory "
-                                           "that holds nothing else, e.g. /var/tmp/lifeboat-drills");
-    vec_foreach(&cfg->jobs, i, job)
-    {
-        vec_foreach(&job->paths, k, p)
-        {
+        return lb_err_set(err, LB_ECONFIG,
+                          "[drill] scratch cannot be '/': name a directory "
+                          "that holds nothing else, e.g. /var/tmp/lifeboat-drills");
+    vec_foreach(&cfg->jobs, i, job) {
+        vec_foreach(&job->paths, k, p) {
             canon(p, o, sizeof(o));
             if (drills_path_within(s, o) || drills_path_within(o, s))
                 return lb_err_set(err, LB_ECONFIG,
@@ -184,8 +183,7 @@ int drills_check_scratch(const struct config *cfg, const char *scratch, struct l
                                   scratch, p, job->name);
         }
     }
-    vec_foreach(&cfg->repos, i, repo)
-    {
+    vec_foreach(&cfg->repos, i, repo) {
         const char *lp = config_repo_local_path(repo);
 
         if (!lp)
@@ -258,8 +256,7 @@ int drills_recover(const struct config *cfg, struct store *st, int *recovered, s
         return e2.code == LB_EBUSY ? lb_err_set(err, LB_EBUSY, "%s", e2.msg) : 0;
     if ((rc = store_drills_recent(st, NULL, 50, &list, err)) < 0)
         goto out;
-    vec_foreach(&list, i, dr)
-    {
+    vec_foreach(&list, i, dr) {
         /* restores (backend/restore.c) are recovered under their own lock */
         if (dr->pid == getpid() || !strcmp(dr->kind, "restore"))
             continue;
@@ -349,8 +346,7 @@ struct drill *drill_cloud_new(struct loop *loop, const struct config *cfg, struc
             return NULL;
         }
     } else {
-        vec_foreach(&cfg->repos, i, r)
-        {
+        vec_foreach(&cfg->repos, i, r) {
             if (r->tier == TIER_OFFSITE) {
                 repo = r;
                 break;
@@ -462,13 +458,13 @@ static void take_listing(struct drill *d)
     rtree_finish(t);
     str_copy(d->v.rec.snapshot_id, sizeof(d->v.rec.snapshot_id), t->snapshot_id);
     d->v.rec.snapshot_time = t->snapshot_time;
-    vec_foreach(&t->paths, i, p) vec_push(&d->v.snapshot_paths, xstrdup(p));
+    vec_foreach(&t->paths, i, p)
+        vec_push(&d->v.snapshot_paths, xstrdup(p));
     d->v.rec.full_bytes = t->root->size;
     top = d->include ? rtree_find(t, d->include) : t->root;
     if (top)
         rtree_collect(top, &all);
-    vec_foreach(&all, i, n)
-    {
+    vec_foreach(&all, i, n) {
         struct drill_file *f;
 
         if (n->type != RT_FILE)
@@ -760,8 +756,7 @@ static void verify_end(struct drill *d)
         size_t want = (size_t)d->sample_files < nsmall ? (size_t)d->sample_files : nsmall;
         size_t k = 0, idx = 0;
 
-        vec_foreach(&d->files, i, f)
-        {
+        vec_foreach(&d->files, i, f) {
             if (f->size > SAMPLE_MAX_BYTES)
                 continue;
             /* the idx-th small file is taken when it is the next of `want` evenly spaced */

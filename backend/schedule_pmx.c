@@ -63,7 +63,8 @@ static const struct pmx_recent *pve_last_task(const struct vec *jobs, struct cal
             continue;
         for (o = 0; o < jobs->len && alone; o++)
             alone = o == k || !evs[o] || !on_node(jobs->items[o], r) || !due_at(evs[o], r->started);
-        return alone ? r : NULL; /* the newest run of the job decides; an older one is not its last */
+        return alone ? r
+                     : NULL; /* the newest run of the job decides; an older one is not its last */
     }
     return NULL;
 }

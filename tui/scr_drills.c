@@ -53,7 +53,7 @@ struct drills_st {
     struct chores *ch;  /* rollback/PBS drills, checklists, key rotation (tui/chores.c) */
     char chore[2][200]; /* the checklist and key rotation lines of the cadence panel */
     enum theme_el chore_el[2];
-    struct rg_wizard *rgw; /* "Restore a guest from PBS" (tui/restore_guest_wizard.c) */
+    struct rg_wizard *rgw;     /* "Restore a guest from PBS" (tui/restore_guest_wizard.c) */
     struct restore_wizard *rf; /* restore files (tui/restore_wizard.c) */
 };
 
@@ -170,8 +170,7 @@ static const struct repo_cfg *offsite_repo(const struct app *app, const struct r
     size_t i;
     struct repo_view *rv;
 
-    vec_foreach(&app->repos, i, rv)
-    {
+    vec_foreach(&app->repos, i, rv) {
         if (rv->cfg->tier == TIER_OFFSITE) {
             *view = rv;
             return rv->cfg;
@@ -213,7 +212,8 @@ static void step_point(struct drills_st *ds, time_t now)
                 "removes its copy at the end. RPO target for this repo: %s.",
                 tg);
     if (ds->nsnaps == 1)
-        wizard_note(w, EL_DIM, "No snapshot list cached yet (%s): the newest one is read at the start.",
+        wizard_note(w, EL_DIM,
+                    "No snapshot list cached yet (%s): the newest one is read at the start.",
                     ds->cache_error[0] ? ds->cache_error : "none read");
 }
 
@@ -225,7 +225,8 @@ static void step_scope(struct drills_st *ds)
 
     wizard_step(w, WS_SCOPE, "Restore everything, or a sample?");
     wizard_choice(w, "everything in the snapshot (the real DR case)");
-    vec_foreach(&ds->paths, i, p) wizard_choice(w, "only %s", p);
+    vec_foreach(&ds->paths, i, p)
+        wizard_choice(w, "only %s", p);
     w->sel = ds->scope_sel < w->nchoices ? ds->scope_sel : 0;
     wizard_note(w, EL_DIM,
                 "A sample restores less (less egress) and extrapolates the full-restore time "
@@ -296,14 +297,16 @@ static void show_progress(struct drills_st *ds)
              v->eta_s >= 0 ? str_fmt_duration(v->eta_s, b4, sizeof(b4)) : "?");
     w->cancel_ok = v->phase != DRILL_CLEANUP;
     if (v->phase == DRILL_CLEANUP)
-        wizard_note(w, EL_DIM, "Removing the scratch copy: the outcome is decided, and shown "
-                               "when the copy is gone.");
+        wizard_note(w, EL_DIM,
+                    "Removing the scratch copy: the outcome is decided, and shown "
+                    "when the copy is gone.");
     else if (ds->ask_cancel)
         wizard_note(w, EL_PROMPT,
                     "Cancel the drill? y: stop it and remove the scratch copy, n: go on");
     else
-        wizard_note(w, EL_DIM, "Cancel stops restic and removes the scratch copy; the record "
-                               "says cancelled.");
+        wizard_note(w, EL_DIM,
+                    "Cancel stops restic and removes the scratch copy; the record "
+                    "says cancelled.");
 }
 
 static void show_result(struct drills_st *ds)
@@ -333,8 +336,8 @@ static void show_result(struct drills_st *ds)
         wizard_row(w, "RTO", within == 0 ? EL_STATUS_CRIT : EL_STATUS_OK,
                    "%s%s for all %s (estimate)  target %s %s",
                    r->estimate_full_seconds < 1 ? "under " : "",
-                   str_fmt_duration(r->estimate_full_seconds < 1 ? 1 : r->estimate_full_seconds,
-                                    b1, sizeof(b1)),
+                   str_fmt_duration(r->estimate_full_seconds < 1 ? 1 : r->estimate_full_seconds, b1,
+                                    sizeof(b1)),
                    str_fmt_bytes(r->full_bytes, b3, sizeof(b3)), tg,
                    within == 0 ? glyph(G_CRIT) : glyph(G_OK));
     }
@@ -412,8 +415,7 @@ static void load_cache(struct drills_st *ds)
                 size_t k;
                 const char *p;
 
-                vec_foreach(&s->paths, k, p)
-                {
+                vec_foreach(&s->paths, k, p) {
                     char *c = xstrdup(p);
 
                     str_sanitize(c);
@@ -465,8 +467,8 @@ static unsigned wiz_next(struct drills_st *ds, time_t now)
         w->busy = true;
         w->next_ok = false;
         str_copy(w->next_label, sizeof(w->next_label), "Start drill");
-        ds->drill = drill_cloud_new(ds->app->loop, ds->app->cfg, ds->app->store, &o, on_drill,
-                                    ds, &err);
+        ds->drill =
+            drill_cloud_new(ds->app->loop, ds->app->cfg, ds->app->store, &o, on_drill, ds, &err);
         if (!ds->drill || drill_inspect(ds->drill, &err) < 0) {
             w->busy = false;
             wizard_note(w, EL_STATUS_CRIT, "%s", err.msg);
@@ -598,9 +600,9 @@ static void draw_cadence(struct drills_st *ds, struct rect r, time_t now)
     int y = r.y + 1, x = r.x + 2;
     char line[256], b1[32], b2[32], b3[32], t[32];
     static const struct col_spec cols[] = {
-        { "drill", 10, 10, 0, false },      { "last passed", 12, 17, 1, false },
+        { "drill", 10, 10, 0, false },        { "last passed", 12, 17, 1, false },
         { "RTO (target)", 16, 24, 2, false }, { "RPO (target)", 14, 20, 3, false },
-        { "cadence", 8, 10, 5, false },     { "status", 12, 40, 0, false },
+        { "cadence", 8, 10, 5, false },       { "status", 12, 40, 0, false },
     };
     int w[6];
 
@@ -625,8 +627,7 @@ static void draw_cadence(struct drills_st *ds, struct rect r, time_t now)
         int cx = x;
 
         y++;
-        vec_foreach(&ds->list, i, d)
-        {
+        vec_foreach(&ds->list, i, d) {
             if (!strcmp(d->kind, kinds[k]) && !strcmp(d->outcome, "ok")) {
                 last = d;
                 break;
@@ -648,7 +649,9 @@ static void draw_cadence(struct drills_st *ds, struct rect r, time_t now)
         }
         if (!last) {
             snprintf(status, sizeof(status), "%s never passed: %s starts it", glyph(G_WARN),
-                     k == 0 ? "s" : k == 1 ? "R" : "p");
+                     k == 0   ? "s"
+                     : k == 1 ? "R"
+                              : "p");
             el = EL_STATUS_WARN;
         } else if (now - last->started > cad) {
             snprintf(status, sizeof(status), "%s overdue by %s", glyph(G_WARN),
@@ -682,8 +685,7 @@ static void draw_cadence(struct drills_st *ds, struct rect r, time_t now)
             draw_field(++y, x, r.w - 4, theme_attr(ds->chore_el[k]), ds->chore[k], ALIGN_LEFT);
     if (y + 1 < r.y + r.h - 1)
         draw_field(++y, x, r.w - 4, theme_attr(EL_DIM),
-                   "real restores: f files from a restic snapshot, P a guest from PBS",
-                   ALIGN_LEFT);
+                   "real restores: f files from a restic snapshot, P a guest from PBS", ALIGN_LEFT);
 }
 
 static void draw_history(struct drills_st *ds, struct rect r)
@@ -724,8 +726,7 @@ static void draw_history(struct drills_st *ds, struct rect r)
         return;
     if (ds->sel >= rows - 1)
         first = ds->sel - (rows - 2);
-    vec_foreach(&ds->list, i, d)
-    {
+    vec_foreach(&ds->list, i, d) {
         char t[32], b1[32], rto[32], rpo[32], pt[12];
         const char *cells[8];
         bool s = (int)i == ds->sel;
@@ -776,8 +777,8 @@ static void draw_history(struct drills_st *ds, struct rect r)
         snprintf(line, sizeof(line), "%s%s%s", d->error[0] ? d->error : d->verify_note,
                  d->phases[0] ? "  |  " : "", d->phases);
         str_sanitize(line);
-        draw_text(r.y + r.h - 2, x, r.w - 4,
-                  theme_attr(d->error[0] ? EL_STATUS_CRIT : EL_DIM), line);
+        draw_text(r.y + r.h - 2, x, r.w - 4, theme_attr(d->error[0] ? EL_STATUS_CRIT : EL_DIM),
+                  line);
     }
 }
 

@@ -36,6 +36,7 @@
 #include "backend/restic.h"
 #include "backend/spawn.h"
 #include "backend/store.h"
+#include "tests/unit/file_fixture.h"
 
 #define PASSWORD "drill-cleanup-test-only"
 #define NDIRS    45
@@ -67,22 +68,6 @@ static void on_update(struct drill *d, void *arg)
         s->saw_cleanup = true;
     if (drill_done(d))
         s->done_calls++;
-}
-
-static void put_file(const char *path, const char *text, mode_t mode)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
-
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-    close(fd);
-}
-
-static bool gone(const char *path)
-{
-    struct stat sb;
-
-    return lstat(path, &sb) < 0 && errno == ENOENT;
 }
 
 static int restic(const char *a1, const char *a2, const char *a3)

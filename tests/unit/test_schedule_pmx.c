@@ -190,7 +190,8 @@ static void test_pve_last_run(void **state)
     /* newest first, as the task list comes; the console's run now at 02:00 is not the job's */
     vec_push(&recent, task("pve", "lifeboat@pve!console", night + 86400 + 1, "job errors", 0));
     vec_push(&recent, task("pve", "root@pam", night + 8 * 3600 + 17, "OK", night + 9 * 3600));
-    vec_push(&recent, task("pve", "lifeboat@pve!console", night + 3 * 3600, "OK", night + 4 * 3600));
+    vec_push(&recent,
+             task("pve", "lifeboat@pve!console", night + 3 * 3600, "OK", night + 4 * 3600));
     vec_push(&recent, task("pve", "root@pam", night + 4, "WARNINGS: 1", night + 395));
     vec_push(&recent, task("pve", "root@pam", night - 86400 + 2, "OK", night - 86400 + 300));
     vec_push(&recent, task("pve", "root@pam", T0 - 5 * 86400 + 3 * 3600 + 5, "OK",

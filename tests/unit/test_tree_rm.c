@@ -32,6 +32,7 @@
 #include "backend/drills.h"
 #include "backend/loop.h"
 #include "backend/tree_rm.h"
+#include "tests/unit/file_fixture.h"
 
 struct fx {
     char dir[256];
@@ -131,22 +132,6 @@ static int run_until_done(struct fx *fx)
 static char *path_of(const struct fx *fx, const char *rel)
 {
     return xasprintf("%s/%s", fx->dir, rel);
-}
-
-static void put_file(const char *path, const char *text, mode_t mode)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
-
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-    close(fd);
-}
-
-static bool gone(const char *path)
-{
-    struct stat sb;
-
-    return lstat(path, &sb) < 0 && errno == ENOENT;
 }
 
 /* root/aI/bJ/fK: na x nb directories of nf files; every directory read-only afterwards. */
