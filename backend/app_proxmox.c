@@ -1661,6 +1661,7 @@ int app_pmx_backup_job_run(struct app *app, const char *id, struct lb_err *err)
     if (!c)
         return -(int)err->code;
     t = backup_task_new(app, "job", 0, node);
+    str_copy(t->job, sizeof(t->job), job->id);
     snprintf(t->what, sizeof(t->what), "%s to %s", prefix, job->storage ? job->storage : "?");
     str_sanitize(t->what);
     call = pve_backup_job_run(c, node, job, on_task_started, t, err);

@@ -84,6 +84,7 @@ struct pmx_task {
     char node[64];   /* the node the task runs on ("": the guest's) */
     char snapshot[48];
     char what[200]; /* "snapshot pre-test of vm 100 pfsense" (sanitized) */
+    char job[64];   /* action "job": the PVE backup job's id */
     enum pmx_task_state state;
     enum pmx_outcome outcome; /* when DONE */
     char exitstatus[256];     /* the server's words, or lifeboat's error */

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend/app_proxmox.h"
+#include "backend/base/str.h"
 #include "backend/base/xalloc.h"
 #include "backend/calendar.h"
 #include "backend/pmx_recent.h"
@@ -171,4 +173,43 @@ void schedule_add_pmx(struct schedule *s, const struct vec *pve_jobs, const stru
     }
     if (counts)
         *counts = c;
+}
+
+static int console_outcome(const struct pmx_task *t)
+{
+    if (t->state != PMX_TASK_DONE)
+        return RUN_RUNNING;
+    switch (t->outcome) {
+    case PMX_OK:
+        return RUN_OK;
+    case PMX_WARNINGS:
+        return RUN_WARNING;
+    default:
+        return RUN_FAILED;
+    }
+}
+
+void schedule_pmx_console_runs(struct schedule *s, const struct vec *tasks)
+{
+    size_t i, k;
+
+    for (i = 0; tasks && i < tasks->len; i++) {
+        const struct pmx_task *t = tasks->items[i];
+
+        if (strcmp(t->action, "job") != 0 || !t->job[0] || !t->started)
+            continue;
+        for (k = 0; k < s->jobs.len; k++) {
+            struct sched_job *j = s->jobs.items[k];
+
+            if (j->where != SCHED_PVE || strcmp(j->name, t->job) != 0 ||
+                (j->has_last && j->last_started > t->started))
+                continue;
+            j->has_last = true;
+            j->last_started = t->started;
+            j->last_ended = t->state == PMX_TASK_DONE ? t->ended : 0;
+            j->last_outcome = console_outcome(t);
+            free(j->last_upid);
+            j->last_upid = t->upid[0] ? xstrdup(t->upid) : NULL;
+        }
+    }
 }

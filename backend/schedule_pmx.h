@@ -47,6 +47,14 @@ struct sched_pmx_counts {
 void schedule_add_pmx(struct schedule *s, const struct vec *pve_jobs, const struct vec *pbs_jobs,
                       const struct vec *recent, struct sched_pmx_counts *counts);
 
+/*
+ * The runs of PVE backup jobs this console started (Run now: struct pmx_task *
+ * of app->pmx->tasks, action "job") are the jobs' last runs when newer than
+ * what the task list said: running while the console follows them, then
+ * their end. Call after schedule_add_pmx.
+ */
+void schedule_pmx_console_runs(struct schedule *s, const struct vec *tasks);
+
 /* The run outcome (enum run_outcome) of a Proxmox state text; -1: not known. */
 int schedule_pmx_outcome(const char *state, bool finished);
 

@@ -137,6 +137,8 @@ static void rebuild(struct sched_screen *ss, time_t now)
         schedule_add_pmx(&ss->s, ss->app->pmx->pve_jobs_known ? &ss->app->pmx->pve_jobs : NULL,
                          ss->app->pmx->pbs_jobs_known ? &ss->app->pmx->pbs_jobs : NULL,
                          ss->app->pmx->recent_known ? &ss->app->pmx->recent : NULL, &ss->pmx);
+    if (ss->app->pmx)
+        schedule_pmx_console_runs(&ss->s, &ss->app->pmx->tasks);
     schedule_add_runs(&ss->s, ss->app->store);
     schedule_compute(&ss->s, now);
     sched_letters(&ss->s, ss->letters, sizeof(ss->letters));

@@ -89,6 +89,9 @@ keys app Enter
 check "the run is followed live on the bottom line" wait_for "run backup job $NIGHTLY to pbs-usb:" app
 check "it ends done" wait_for "to pbs-usb: done in" app 60
 check "one POST vzdump went to PVE" posts_are 1
+# the job's row: its last run is now this one, seconds old and OK (not last night's ▲)
+own_run_ok() { screen app | grep -E '^│ [a-z]  backup-…  pve ' | grep -qE '✓ [0-9]+[sm] '; }
+check "the job's row shows this run as its last: OK, moments ago" wait_until own_run_ok
 check "the PBS backup of vm 101 is now newer than the test's start" \
     wait_until backup_newer 101
 

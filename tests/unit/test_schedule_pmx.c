@@ -236,6 +236,67 @@ static void test_pve_last_run(void **state)
     assert_false(find(&s, "backup-3")->has_last);
     schedule_release(&s);
 
+    /* Run now from this console: its run is the job's last, running, then as it ended */
+    {
+        struct pmx_task own = { 0 }, other = { 0 }, older = { 0 };
+        struct vec tasks = VEC_INIT(NULL);
+
+        free(pinned->schedule);
+        pinned->schedule = xstrdup("sat 03:00");
+        str_copy(own.action, sizeof(own.action), "job");
+        str_copy(own.job, sizeof(own.job), "backup-1");
+        str_copy(own.upid, sizeof(own.upid),
+                 "UPID:pve:0000CCCC:0000DDDD:6B0800AA:vzdump::lifeboat@pve!console:");
+        own.state = PMX_TASK_RUNNING;
+        own.started = night + 8 * 3600;
+        other = own;
+        str_copy(other.job, sizeof(other.job), "backup-3"); /* another job's run */
+        other.started = night + 9 * 3600;
+        older = own;
+        older.started = night - 3600; /* before last night's scheduled run: not the last */
+        older.state = PMX_TASK_DONE;
+        older.outcome = PMX_ERROR;
+        vec_push(&tasks, &older);
+        vec_push(&tasks, &own);
+        schedule_init(&s, -1, -1);
+        schedule_add_pmx(&s, &pve, NULL, &recent, &c);
+        schedule_pmx_console_runs(&s, &tasks);
+        j = find(&s, "backup-1");
+        assert_true(j->has_last);
+        assert_int_equal(j->last_outcome, RUN_RUNNING);
+        assert_int_equal(j->last_started, night + 8 * 3600);
+        assert_int_equal(j->last_ended, 0);
+        assert_string_equal(j->last_upid, own.upid);
+        schedule_release(&s);
+
+        own.state = PMX_TASK_DONE;
+        own.outcome = PMX_ERROR;
+        own.ended = own.started + 600;
+        vec_push(&tasks, &other);
+        schedule_init(&s, -1, -1);
+        schedule_add_pmx(&s, &pve, NULL, &recent, &c);
+        schedule_pmx_console_runs(&s, &tasks);
+        j = find(&s, "backup-1");
+        assert_int_equal(j->last_outcome, RUN_FAILED);
+        assert_int_equal(j->last_ended, own.started + 600);
+        j = find(&s, "backup-3"); /* its own run, nothing of backup-1's */
+        assert_true(j->has_last);
+        assert_int_equal(j->last_started, night + 9 * 3600);
+        schedule_release(&s);
+
+        /* only the older failure: last night's scheduled run stays the last */
+        vec_clear(&tasks);
+        vec_push(&tasks, &older);
+        schedule_init(&s, -1, -1);
+        schedule_add_pmx(&s, &pve, NULL, &recent, &c);
+        schedule_pmx_console_runs(&s, &tasks);
+        j = find(&s, "backup-1");
+        assert_int_equal(j->last_outcome, RUN_RUNNING); /* recent: the 02:00:02 run, running */
+        assert_int_equal(j->last_started, night + 2);
+        schedule_release(&s);
+        vec_release(&tasks);
+    }
+
     /* no task list: unknown, as before */
     schedule_init(&s, -1, -1);
     schedule_add_pmx(&s, &pve, NULL, NULL, &c);
