@@ -802,6 +802,27 @@ static void undo_new_key(struct keyrot *k, const char *why)
 
 /* ---- public ---- */
 
+void keys_mark_interrupted(struct store *st, const char *what)
+{
+    struct vec old = VEC_INIT(free);
+    struct lb_err e = { 0 };
+
+    if (!st || store_keyrots_recent(st, what, 20, &old, &e) < 0)
+        goto out;
+    for (size_t i = 0; i < old.len; i++) {
+        struct store_keyrot *r = old.items[i];
+
+        if (!strcmp(r->outcome, "running")) {
+            str_copy(r->outcome, sizeof(r->outcome), "interrupted");
+            if (!r->ended)
+                r->ended = clock_now();
+            store_keyrot_update(st, r, &e);
+        }
+    }
+out:
+    vec_release(&old);
+}
+
 struct keyrot *keyrot_new(struct loop *loop, const struct config *cfg, struct store *st,
                           const struct keyrot_opts *opts,
                           void (*on_update)(struct keyrot *k, void *arg), void *arg,
@@ -854,24 +875,8 @@ struct keyrot *keyrot_new(struct loop *loop, const struct config *cfg, struct st
         keyrot_free(k);
         return NULL;
     }
-    if (st) {
-        /* rows left "running" by a rotation that died: we hold the lock now */
-        struct vec old = VEC_INIT(free);
-        struct lb_err e = { 0 };
-
-        if (store_keyrots_recent(st, repo->name, 20, &old, &e) == 0)
-            for (size_t i = 0; i < old.len; i++) {
-                struct store_keyrot *r = old.items[i];
-
-                if (!strcmp(r->outcome, "running")) {
-                    str_copy(r->outcome, sizeof(r->outcome), "interrupted");
-                    if (!r->ended)
-                        r->ended = clock_now();
-                    store_keyrot_update(st, r, &e);
-                }
-            }
-        vec_release(&old);
-    }
+    /* rows left "running" by a rotation that died: we hold the lock now */
+    keys_mark_interrupted(st, repo->name);
     str_copy(k->rec.repo, sizeof(k->rec.repo), repo->name);
     str_copy(k->rec.source, sizeof(k->rec.source),
              repo->password_file ? "password_file" : "password_command");

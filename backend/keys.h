@@ -89,6 +89,13 @@ struct keys_secret {
 /* Every secret of cfg with its age at now (struct keys_secret *, new). */
 void keys_status(const struct config *cfg, struct store *st, time_t now, struct vec *out);
 
+/*
+ * Rotation records of what (a repo, or a token's section) left "running" by a
+ * process that died become "interrupted". Call holding that rotation's lock.
+ * st may be NULL.
+ */
+void keys_mark_interrupted(struct store *st, const char *what);
+
 /* ---- pure parts ---- */
 
 /* `restic key list --json`: the id of the key in use into cur, every id pushed (new strings). */

@@ -24,6 +24,7 @@
 #include "backend/base/xalloc.h"
 #include "backend/config.h"
 #include "backend/http.h"
+#include "backend/keys.h"
 #include "backend/loop.h"
 #include "backend/proxmox.h"
 #include "backend/runlock.h"
@@ -1317,24 +1318,8 @@ struct tokrot *tokrot_new(struct loop *loop, const struct config *cfg, struct st
         tokrot_free(t);
         return NULL;
     }
-    if (st) {
-        /* rows left "running" by a rotation that died: we hold the lock now */
-        struct vec old = VEC_INIT(free);
-        struct lb_err e = { 0 };
-
-        if (store_keyrots_recent(st, t->section, 20, &old, &e) == 0)
-            for (size_t i = 0; i < old.len; i++) {
-                struct store_keyrot *r = old.items[i];
-
-                if (!strcmp(r->outcome, "running")) {
-                    str_copy(r->outcome, sizeof(r->outcome), "interrupted");
-                    if (!r->ended)
-                        r->ended = clock_now();
-                    store_keyrot_update(st, r, &e);
-                }
-            }
-        vec_release(&old);
-    }
+    /* rows left "running" by a rotation that died: we hold the lock now */
+    keys_mark_interrupted(st, t->section);
     t->plan.section = t->section;
     t->plan.token_file = t->token_file;
     t->plan.token_id = t->old_id;

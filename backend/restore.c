@@ -1132,27 +1132,35 @@ struct restore *restore_new(struct loop *loop, const struct config *cfg, struct 
     return r;
 }
 
+/*
+ * Nobody waits for the child any more: close the record as interrupted now and
+ * stop restic (SIGINT: it removes its lock; then SIGTERM, SIGKILL after the grace).
+ */
+static void stop_child_unwatched(struct restore *r)
+{
+    r->on_update = NULL;
+    if (r->v.phase == RESTORE_RUNNING) {
+        char msg[1200];
+
+        snprintf(msg, sizeof(msg),
+                 "the console closed while the restore ran; %s may hold part of the files",
+                 r->v.rec.target);
+        r->v.rec.rto_ms = loop_now_ms(r->loop) - r->v.started_ms;
+        finish(r, "interrupted", msg);
+    } else if (r->v.rec.id) {
+        finish(r, "interrupted", "the console closed while the snapshot was read");
+    }
+    r->v.phase = RESTORE_DONE;
+    spawn_signal(r->sp, SIGINT);
+    spawn_cancel(r->sp);
+}
+
 void restore_free(struct restore *r)
 {
     if (!r)
         return;
     if (r->sp) {
-        /* nobody waits for the child any more: stop it and close the record now */
-        r->on_update = NULL;
-        if (r->v.phase == RESTORE_RUNNING) {
-            char msg[1200];
-
-            snprintf(msg, sizeof(msg),
-                     "the console closed while the restore ran; %s may hold part of the files",
-                     r->v.rec.target);
-            r->v.rec.rto_ms = loop_now_ms(r->loop) - r->v.started_ms;
-            finish(r, "interrupted", msg);
-        } else if (r->v.rec.id) {
-            finish(r, "interrupted", "the console closed while the snapshot was read");
-        }
-        r->v.phase = RESTORE_DONE;
-        spawn_signal(r->sp, SIGINT);
-        spawn_cancel(r->sp);
+        stop_child_unwatched(r);
         r->orphan = true; /* the child's on_exit frees the restore */
         return;
     }
@@ -1184,21 +1192,7 @@ void restore_free(struct restore *r)
 void restore_free_sync(struct restore *r)
 {
     if (r && r->sp) {
-        r->on_update = NULL;
-        if (r->v.phase == RESTORE_RUNNING) {
-            char msg[1200];
-
-            snprintf(msg, sizeof(msg),
-                     "the console closed while the restore ran; %s may hold part of the files",
-                     r->v.rec.target);
-            r->v.rec.rto_ms = loop_now_ms(r->loop) - r->v.started_ms;
-            finish(r, "interrupted", msg);
-        } else if (r->v.rec.id) {
-            finish(r, "interrupted", "the console closed while the snapshot was read");
-        }
-        r->v.phase = RESTORE_DONE;
-        spawn_signal(r->sp, SIGINT); /* restic removes its lock and exits */
-        spawn_cancel(r->sp);         /* SIGTERM, then SIGKILL after the grace period */
+        stop_child_unwatched(r);
         while (r->sp)
             loop_run_once(r->loop, 100);
     }
